@@ -1,0 +1,96 @@
+// A probe measures one device or subsystem and reports facts; it never judges (thresholds are
+// catalogue data). To add one: derive from Probe, put it in agent/probes/, add one line to
+// agent/probes/registry.cc. CheckSupport() runs first and says unsupported / not_configured with a
+// reason; Measure() then writes facts before ctx.deadline, and a fact it could not read is
+// written as Missing(name, reason), never guessed. Example:
+//
+//   class FanProbe : public Probe {
+//     std::string_view Name() const override { return "fan"; }
+//     LevelMask Levels() const override { return kAllLevels; }
+//     Support CheckSupport(const ProbeContext& ctx) override {
+//       return ctx.fs.Exists("/sys/class/hwmon") ? Support::Yes() : Support::Unsupported("no hwmon");
+//     }
+//     Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override {
+//       out.Set("fan.rpm", std::int64_t{1200}, "rpm");
+//       return Ok();
+//     }
+//   };
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config.h"
+#include "drivers/io/clock.h"
+#include "drivers/io/result.h"
+#include "drivers/io/root_fs.h"
+#include "rules/engine/fact.h"
+
+namespace posdiag::agent {
+
+enum class Level { kBoot, kMerchant, kEngineer };
+std::string_view LevelName(Level level);
+bool ParseLevel(std::string_view text, Level& out);
+
+using LevelMask = unsigned;
+constexpr LevelMask LevelBit(Level l) { return 1u << static_cast<unsigned>(l); }
+constexpr LevelMask kAllLevels =
+    LevelBit(Level::kBoot) | LevelBit(Level::kMerchant) | LevelBit(Level::kEngineer);
+
+struct Support {
+  enum class State { kSupported, kUnsupported, kNotConfigured };
+  State state = State::kSupported;
+  std::string reason;
+
+  static Support Yes() { return {}; }
+  static Support Unsupported(std::string why) { return {State::kUnsupported, std::move(why)}; }
+  static Support NotConfigured(std::string why) { return {State::kNotConfigured, std::move(why)}; }
+};
+
+struct ProbeContext {
+  const io::RootFs& fs;
+  const io::Clock& clock;
+  const ConfigSection& section;  // the probe's own section ([power] for "power")
+  const Config& config;          // for probes that read another section too
+  io::Deadline deadline;
+  std::stop_token stop;  // requested when the deadline passes
+};
+
+// Collects a probe's facts; the runner stamps each with the probe's name and keeps them only if
+// the probe finished in time.
+class FactWriter {
+ public:
+  void Set(std::string name, rules::FactValue value, std::string unit = {});
+  void Missing(std::string name, std::string reason);
+
+  std::vector<rules::Fact>& facts() { return facts_; }
+  std::vector<rules::MissingFact>& missing() { return missing_; }
+
+ private:
+  std::vector<rules::Fact> facts_;
+  std::vector<rules::MissingFact> missing_;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+
+  // Stable name; also the name of its config section and the first segment of its facts.
+  virtual std::string_view Name() const = 0;
+  virtual LevelMask Levels() const = 0;
+  virtual std::chrono::milliseconds DefaultTimeout() const { return std::chrono::seconds(2); }
+  // The config sections this probe reads, its own first. Every probe's own section also accepts
+  // `enabled` (bool) and `timeout_ms` (int), added by the runner.
+  virtual std::vector<SectionSpec> ConfigSections() const { return {{std::string(Name()), {}}}; }
+  // False for probes of the system itself, which run without a section in the config.
+  virtual bool NeedsConfigSection() const { return true; }
+
+  virtual Support CheckSupport(const ProbeContext& ctx) = 0;
+  virtual Result<void> Measure(const ProbeContext& ctx, FactWriter& out) = 0;
+};
+
+}  // namespace posdiag::agent

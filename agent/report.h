@@ -1,0 +1,57 @@
+// One run's report: what every probe did, every fact, the findings, and what could not be
+// evaluated. Sinks render it; nothing in it is ever a card number or track data.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/probe.h"
+#include "rules/engine/evaluator.h"
+#include "rules/engine/fact.h"
+
+namespace posdiag::agent {
+
+enum class ProbeStatus { kOk, kUnsupported, kNotConfigured, kError, kTimeout };
+std::string_view ProbeStatusName(ProbeStatus s);  // "ok", "unsupported", "not_configured", ...
+
+struct ProbeOutcome {
+  std::string name;
+  ProbeStatus status = ProbeStatus::kOk;
+  std::chrono::milliseconds duration{0};
+  std::string error;  // the reason for every status but ok
+};
+
+// How often each rule fired in the recent history (engineer report).
+struct RuleFrequency {
+  std::size_t reports = 0;                         // how many past reports were read
+  std::map<std::string, std::size_t> fired;        // rule id -> reports in which it fired
+};
+
+enum class RunStatus { kOk, kWarning, kError, kCritical, kUnknown };
+std::string_view RunStatusName(RunStatus s);  // "ok", "warning", "error", "critical", "unknown"
+
+struct Report {
+  std::string report_id;  // e.g. "7KQ2-M9X4": 7 symbols and a check symbol
+  Level level = Level::kBoot;
+  RunStatus status = RunStatus::kUnknown;
+  std::chrono::system_clock::time_point started_at;
+  std::chrono::milliseconds duration{0};
+  std::vector<ProbeOutcome> probes;
+  rules::FactSet facts;
+  rules::Evaluation evaluation;
+  std::vector<std::string> rule_errors;  // site rule files that failed to load, one line each
+  std::vector<std::string> sink_errors;  // sinks that failed before this one ran
+  RuleFrequency history;                 // filled at engineer level
+  std::string config_source;             // the config file used, or "built-in defaults"
+};
+
+// The exit status DESIGN.md promises: 0 all clear, 1 warnings only, 2 error or critical,
+// 3 could not complete (nothing could be tested).
+int ExitCodeFor(const Report& report);
+
+// The run status from the findings and probes: unknown when no probe measured anything.
+RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes);
+
+}  // namespace posdiag::agent

@@ -1,0 +1,52 @@
+// Loading and checking rule files. The built-in catalogue (rules/catalog/*.toml) is compiled
+// into the binary; site rule files are loaded at run time, and a broken one is reported and
+// skipped while the built-in catalogue still applies.
+//
+// A rule file holds [[rule]] tables:
+//   [[rule]]
+//   id = "power.battery_low"
+//   condition = 'power.battery.capacity_pct < 15'
+//   code = "E1"
+//   severity = "error"
+//   component = "power"
+//   suppresses = ["power.battery_warn"]
+//   title = { zh-CN = "电池电量低", en = "Battery low" }
+//   remedy = { zh-CN = ["连接电源适配器"], en = ["Plug in the power adapter"] }
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/engine/rule.h"
+
+namespace posdiag::rules {
+
+struct LoadOutcome {
+  std::vector<Rule> rules;              // the rules that loaded cleanly
+  std::vector<Diagnostic> diagnostics;  // every error, with file, line and column
+  bool ok() const { return diagnostics.empty(); }
+};
+
+// Parses one rule file's text. file_name is used in diagnostics only.
+LoadOutcome LoadRuleText(std::string_view text, std::string_view file_name);
+// Reads and parses one rule file from disk.
+LoadOutcome LoadRuleFile(const std::string& path);
+
+// Whole-catalogue checks: unique ids, every suppressed id exists, no suppression cycle,
+// zh-CN and en present for title and every remedy list, valid severity and code.
+std::vector<Diagnostic> CheckCatalog(const std::vector<Rule>& rules);
+
+// The catalogue compiled into the binary (parsed once, on first use).
+const LoadOutcome& BuiltinCatalog();
+
+// Built-in rules plus site rules: a site rule with the id of a built-in one replaces it.
+// Files that fail to load are listed in `diagnostics` and contribute nothing.
+LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files);
+
+// `posdiag codes`: the catalogue as text, JSON or Markdown (docs/codes.md).
+std::string RenderCatalogText(const std::vector<Rule>& rules, Lang lang);
+std::string RenderCatalogJson(const std::vector<Rule>& rules);
+std::string RenderCatalogMarkdown(const std::vector<Rule>& rules);
+
+}  // namespace posdiag::rules
