@@ -1,0 +1,74 @@
+#include "agent/report.h"
+
+#include <algorithm>
+
+namespace posdiag::agent {
+
+std::string_view ProbeStatusName(ProbeStatus s) {
+  switch (s) {
+    case ProbeStatus::kOk:
+      return "ok";
+    case ProbeStatus::kUnsupported:
+      return "unsupported";
+    case ProbeStatus::kNotConfigured:
+      return "not_configured";
+    case ProbeStatus::kError:
+      return "error";
+    case ProbeStatus::kTimeout:
+      return "timeout";
+  }
+  return "error";
+}
+
+std::string_view RunStatusName(RunStatus s) {
+  switch (s) {
+    case RunStatus::kOk:
+      return "ok";
+    case RunStatus::kWarning:
+      return "warning";
+    case RunStatus::kError:
+      return "error";
+    case RunStatus::kCritical:
+      return "critical";
+    case RunStatus::kUnknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes) {
+  const bool measured = std::any_of(probes.begin(), probes.end(),
+                                    [](const ProbeOutcome& p) { return p.status == ProbeStatus::kOk; });
+  if (!measured) return RunStatus::kUnknown;
+  int worst = -1;
+  for (const auto* list : {&evaluation.findings, &evaluation.suppressed}) {
+    for (const auto& f : *list) worst = std::max(worst, static_cast<int>(f.severity));
+  }
+  switch (worst) {
+    case static_cast<int>(rules::Severity::kCritical):
+      return RunStatus::kCritical;
+    case static_cast<int>(rules::Severity::kError):
+      return RunStatus::kError;
+    case static_cast<int>(rules::Severity::kWarning):
+      return RunStatus::kWarning;
+    default:
+      return RunStatus::kOk;  // info findings only, or none
+  }
+}
+
+int ExitCodeFor(const Report& report) {
+  switch (report.status) {
+    case RunStatus::kOk:
+      return 0;
+    case RunStatus::kWarning:
+      return 1;
+    case RunStatus::kError:
+    case RunStatus::kCritical:
+      return 2;
+    case RunStatus::kUnknown:
+      return 3;
+  }
+  return 3;
+}
+
+}  // namespace posdiag::agent
