@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ enum class ValueType { kBool, kInt, kReal, kString, kStringList };
 struct KeySpec {
   std::string name;
   ValueType type;
+  // Accepted range for kInt keys (inclusive).
+  std::int64_t min = 0;
+  std::int64_t max = INT64_MAX;
 };
 
 struct SectionSpec {
@@ -57,6 +61,8 @@ class Config {
  public:
   // Core sections every config may have: system, run, log, history, rules.
   static std::vector<SectionSpec> CoreSections();
+  // Merges specs that name the same section (core [system] plus the system probe's keys).
+  static std::vector<SectionSpec> MergeSpecs(std::vector<SectionSpec> specs);
 
   // Parses TOML text against the declared sections. file_name is used in messages.
   static Result<Config> Parse(std::string_view text, std::string_view file_name,

@@ -1,0 +1,47 @@
+// The run: picks the probes of a level, runs them concurrently, each under its own deadline
+// inside a whole-run budget, and gathers their facts. A probe that overruns is reported `timeout`
+// and whatever it reports later is dropped; one that throws or fails is `error` with its message.
+// The run always returns by the budget, whatever the probes do.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/config.h"
+#include "agent/probe.h"
+#include "agent/report.h"
+#include "drivers/io/clock.h"
+#include "drivers/io/root_fs.h"
+
+namespace posdiag::agent {
+
+struct RunOptions {
+  Level level = Level::kBoot;
+  std::chrono::milliseconds budget{10'000};
+};
+
+struct RunOutput {
+  std::vector<ProbeOutcome> probes;  // in registry order
+  rules::FactSet facts;
+  std::vector<std::string> problems;  // e.g. a fact with an invalid name, dropped
+  std::size_t stragglers = 0;         // probe threads still running when the run returned
+};
+
+// Everything a probe may touch is shared, so a probe thread that outlives the run (it overran
+// and was abandoned) still holds valid objects.
+struct RunEnvironment {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const io::RootFs> fs;
+  std::shared_ptr<const io::Clock> clock;
+};
+
+// The sections every config may hold: the core ones, every probe's, and for each probe's own
+// section the `enabled` and `timeout_ms` keys the runner reads.
+std::vector<SectionSpec> ConfigSpecs(const std::vector<std::shared_ptr<Probe>>& probes);
+
+RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const RunEnvironment& env,
+                    const RunOptions& options);
+
+}  // namespace posdiag::agent
