@@ -19,6 +19,10 @@ namespace posdiag::rules {
 
 class Expr;  // the parsed tree; defined in expr.cc
 
+// Parentheses and `not` may nest this deep; deeper conditions are rejected so that a hostile one
+// cannot exhaust the stack while parsing or evaluating.
+inline constexpr int kMaxConditionDepth = 64;
+
 struct ExprError {
   int offset = 0;  // 0-based byte offset into the condition text
   std::string message;
@@ -40,5 +44,12 @@ struct EvalResult {
 };
 
 EvalResult EvaluateExpr(const Expr& expr, const FactSet& facts);
+
+// Every fact name the condition mentions, sorted, unique (the same list as ParseOutcome::facts).
+const std::vector<std::string>& ExprFacts(const Expr& expr);
+
+// The tree in a canonical prefix form, e.g. "(or (and (not (== a 1)) (exists b)) (< c 2.5))";
+// comparisons are written fact first, so `10 < a` reads "(> a 10)".
+std::string DescribeExpr(const Expr& expr);
 
 }  // namespace posdiag::rules

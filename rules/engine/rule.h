@@ -52,6 +52,16 @@ struct Rule {
   SourcePos where;
 };
 
+// Rule ids use the fact-name alphabet: dotted lower-case segments ("printer.paper_end").
+bool IsValidRuleId(std::string_view id);
+
+// Merchant codes: the terminal's own (E1, T1, T2, P1..P6) or a two-character host response code
+// of digits and upper-case letters ("01", "51", "A0"). Other E/T/P codes are rejected so that a
+// typo such as "E2" cannot pass as a host code.
+bool IsValidCode(std::string_view code);
+// The order codes are listed in: E1, T1, T2, P1..P6, then host response codes as text.
+bool CodeLess(std::string_view a, std::string_view b);
+
 // A problem found while loading or checking rules: "file:line:column: message".
 struct Diagnostic {
   SourcePos where;

@@ -1,0 +1,34 @@
+// The ways posdiag runs, one function each; main.cc only parses the command line and calls these.
+// Each returns the process exit status of DESIGN.md (0 clear, 1 warnings, 2 errors, 3 could not
+// complete).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/probe.h"
+#include "rules/engine/rule.h"
+
+namespace posdiag::agent {
+
+enum class OutputFormat { kText, kJson, kMarkdown };
+
+struct SelftestArgs {
+  std::optional<std::string> config;  // --config; else /etc/posdiag/posdiag.toml if it exists
+  Level level = Level::kBoot;
+  OutputFormat format = OutputFormat::kText;
+  rules::Lang lang = rules::Lang::kZhCn;
+};
+int RunSelftest(const SelftestArgs& args);
+
+// `posdiag rules check FILE...`: every error with file:line:column; exit 0 when all are clean.
+int RunRulesCheck(const std::vector<std::string>& files);
+
+// `posdiag codes`: the catalogue (built-in plus the site rules the config names).
+int RunCodes(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
+
+// `posdiag history`: the reports kept under [history] dir, newest first.
+int RunHistory(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
+
+}  // namespace posdiag::agent

@@ -1,0 +1,91 @@
+// Runs one probe against a fixture tree and a config text, the way the agent's runner would, and
+// collects what it wrote into a FactSet for the probe tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "agent/config.h"
+#include "agent/probe.h"
+#include "agent/run.h"
+#include "drivers/io/clock.h"
+#include "drivers/io/root_fs.h"
+#include "rules/engine/fact.h"
+#include "tests/sim/fixture_tree.h"
+
+namespace posdiag::agent::probes::testing {
+
+class FixedClock final : public io::Clock {
+ public:
+  explicit FixedClock(std::chrono::system_clock::time_point now) : now_(now) {}
+  std::chrono::system_clock::time_point Now() const override { return now_; }
+  std::chrono::steady_clock::time_point Steady() const override {
+    return std::chrono::steady_clock::now();
+  }
+
+ private:
+  std::chrono::system_clock::time_point now_;
+};
+
+inline std::chrono::system_clock::time_point AtEpoch(std::int64_t s) {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(s));
+}
+
+struct ProbeRun {
+  Support support;
+  bool measured = false;
+  Result<void> result;
+  rules::FactSet facts;
+  std::vector<std::string> invalid_names;
+
+  bool Has(std::string_view name) const { return facts.Find(name) != nullptr; }
+  const rules::FactValue& Value(std::string_view name) const {
+    const rules::Fact* f = facts.Find(name);
+    if (f == nullptr) throw std::runtime_error("no fact " + std::string(name));
+    return f->value;
+  }
+  std::string Unit(std::string_view name) const {
+    const rules::Fact* f = facts.Find(name);
+    return f == nullptr ? "<none>" : f->unit;
+  }
+  // The reason a fact is missing, or "<not missing>".
+  std::string Why(std::string_view name) const {
+    const rules::MissingFact* m = facts.FindMissing(name);
+    return m == nullptr ? "<not missing>" : m->reason;
+  }
+};
+
+// Parses config_text with the probe's sections, then runs CheckSupport and, when supported,
+// Measure. A config the probe's sections reject fails the test.
+inline ProbeRun RunProbe(Probe& probe, const posdiag::testing::FixtureTree& tree,
+                         std::string_view config_text, const io::Clock& clock) {
+  ProbeRun run;
+  std::vector<std::shared_ptr<Probe>> list{std::shared_ptr<Probe>(&probe, [](Probe*) {})};
+  auto config = Config::Parse(config_text, "test.toml", ConfigSpecs(list));
+  EXPECT_TRUE(config.ok()) << config.error().detail;
+  if (!config.ok()) return run;
+  const io::RootFs fs(tree.root());
+  const ConfigSection& section = config->Section(probe.Name());
+  const ProbeContext ctx{
+      fs, clock, section, *config, io::Deadline::In(std::chrono::seconds(10)), std::stop_token()};
+  run.support = probe.CheckSupport(ctx);
+  if (run.support.state != Support::State::kSupported) return run;
+  FactWriter writer;
+  run.result = probe.Measure(ctx, writer);
+  run.measured = true;
+  for (auto& f : writer.facts()) {
+    const std::string name = f.name;
+    if (!run.facts.Add(std::move(f))) run.invalid_names.push_back(name);
+  }
+  for (auto& m : writer.missing()) {
+    if (!rules::IsValidFactName(m.name)) run.invalid_names.push_back(m.name);
+    run.facts.AddMissing(std::move(m));
+  }
+  return run;
+}
+
+}  // namespace posdiag::agent::probes::testing

@@ -1,0 +1,15 @@
+#include "agent/probes/registry.h"
+
+#include "agent/probes/power_probe.h"
+#include "agent/probes/system_probe.h"
+
+namespace posdiag::agent {
+
+std::vector<std::unique_ptr<Probe>> MakeProbes() {
+  std::vector<std::unique_ptr<Probe>> probes;
+  probes.push_back(std::make_unique<probes::SystemProbe>());
+  probes.push_back(std::make_unique<probes::PowerProbe>());
+  return probes;
+}
+
+}  // namespace posdiag::agent

@@ -1,0 +1,34 @@
+// The system probe: memory, storage of the data and log partitions, load, uptime, the wall clock
+// against the build date, and the payment application named in [app]. It runs on every terminal
+// without a config section; rules/catalog/system.toml holds the thresholds.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "agent/probe.h"
+
+namespace posdiag::agent::probes {
+
+// The build date in seconds since the epoch (the last commit's time when built from git).
+std::int64_t BuildEpochSeconds();
+
+class SystemProbe final : public Probe {
+ public:
+  // Tests pass a build date; the agent uses the one compiled in.
+  explicit SystemProbe(std::int64_t build_epoch_s = BuildEpochSeconds())
+      : build_epoch_s_(build_epoch_s) {}
+
+  std::string_view Name() const override { return "system"; }
+  LevelMask Levels() const override { return kAllLevels; }
+  std::vector<SectionSpec> ConfigSections() const override;
+  bool NeedsConfigSection() const override { return false; }
+  Support CheckSupport(const ProbeContext& ctx) override;
+  Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
+
+ private:
+  std::int64_t build_epoch_s_;
+};
+
+}  // namespace posdiag::agent::probes

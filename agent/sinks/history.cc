@@ -1,0 +1,424 @@
+#include "agent/sinks/history.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
+
+#include "agent/report_id.h"
+#include "agent/sinks/json_report.h"
+#include "agent/sinks/text_report.h"
+#include "agent/sinks/text_util.h"
+
+namespace posdiag::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::size_t kSeqDigits = 10;
+constexpr std::string_view kEntrySuffix = ".json";
+constexpr std::string_view kCorruptSuffix = ".json.corrupt";
+constexpr std::string_view kTempSuffix = ".tmp";
+// Damaged entries are kept for an engineer to look at, but not without bound.
+constexpr std::size_t kMaxCorrupt = 10;
+// A temp file this old belongs to a save that will never finish (power cut, kill).
+constexpr auto kStaleTemp = std::chrono::minutes(5);
+// A directory holding more names than this is not a history we manage; stop listing.
+constexpr std::size_t kMaxNames = 10000;
+constexpr std::size_t kMaxFieldBytes = 256;
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// "0000000042-...": the save sequence number, or -1 when the name is not one of ours.
+long long SequenceOf(std::string_view name) {
+  if (name.size() < kSeqDigits + 1 || name[kSeqDigits] != '-') return -1;
+  long long seq = 0;
+  for (std::size_t i = 0; i < kSeqDigits; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    seq = seq * 10 + (name[i] - '0');
+  }
+  return seq;
+}
+
+bool IsEntryName(std::string_view name) {
+  return SequenceOf(name) >= 0 && EndsWith(name, kEntrySuffix);
+}
+bool IsCorruptName(std::string_view name) {
+  return SequenceOf(name) >= 0 && EndsWith(name, kCorruptSuffix);
+}
+bool IsTempName(std::string_view name) {
+  return name.size() > 1 && name[0] == '.' && EndsWith(name, kTempSuffix) &&
+         SequenceOf(name.substr(1)) >= 0;
+}
+
+struct DirNames {
+  std::vector<std::string> entries;  // sorted oldest first
+  std::vector<std::string> corrupt;  // sorted oldest first
+  std::vector<std::string> temps;
+  long long max_seq = 0;
+};
+
+Result<DirNames> ListDir(const fs::path& dir) {
+  DirNames names;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  std::size_t seen = 0;
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (++seen > kMaxNames) {
+      return Error{ErrorKind::kInvalid,
+                   dir.string() + ": more than " + std::to_string(kMaxNames) + " files"};
+    }
+    std::string name = it->path().filename().string();
+    if (IsEntryName(name)) {
+      names.max_seq = std::max(names.max_seq, SequenceOf(name));
+      names.entries.push_back(std::move(name));
+    } else if (IsCorruptName(name)) {
+      names.max_seq = std::max(names.max_seq, SequenceOf(name));
+      names.corrupt.push_back(std::move(name));
+    } else if (IsTempName(name)) {
+      names.temps.push_back(std::move(name));
+    }
+  }
+  if (ec) return ErrnoError("list " + dir.string(), ec.value());
+  std::sort(names.entries.begin(), names.entries.end());
+  std::sort(names.corrupt.begin(), names.corrupt.end());
+  return names;
+}
+
+std::string SeqText(long long seq) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%010lld", seq);
+  return buf;
+}
+
+// The report ID as it goes into a file name: canonical symbols without the dash, or the ID's
+// letters and digits when a caller made up its own.
+std::string IdForName(std::string_view report_id) {
+  if (auto id = NormalizeReportId(report_id)) {
+    id->erase(4, 1);
+    return *id;
+  }
+  std::string out;
+  for (char c : report_id) {
+    if (out.size() == 16) break;
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) out += c;
+    if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 'A');
+  }
+  return out.empty() ? "NOID" : out;
+}
+
+Result<void> WriteAll(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(what, errno);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Ok();
+}
+
+Result<void> SyncDir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open " + dir.string(), errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  // Some file systems cannot sync a directory; the rename is still in their journal.
+  if (rc != 0 && err != EINVAL && err != ENOTSUP) return ErrnoError("sync " + dir.string(), err);
+  return Ok();
+}
+
+// Writes `text` to dir/name through a temp file so the name only ever holds a complete file.
+Result<void> WriteAtomically(const fs::path& dir, const std::string& name, std::string_view text) {
+  const fs::path temp =
+      dir / ("." + name + "." + std::to_string(::getpid()) + std::string(kTempSuffix));
+  const fs::path final_path = dir / name;
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return ErrnoError("create " + temp.string(), errno);
+  Result<void> done = WriteAll(fd, text, "write " + temp.string());
+  if (done.ok() && ::fsync(fd) != 0) done = ErrnoError("sync " + temp.string(), errno);
+  if (::close(fd) != 0 && done.ok()) done = ErrnoError("close " + temp.string(), errno);
+  if (done.ok() && ::rename(temp.c_str(), final_path.c_str()) != 0) {
+    done = ErrnoError("rename to " + final_path.string(), errno);
+  }
+  if (!done.ok()) {
+    ::unlink(temp.c_str());
+    return done;
+  }
+  return SyncDir(dir);
+}
+
+bool IsStale(const fs::path& path) {
+  std::error_code ec;
+  const auto when = fs::last_write_time(path, ec);
+  if (ec) return false;
+  return fs::file_time_type::clock::now() - when > kStaleTemp;
+}
+
+// Reads a regular file of at most kMaxHistoryFileBytes; a larger one is a parse error.
+Result<std::string> ReadBounded(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return ErrnoError("open", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoError("stat", err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error{ErrorKind::kParse, "not a regular file"};
+  }
+  std::string text;
+  char buf[16384];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return ErrnoError("read", err);
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > kMaxHistoryFileBytes) {
+      ::close(fd);
+      return Error{ErrorKind::kParse,
+                   "larger than " + std::to_string(kMaxHistoryFileBytes) + " bytes"};
+    }
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+Result<std::string> StringField(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end()) return Error{ErrorKind::kParse, std::string("no \"") + key + "\""};
+  if (!it->is_string())
+    return Error{ErrorKind::kParse, std::string("\"") + key + "\" is not a string"};
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > kMaxFieldBytes) {
+    return Error{ErrorKind::kParse, std::string("\"") + key + "\" is too long"};
+  }
+  return s;
+}
+
+void AddUnique(std::vector<std::string>& list, std::set<std::string>& seen, const std::string& s) {
+  if (seen.insert(s).second) list.push_back(s);
+}
+
+Result<HistoryEntry> EntryFromJson(const json& j) {
+  if (!j.is_object()) return Error{ErrorKind::kParse, "not a JSON object"};
+  auto schema = StringField(j, "schema");
+  if (!schema.ok()) return schema.error();
+  if (!schema->starts_with("posdiag.report/")) {
+    return Error{ErrorKind::kParse,
+                 "schema \"" + DisplayText(*schema) + "\" is not a posdiag report"};
+  }
+  HistoryEntry entry;
+  for (auto [key, field] :
+       {std::pair{"report_id", &entry.report_id}, std::pair{"started_at", &entry.started_at},
+        std::pair{"level", &entry.level}, std::pair{"status", &entry.status}}) {
+    auto value = StringField(j, key);
+    if (!value.ok()) return value.error();
+    *field = std::move(*value);
+  }
+  std::set<std::string> rules_seen;
+  std::set<std::string> codes_seen;
+  const auto findings = j.find("findings");
+  if (findings == j.end() || !findings->is_array()) {
+    return Error{ErrorKind::kParse, "\"findings\" is missing or not a list"};
+  }
+  for (const auto& f : *findings) {
+    if (!f.is_object()) return Error{ErrorKind::kParse, "a finding is not an object"};
+    auto rule = StringField(f, "rule");
+    if (!rule.ok()) return rule.error().Context("finding");
+    auto code = StringField(f, "code");
+    if (!code.ok()) return code.error().Context("finding");
+    AddUnique(entry.rules, rules_seen, *rule);
+    AddUnique(entry.codes, codes_seen, *code);
+  }
+  const auto suppressed = j.find("suppressed_findings");
+  if (suppressed != j.end()) {
+    if (!suppressed->is_array())
+      return Error{ErrorKind::kParse, "\"suppressed_findings\" is not a list"};
+    for (const auto& f : *suppressed) {
+      if (!f.is_object()) return Error{ErrorKind::kParse, "a suppressed finding is not an object"};
+      auto rule = StringField(f, "rule");
+      if (!rule.ok()) return rule.error().Context("suppressed finding");
+      AddUnique(entry.rules, rules_seen, *rule);
+    }
+  } else {
+    // A report with only the contract's keys still names its hidden symptoms.
+    for (const auto& f : *findings) {
+      const auto hidden = f.find("suppressed");
+      if (hidden == f.end() || !hidden->is_array()) continue;
+      for (const auto& id : *hidden) {
+        if (id.is_string() && id.get_ref<const std::string&>().size() <= kMaxFieldBytes) {
+          AddUnique(entry.rules, rules_seen, id.get<std::string>());
+        }
+      }
+    }
+  }
+  return entry;
+}
+
+}  // namespace
+
+Result<HistoryEntry> ParseHistoryEntry(std::string_view text) {
+  if (text.size() > kMaxHistoryFileBytes) {
+    return Error{ErrorKind::kParse,
+                 "larger than " + std::to_string(kMaxHistoryFileBytes) + " bytes"};
+  }
+  if (text.empty()) return Error{ErrorKind::kParse, "empty"};
+  try {
+    const json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Error{ErrorKind::kParse, "not valid JSON (truncated?)"};
+    return EntryFromJson(j);
+  } catch (const std::exception& e) {
+    return Error{ErrorKind::kParse, std::string("not valid JSON: ") + e.what()};
+  }
+}
+
+HistoryStore::HistoryStore(std::filesystem::path dir, std::size_t keep)
+    : dir_(std::move(dir)), keep_(std::max<std::size_t>(keep, 1)) {}
+
+Result<void> HistoryStore::Save(const Report& report) {
+  try {
+    const std::string text = RenderJson(report);
+    if (text.size() > kMaxHistoryFileBytes) {
+      return Error{ErrorKind::kInvalid, "history: report of " + std::to_string(text.size()) +
+                                            " bytes is larger than an entry may be"};
+    }
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) return ErrnoError("history: create " + dir_.string(), ec.value());
+    auto names = ListDir(dir_);
+    if (!names.ok()) return names.error().Context("history");
+
+    for (const auto& temp : names->temps) {
+      if (IsStale(dir_ / temp)) fs::remove(dir_ / temp, ec);
+    }
+    const std::string name = SeqText(names->max_seq + 1) + "-" +
+                             FormatCompactUtc(report.started_at) + "-" +
+                             IdForName(report.report_id) + std::string(kEntrySuffix);
+    auto saved = WriteAtomically(dir_, name, text);
+    if (!saved.ok()) return saved.error().Context("history");
+    names->entries.push_back(name);  // the highest sequence, so the list stays sorted
+
+    std::vector<std::string> failed;
+    auto prune = [&](const std::vector<std::string>& list, std::size_t keep) {
+      for (std::size_t i = 0; i + keep < list.size(); ++i) {
+        if (!fs::remove(dir_ / list[i], ec) && ec) failed.push_back(list[i] + ": " + ec.message());
+      }
+    };
+    prune(names->entries, keep_);
+    prune(names->corrupt, kMaxCorrupt);
+    if (!failed.empty()) {
+      return Error{ErrorKind::kIo,
+                   "history: saved " + name + " but could not remove " + failed.front()};
+    }
+    return Ok();
+  } catch (const std::exception& e) {
+    return Error{ErrorKind::kIo, std::string("history: ") + e.what()};
+  }
+}
+
+Listing HistoryStore::Load() const {
+  Listing listing;
+  try {
+    std::error_code ec;
+    if (!fs::exists(dir_, ec)) return listing;
+    auto names = ListDir(dir_);
+    if (!names.ok()) {
+      listing.problems.push_back(names.error().Context("history").Message());
+      return listing;
+    }
+    for (auto it = names->entries.rbegin();
+         it != names->entries.rend() && listing.entries.size() < keep_; ++it) {
+      const fs::path path = dir_ / *it;
+      auto text = ReadBounded(path);
+      if (!text.ok() && text.error().kind != ErrorKind::kParse) {
+        // Could not read is not damaged: leave the entry for the next attempt.
+        listing.problems.push_back(*it + ": " + text.error().Message());
+        continue;
+      }
+      Result<HistoryEntry> entry =
+          text.ok() ? ParseHistoryEntry(*text) : Result<HistoryEntry>(text.error());
+      if (entry.ok()) {
+        entry->file = path.string();
+        listing.entries.push_back(std::move(*entry));
+        continue;
+      }
+      const std::string aside = *it + ".corrupt";
+      std::string problem = *it + ": " + entry.error().Message();
+      if (::rename(path.c_str(), (dir_ / aside).c_str()) == 0) {
+        problem += "; set aside as " + aside;
+      } else {
+        problem += "; could not set it aside: " + ErrnoError("rename", errno).Message();
+      }
+      listing.problems.push_back(std::move(problem));
+    }
+  } catch (const std::exception& e) {
+    listing.problems.push_back(std::string("history: ") + e.what());
+  }
+  return listing;
+}
+
+RuleFrequency Frequency(const Listing& listing) {
+  RuleFrequency frequency;
+  frequency.reports = listing.entries.size();
+  for (const auto& entry : listing.entries) {
+    const std::set<std::string> fired(entry.rules.begin(), entry.rules.end());
+    for (const auto& rule : fired) ++frequency.fired[rule];
+  }
+  return frequency;
+}
+
+std::string RenderHistory(const Listing& listing, rules::Lang lang) {
+  const bool en = lang == rules::Lang::kEn;
+  std::string out;
+  if (listing.entries.empty()) {
+    out += en ? "No saved reports\n" : "没有保存的报告\n";
+  } else {
+    out += en ? "Saved reports, newest first (" + std::to_string(listing.entries.size()) + ")\n"
+              : "已保存的报告，最新在前（" + std::to_string(listing.entries.size()) + " 份）\n";
+  }
+  for (const auto& e : listing.entries) {
+    // Level and status in the reader's language when they are words we know.
+    std::string level = DisplayText(e.level);
+    if (Level l; ParseLevel(e.level, l)) level = LevelWord(l, lang);
+    std::string status = DisplayText(e.status);
+    for (RunStatus s : {RunStatus::kOk, RunStatus::kWarning, RunStatus::kError,
+                        RunStatus::kCritical, RunStatus::kUnknown}) {
+      if (e.status == RunStatusName(s)) status = StatusWord(s, lang);
+    }
+    std::string codes;
+    for (const auto& c : e.codes) {
+      if (!codes.empty()) codes += ' ';
+      codes += DisplayText(c);
+    }
+    out += DisplayText(e.started_at) + "  " + DisplayText(e.report_id) + "  " + level + "  " +
+           status + "  " + (codes.empty() ? "-" : codes) + "\n";
+  }
+  if (!listing.problems.empty()) {
+    out += en ? "Problems:\n" : "问题：\n";
+    for (const auto& p : listing.problems) out += "  " + DisplayText(p) + "\n";
+  }
+  return out;
+}
+
+}  // namespace posdiag::agent

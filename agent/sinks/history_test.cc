@@ -1,0 +1,375 @@
+#include "agent/sinks/history.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "agent/report_id.h"
+#include "agent/sinks/json_report.h"
+#include "agent/sinks/sample_report.h"
+#include "agent/sinks/temp_dir.h"
+
+namespace posdiag::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::vector<std::string> Names(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> EntryNames(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& n : Names(dir)) {
+    if (n.ends_with(".json")) names.push_back(n);
+  }
+  return names;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// A report with its own ID and time, `minutes` after the sample's.
+Report NthReport(int minutes, Level level = Level::kMerchant) {
+  Report r = testing::SampleReport(level);
+  r.report_id = NewReportId();
+  r.started_at += std::chrono::minutes(minutes);
+  return r;
+}
+
+TEST(HistoryTest, SavesTheJsonReportUnderASortableName) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path() / "history");  // created on first save
+  const Report report = testing::SampleReport();
+  ASSERT_TRUE(store.Save(report).ok());
+  const auto names = Names(dir.path() / "history");
+  ASSERT_THAT(names, ElementsAre("0000000001-20261121T054049.123Z-1234567M.json"));
+  EXPECT_EQ(ReadFile(dir.path() / "history" / names[0]), RenderJson(report));
+}
+
+TEST(HistoryTest, LoadsNewestFirstWithTheFieldsTheListingNeeds) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    Report r = NthReport(i);
+    ids.push_back(r.report_id);
+    ASSERT_TRUE(store.Save(r).ok());
+  }
+  const Listing listing = store.Load();
+  EXPECT_THAT(listing.problems, IsEmpty());
+  ASSERT_THAT(listing.entries, SizeIs(3));
+  EXPECT_EQ(listing.entries[0].report_id, ids[2]);
+  EXPECT_EQ(listing.entries[2].report_id, ids[0]);
+  const HistoryEntry& e = listing.entries[0];
+  EXPECT_EQ(e.started_at, "2026-11-21T05:42:49.123Z");
+  EXPECT_EQ(e.level, "merchant");
+  EXPECT_EQ(e.status, "critical");
+  EXPECT_THAT(e.rules, ElementsAre("system.overheat", "power.battery_low", "printer.paper_near_end",
+                                   "power.battery_warn"));
+  EXPECT_THAT(e.codes, ElementsAre("E1", "P6"));
+  EXPECT_TRUE(fs::exists(e.file));
+  EXPECT_EQ(fs::path(e.file).parent_path(), dir.path());
+}
+
+TEST(HistoryTest, KeepsOnlyTheNewestN) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path(), 5);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    Report r = NthReport(i);
+    ids.push_back(r.report_id);
+    ASSERT_TRUE(store.Save(r).ok());
+  }
+  const auto names = EntryNames(dir.path());
+  ASSERT_THAT(names, SizeIs(5));
+  EXPECT_EQ(names.front().substr(0, 10), "0000000008");
+  EXPECT_EQ(names.back().substr(0, 10), "0000000012");
+  const Listing listing = store.Load();
+  ASSERT_THAT(listing.entries, SizeIs(5));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(listing.entries[i].report_id, ids[11 - i]);
+}
+
+TEST(HistoryTest, AWrongClockDoesNotMakeTheNewestReportTheOldest) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path(), 3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.Save(NthReport(i)).ok());
+  Report reset = NthReport(0);
+  reset.started_at = {};  // a dead clock battery: 1970
+  ASSERT_TRUE(store.Save(reset).ok());
+  const Listing listing = store.Load();
+  ASSERT_THAT(listing.entries, SizeIs(3));
+  EXPECT_EQ(listing.entries[0].report_id, reset.report_id);
+  EXPECT_EQ(listing.entries[0].started_at, "1970-01-01T00:00:00.000Z");
+}
+
+TEST(HistoryTest, AnInterruptedSaveLeavesSavedEntriesIntactAndIsCleanedUp) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  ASSERT_TRUE(store.Save(NthReport(0)).ok());
+  const std::string saved_name = EntryNames(dir.path()).at(0);
+  const std::string saved_text = ReadFile(dir.path() / saved_name);
+
+  // What a power cut mid-write leaves: a partial temp file beside the saved entry.
+  const fs::path temp = dir.path() / ".0000000002-20261121T055049.123Z-ABCD1234.json.4242.tmp";
+  WriteFile(temp, saved_text.substr(0, saved_text.size() / 2));
+  const Listing before = store.Load();
+  EXPECT_THAT(before.problems, IsEmpty());
+  ASSERT_THAT(before.entries, SizeIs(1));
+  EXPECT_EQ(ReadFile(dir.path() / saved_name), saved_text);
+
+  // A fresh temp file may belong to a save in progress elsewhere: it is left alone.
+  ASSERT_TRUE(store.Save(NthReport(1)).ok());
+  EXPECT_TRUE(fs::exists(temp));
+  // An old one belongs to a save that will never finish.
+  fs::last_write_time(temp, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  ASSERT_TRUE(store.Save(NthReport(2)).ok());
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_EQ(ReadFile(dir.path() / saved_name), saved_text);
+  EXPECT_THAT(store.Load().entries, SizeIs(3));
+  // No temp file of our own is left behind.
+  for (const auto& n : Names(dir.path())) EXPECT_FALSE(n.ends_with(".tmp")) << n;
+}
+
+TEST(HistoryTest, CorruptAndTruncatedEntriesAreSetAsideAndReported) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store.Save(NthReport(i)).ok());
+  const auto names = EntryNames(dir.path());
+  const std::string text = ReadFile(dir.path() / names[1]);
+  WriteFile(dir.path() / names[1], text.substr(0, text.size() - 40));   // truncated
+  WriteFile(dir.path() / names[2], std::string("\x00\x01garbage", 9));  // not JSON at all
+  WriteFile(dir.path() / names[3], R"({"schema":"posdiag.report/1","report_id":7})");
+
+  const Listing listing = store.Load();
+  ASSERT_THAT(listing.entries, SizeIs(1));
+  ASSERT_THAT(listing.problems, SizeIs(3));
+  EXPECT_THAT(listing.problems[0], HasSubstr(names[3]));
+  EXPECT_THAT(listing.problems[0], HasSubstr("\"report_id\" is not a string"));
+  EXPECT_THAT(listing.problems[0], HasSubstr("set aside as " + names[3] + ".corrupt"));
+  EXPECT_THAT(listing.problems[2], HasSubstr("not valid JSON"));
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_FALSE(fs::exists(dir.path() / names[i]));
+    EXPECT_TRUE(fs::exists(dir.path() / (names[i] + ".corrupt")));
+  }
+  // Set aside once: the next load is clean, and the next save continues the sequence.
+  EXPECT_THAT(store.Load().problems, IsEmpty());
+  ASSERT_TRUE(store.Save(NthReport(9)).ok());
+  EXPECT_EQ(EntryNames(dir.path()).back().substr(0, 10), "0000000005");
+  EXPECT_THAT(store.Load().entries, SizeIs(2));
+}
+
+TEST(HistoryTest, CorruptFilesDoNotCountTowardsKeepAndAreBounded) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path(), 2);
+  for (int i = 0; i < 14; ++i) {
+    ASSERT_TRUE(store.Save(NthReport(i)).ok());
+    const auto names = EntryNames(dir.path());
+    WriteFile(dir.path() / names.back(), "{");
+    EXPECT_THAT(store.Load().problems, SizeIs(1));
+  }
+  ASSERT_TRUE(store.Save(NthReport(20)).ok());
+  ASSERT_TRUE(store.Save(NthReport(21)).ok());
+  EXPECT_THAT(store.Load().entries, SizeIs(2));
+  std::size_t corrupt = 0;
+  for (const auto& n : Names(dir.path())) corrupt += n.ends_with(".corrupt") ? 1 : 0;
+  EXPECT_EQ(corrupt, 10u);
+}
+
+TEST(HistoryTest, OversizedEntryIsSetAside) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  ASSERT_TRUE(store.Save(NthReport(0)).ok());
+  const auto name = EntryNames(dir.path()).at(0);
+  fs::resize_file(dir.path() / name, kMaxHistoryFileBytes + 1);
+  const Listing listing = store.Load();
+  EXPECT_THAT(listing.entries, IsEmpty());
+  ASSERT_THAT(listing.problems, SizeIs(1));
+  EXPECT_THAT(listing.problems[0], HasSubstr("larger than"));
+}
+
+TEST(HistoryTest, ForeignFilesAreLeftAlone) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path(), 1);
+  WriteFile(dir.path() / "notes.json", "not ours");
+  WriteFile(dir.path() / "README", "not ours");
+  ASSERT_TRUE(store.Save(NthReport(0)).ok());
+  ASSERT_TRUE(store.Save(NthReport(1)).ok());
+  const Listing listing = store.Load();
+  EXPECT_THAT(listing.problems, IsEmpty());
+  EXPECT_THAT(listing.entries, SizeIs(1));
+  EXPECT_TRUE(fs::exists(dir.path() / "notes.json"));
+  EXPECT_TRUE(fs::exists(dir.path() / "README"));
+}
+
+TEST(HistoryTest, AnUnwritableDirectoryIsAnError) {
+  testing::TempDir dir;
+  WriteFile(dir.path() / "plain-file", "x");
+  // Tests may run as root, which ignores permissions; a path under a regular file fails anyway.
+  HistoryStore store(dir.path() / "plain-file" / "history");
+  Result<void> saved = Ok();
+  ASSERT_NO_THROW(saved = store.Save(testing::SampleReport()));
+  ASSERT_FALSE(saved.ok());
+  EXPECT_THAT(saved.error().Message(), HasSubstr("history: create"));
+
+  HistorySink sink(HistoryStore(dir.path() / "plain-file"));
+  EXPECT_EQ(sink.Name(), "history");
+  Result<void> written = Ok();
+  ASSERT_NO_THROW(written = sink.Write(testing::SampleReport()));
+  EXPECT_FALSE(written.ok());
+
+  const Listing listing = store.Load();
+  EXPECT_THAT(listing.entries, IsEmpty());
+}
+
+TEST(HistoryTest, MissingDirectoryIsAnEmptyHistory) {
+  testing::TempDir dir;
+  const Listing listing = HistoryStore(dir.path() / "never-made").Load();
+  EXPECT_THAT(listing.entries, IsEmpty());
+  EXPECT_THAT(listing.problems, IsEmpty());
+  EXPECT_FALSE(fs::exists(dir.path() / "never-made"));
+}
+
+TEST(HistoryTest, HistorySinkSaves) {
+  testing::TempDir dir;
+  HistorySink sink(HistoryStore(dir.path(), 10));
+  ASSERT_TRUE(sink.Write(NthReport(0)).ok());
+  ASSERT_TRUE(sink.Write(NthReport(1)).ok());
+  EXPECT_THAT(HistoryStore(dir.path()).Load().entries, SizeIs(2));
+}
+
+TEST(HistoryTest, FrequencyCountsReportsNotOccurrences) {
+  Listing listing;
+  listing.entries.resize(4);
+  listing.entries[0].rules = {"power.battery_low", "printer.paper_end"};
+  listing.entries[1].rules = {"power.battery_low", "power.battery_low"};
+  listing.entries[2].rules = {};
+  listing.entries[3].rules = {"network.dns_failure", "power.battery_low"};
+  const RuleFrequency f = Frequency(listing);
+  EXPECT_EQ(f.reports, 4u);
+  EXPECT_EQ(f.fired,
+            (std::map<std::string, std::size_t>{
+                {"network.dns_failure", 1}, {"power.battery_low", 3}, {"printer.paper_end", 1}}));
+  EXPECT_EQ(Frequency(Listing{}).reports, 0u);
+  EXPECT_THAT(Frequency(Listing{}).fired, IsEmpty());
+}
+
+TEST(HistoryTest, FrequencyFromSavedReports) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.Save(NthReport(i)).ok());
+  Report quiet = NthReport(3);
+  quiet.evaluation = {};
+  ASSERT_TRUE(store.Save(quiet).ok());
+  const RuleFrequency f = Frequency(store.Load());
+  EXPECT_EQ(f.reports, 4u);
+  EXPECT_EQ(f.fired.at("power.battery_low"), 3u);
+  EXPECT_EQ(f.fired.at("power.battery_warn"), 3u);  // suppressed symptoms count as fired
+}
+
+TEST(ParseHistoryEntryTest, AcceptsAContractOnlyReport) {
+  const auto entry = ParseHistoryEntry(R"({
+    "schema": "posdiag.report/1", "report_id": "1234-567M", "level": "boot", "status": "error",
+    "started_at": "2026-11-21T05:40:49.123Z", "duration_ms": 5, "probes": [], "facts": {},
+    "findings": [{"rule": "power.battery_low", "code": "E1", "suppressed": ["power.battery_warn"]},
+                 {"rule": "printer.paper_end", "code": "P1"}]})");
+  ASSERT_TRUE(entry.ok()) << entry.error().Message();
+  EXPECT_THAT(entry->rules,
+              ElementsAre("power.battery_low", "printer.paper_end", "power.battery_warn"));
+  EXPECT_THAT(entry->codes, ElementsAre("E1", "P1"));
+  EXPECT_EQ(entry->level, "boot");
+}
+
+TEST(ParseHistoryEntryTest, RejectsWhatIsNotAReport) {
+  for (const char* text : {
+           "",
+           "{",
+           "[]",
+           "null",
+           "\"text\"",
+           R"({"schema":"other/1"})",
+           R"({"schema":"posdiag.report/1","report_id":"A","level":"boot","status":"ok"})",
+           R"({"schema":"posdiag.report/1","report_id":"A","level":"boot","status":"ok",
+               "started_at":"t","findings":{}})",
+           R"({"schema":"posdiag.report/1","report_id":"A","level":"boot","status":"ok",
+               "started_at":"t","findings":[{"rule":1,"code":"E1"}]})",
+           R"({"schema":"posdiag.report/1","report_id":"A","level":"boot","status":"ok",
+               "started_at":"t","findings":[7]})",
+           R"({"schema":"posdiag.report/1","report_id":"A","level":"boot","status":"ok",
+               "started_at":"t","findings":[],"suppressed_findings":[{"code":"E1"}]})",
+       }) {
+    const auto entry = ParseHistoryEntry(text);
+    EXPECT_FALSE(entry.ok()) << text;
+    if (!entry.ok()) {
+      EXPECT_EQ(entry.error().kind, ErrorKind::kParse);
+    }
+  }
+  EXPECT_FALSE(ParseHistoryEntry(std::string(kMaxHistoryFileBytes + 1, ' ')).ok());
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_FALSE(ParseHistoryEntry(deep).ok());
+}
+
+TEST(RenderHistoryTest, OneLinePerReportThenProblems) {
+  Listing listing;
+  HistoryEntry a;
+  a.report_id = "1234-567M";
+  a.started_at = "2026-11-21T05:40:49.123Z";
+  a.level = "merchant";
+  a.status = "error";
+  a.codes = {"E1", "P6"};
+  HistoryEntry b = a;
+  b.report_id = "0000-001Y";
+  b.level = "boot";
+  b.status = "ok";
+  b.codes = {};
+  listing.entries = {a, b};
+  listing.problems = {"0000000003-x.json: not valid JSON; set aside as 0000000003-x.json.corrupt"};
+  EXPECT_EQ(RenderHistory(listing, rules::Lang::kEn),
+            "Saved reports, newest first (2)\n"
+            "2026-11-21T05:40:49.123Z  1234-567M  merchant  error  E1 P6\n"
+            "2026-11-21T05:40:49.123Z  0000-001Y  boot  ok  -\n"
+            "Problems:\n"
+            "  0000000003-x.json: not valid JSON; set aside as 0000000003-x.json.corrupt\n");
+  const std::string zh = RenderHistory(listing, rules::Lang::kZhCn);
+  EXPECT_THAT(zh, HasSubstr("已保存的报告，最新在前（2 份）\n"));
+  EXPECT_THAT(zh, HasSubstr("1234-567M  商户  错误  E1 P6\n"));
+  EXPECT_THAT(zh, HasSubstr("问题：\n"));
+  EXPECT_EQ(RenderHistory(Listing{}, rules::Lang::kEn), "No saved reports\n");
+  EXPECT_EQ(RenderHistory(Listing{}, rules::Lang::kZhCn), "没有保存的报告\n");
+}
+
+TEST(RenderHistoryTest, FileContentCannotControlTheTerminal) {
+  Listing listing;
+  HistoryEntry e;
+  e.report_id = "\x1b]0;owned\x07";
+  e.started_at = "t\nfake line";
+  e.level = "x";
+  e.status = "y";
+  listing.entries = {e};
+  const std::string text = RenderHistory(listing, rules::Lang::kEn);
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("\x1b")));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+}
+
+}  // namespace
+}  // namespace posdiag::agent

@@ -1,0 +1,31 @@
+// Text helpers every sink shares: timestamps, safe display text and card-data redaction. What a
+// sink prints comes partly from devices and files, so it is made valid UTF-8 without control
+// codes, and anything that looks like a card number is cut to first 6 + last 4 first.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace posdiag::agent {
+
+// "2026-11-21T05:40:49.123Z" (RFC 3339, UTC, milliseconds).
+std::string FormatRfc3339Utc(std::chrono::system_clock::time_point t);
+// "20261121T054049.123Z": sorts like the time it names, safe in a file name.
+std::string FormatCompactUtc(std::chrono::system_clock::time_point t);
+// "2026-11-21 13:40:49 +0800": the terminal's local time with its offset, for people.
+std::string FormatLocalTime(std::chrono::system_clock::time_point t);
+
+// Masks card numbers (13-19 digits, optionally grouped by single spaces or dashes, passing the
+// Luhn check) to first 6 + last 4, and drops the rest of a token that follows one with a track
+// separator ('=' or '^'), where track data would be.
+std::string RedactCardData(std::string_view text);
+
+// Text safe for one line of a display or a log: card data redacted, invalid UTF-8 and C1
+// controls replaced by U+FFFD, tabs, newlines and other C0 controls by a space, DEL dropped.
+std::string DisplayText(std::string_view text);
+
+// Replaces invalid UTF-8 sequences by U+FFFD and leaves everything else as it is.
+std::string ValidUtf8(std::string_view text);
+
+}  // namespace posdiag::agent

@@ -1,0 +1,184 @@
+// Runs every simulated terminal (tests/sim/scenarios/*.sh) through the real posdiag binary with
+// tests/sim/posdiag-sim and checks the external contract: the exit status, the JSON report and
+// the text report show the scenario's expected findings, and nothing else.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace posdiag {
+namespace {
+
+struct Outcome {
+  int exit_status = -1;
+  std::string out;  // stdout only; posdiag's log lines on stderr go to the test's stderr
+};
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+Outcome RunCommand(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const auto& a : argv) command += ShellQuote(a) + " ";
+  Outcome o;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return o;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) o.out.append(buf, n);
+  const int status = ::pclose(pipe);
+  o.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return o;
+}
+
+std::vector<std::string> ScenarioNames() {
+  std::vector<std::string> names;
+  const std::filesystem::path dir =
+      std::filesystem::path(POSDIAG_SOURCE_DIR) / "tests/sim/scenarios";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".sh") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+struct Expectation {
+  int exit_status = -1;
+  std::set<std::string> rules;
+};
+
+Expectation Expect(const std::string& scenario) {
+  const Outcome o = RunCommand({POSDIAG_SIM, "expect", scenario});
+  EXPECT_EQ(o.exit_status, 0) << o.out;
+  Expectation e;
+  std::istringstream lines(o.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("exit=", 0) == 0) e.exit_status = std::stoi(line.substr(5));
+    if (line.rfind("rules=", 0) == 0) {
+      std::istringstream ids(line.substr(6));
+      std::string id;
+      while (std::getline(ids, id, ',')) {
+        if (!id.empty()) e.rules.insert(id);
+      }
+    }
+  }
+  return e;
+}
+
+class ScenarioTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
+  const std::string scenario = GetParam();
+  const Expectation want = Expect(scenario);
+  ASSERT_GE(want.exit_status, 0) << "posdiag-sim expect " << scenario << " gave no exit=";
+
+  const Outcome json_run =
+      RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY, "--format", "json"});
+  EXPECT_EQ(json_run.exit_status, want.exit_status) << json_run.out;
+  const auto report = nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(report.is_discarded()) << "not JSON:\n" << json_run.out;
+  EXPECT_EQ(report.value("schema", ""), "posdiag.report/1");
+  ASSERT_TRUE(report.contains("findings") && report["findings"].is_array()) << json_run.out;
+
+  std::set<std::string> got;
+  std::vector<std::string> titles;
+  for (const auto& f : report["findings"]) {
+    const std::string rule = f.value("rule", "");
+    got.insert(rule);
+    EXPECT_EQ(f.value("code", ""), "E1") << rule;
+    if (f.contains("title")) titles.push_back(f["title"].value("en", ""));
+  }
+  EXPECT_EQ(got, want.rules) << json_run.out;
+  // Every probe that ran measured something: no scenario may pass because a probe failed.
+  for (const auto& p : report["probes"]) {
+    const std::string status = p.value("status", "");
+    EXPECT_TRUE(status == "ok" || status == "not_configured")
+        << p.value("name", "") << ": " << status << ": " << p.value("error", "");
+  }
+
+  const Outcome text_run = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,
+                                       "--format", "text", "--lang", "en"});
+  EXPECT_EQ(text_run.exit_status, want.exit_status) << text_run.out;
+  for (const auto& title : titles) {
+    EXPECT_NE(text_run.out.find(title), std::string::npos)
+        << "title \"" << title << "\" not in the text report:\n"
+        << text_run.out;
+  }
+  if (want.rules.empty()) {
+    EXPECT_EQ(text_run.out.find("[E1]"), std::string::npos) << text_run.out;
+  }
+
+  // The engineer's report names each finding by its rule id.
+  const Outcome engineer = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,
+                                       "--format", "text", "--lang", "en", "--level", "engineer"});
+  EXPECT_EQ(engineer.exit_status, want.exit_status);
+  for (const auto& rule : want.rules) {
+    EXPECT_NE(engineer.out.find(rule), std::string::npos) << rule << " not in:\n" << engineer.out;
+  }
+}
+
+// gtest names may not hold '-': "on-battery-low" runs as Sim/ScenarioTest.X/on_battery_low.
+std::string TestName(const ::testing::TestParamInfo<std::string>& param) {
+  std::string name = param.param;
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sim, ScenarioTest, ::testing::ValuesIn(ScenarioNames()), TestName);
+
+TEST(PosdiagSim, ListsEveryScenarioWithADescription) {
+  const Outcome o = RunCommand({POSDIAG_SIM, "list"});
+  ASSERT_EQ(o.exit_status, 0);
+  const auto names = ScenarioNames();
+  ASSERT_GE(names.size(), 6u);
+  for (const auto& name : names) {
+    const auto at = o.out.find(name + " ");
+    ASSERT_NE(at, std::string::npos) << name << " not listed:\n" << o.out;
+    const auto eol = o.out.find('\n', at);
+    EXPECT_GT(eol - at, name.size() + 5) << name << " has no description";
+  }
+}
+
+TEST(PosdiagSim, BuildsATreeAndAConfig) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("posdiag_sim_build_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const Outcome o = RunCommand({POSDIAG_SIM, "build", "healthy", dir.string()});
+  ASSERT_EQ(o.exit_status, 0) << o.out;
+  for (const char* rel :
+       {"posdiag.toml", "root/sys/class/power_supply/BAT0/capacity",
+        "root/sys/class/thermal/thermal_zone0/trip_point_0_temp", "root/proc/meminfo",
+        "root/var/lib/dpkg/status", "root/opt/payapp/bin/payapp"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / rel)) << rel;
+  }
+  // Building into a non-empty directory is refused rather than mixed with the old tree.
+  EXPECT_EQ(RunCommand({POSDIAG_SIM, "build", "healthy", dir.string()}).exit_status, 70);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PosdiagSim, RejectsUnknownScenariosAndCommands) {
+  EXPECT_EQ(RunCommand({POSDIAG_SIM, "expect", "no-such-scenario"}).exit_status, 64);
+  EXPECT_EQ(RunCommand({POSDIAG_SIM, "expect", "../healthy"}).exit_status, 64);
+  EXPECT_EQ(RunCommand({POSDIAG_SIM, "frobnicate"}).exit_status, 64);
+}
+
+}  // namespace
+}  // namespace posdiag
