@@ -1,5 +1,6 @@
 // posdiag: the command line. Wiring only: each subcommand calls one mode in agent/modes/.
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include <map>
 #include <optional>
@@ -21,6 +22,8 @@ const std::map<std::string, Lang> kLangs{{"zh-CN", Lang::kZhCn}, {"zh", Lang::kZ
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe (`posdiag selftest | head`) is a write error for the sink, not a kill.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"posdiag: why can't this terminal take a payment, and what to do about it"};
   app.set_version_flag("--version", std::string(POSDIAG_VERSION));
   app.require_subcommand(1);

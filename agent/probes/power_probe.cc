@@ -157,9 +157,13 @@ void WriteSupplies(const std::vector<pw::PowerSupplyReading>& supplies, FactWrit
   WriteSupplySummaries(supplies, out);
 }
 
-// The smallest distance from a zone's temperature to one of its trip points; absent when no zone
-// has such a trip point, unknown when one has but a temperature could not be read.
+// The smallest distance from a zone's temperature to one of its trip points. Without such a trip
+// point it is missing with that reason (rules fall back to an absolute limit); with one whose
+// temperature could not be read it is missing too, since a partial minimum could hide the zone
+// that is over its trip point.
 struct Margin {
+  explicit Margin(std::string_view kinds) : trip_kinds(kinds) {}
+  std::string_view trip_kinds;  // for the reason: "passive, hot or critical"
   bool any_trip = false;
   std::optional<double> value;
   std::string why;
@@ -174,9 +178,9 @@ struct Margin {
     value = value ? std::min(*value, m) : m;
   }
   void Write(FactWriter& out, std::string name) const {
-    if (!any_trip) return;
-    // A partial minimum could hide the zone that is over its trip point: unknown instead.
-    if (value && why.empty()) {
+    if (!any_trip) {
+      out.Missing(std::move(name), "no zone has a " + std::string(trip_kinds) + " trip point");
+    } else if (value && why.empty()) {
       out.Set(std::move(name), *value, "degC");
     } else {
       out.Missing(std::move(name), why);
@@ -186,8 +190,8 @@ struct Margin {
 
 void WriteZones(const std::vector<pw::ThermalZoneReading>& zones, FactWriter& out) {
   std::optional<double> max_temp;
-  Margin margin;
-  Margin critical;
+  Margin margin("passive, hot or critical");
+  Margin critical("critical");
   std::vector<std::string> used;
   for (const auto& z : zones) {
     std::string segment = FactSegment(z.name);

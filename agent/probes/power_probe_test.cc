@@ -256,8 +256,9 @@ TEST_F(PowerProbeTest, WithoutTripPointsThereIsNoMargin) {
   const ProbeRun r = Run();
   EXPECT_EQ(r.Value("power.thermal.max_temp_c"), V(70.0));
   EXPECT_FALSE(r.Has("power.thermal.margin_c"));
-  EXPECT_EQ(r.Why("power.thermal.margin_c"), "<not missing>");
+  EXPECT_EQ(r.Why("power.thermal.margin_c"), "no zone has a passive, hot or critical trip point");
   EXPECT_FALSE(r.Has("power.thermal.critical_margin_c"));
+  EXPECT_EQ(r.Why("power.thermal.critical_margin_c"), "no zone has a critical trip point");
   EXPECT_EQ(r.Why("power.thermal.thermal_zone0.trip1.temp_c"),
             "thermal_zone0/trip_point_1_temp: trip point not in use");
 }

@@ -207,8 +207,9 @@ Result<std::string> ReadBounded(const fs::path& path) {
 Result<std::string> StringField(const json& j, const char* key) {
   const auto it = j.find(key);
   if (it == j.end()) return Error{ErrorKind::kParse, std::string("no \"") + key + "\""};
-  if (!it->is_string())
+  if (!it->is_string()) {
     return Error{ErrorKind::kParse, std::string("\"") + key + "\" is not a string"};
+  }
   const auto& s = it->get_ref<const std::string&>();
   if (s.size() > kMaxFieldBytes) {
     return Error{ErrorKind::kParse, std::string("\"") + key + "\" is too long"};
@@ -253,8 +254,9 @@ Result<HistoryEntry> EntryFromJson(const json& j) {
   }
   const auto suppressed = j.find("suppressed_findings");
   if (suppressed != j.end()) {
-    if (!suppressed->is_array())
+    if (!suppressed->is_array()) {
       return Error{ErrorKind::kParse, "\"suppressed_findings\" is not a list"};
+    }
     for (const auto& f : *suppressed) {
       if (!f.is_object()) return Error{ErrorKind::kParse, "a suppressed finding is not an object"};
       auto rule = StringField(f, "rule");
@@ -309,6 +311,7 @@ Result<void> HistoryStore::Save(const Report& report) {
     auto names = ListDir(dir_);
     if (!names.ok()) return names.error().Context("history");
 
+    // Best effort: a temp file that cannot be removed is ignored by Load anyway.
     for (const auto& temp : names->temps) {
       if (IsStale(dir_ / temp)) fs::remove(dir_ / temp, ec);
     }

@@ -1,9 +1,8 @@
 #include "agent/sinks/log_sink.h"
 
-#include <spdlog/sinks/sink.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/sink.h>
 
 #include <filesystem>
 #include <fstream>

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agent/report.h"
+#include "rules/engine/evaluator.h"
 #include "rules/engine/rule.h"
 
 namespace posdiag::agent {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <toml++/toml.h>
 #include <unordered_map>
 #include <utility>
 
@@ -23,8 +23,8 @@ namespace {
 // Site rule files are small; anything bigger is a mistake, not a catalogue.
 constexpr std::size_t kMaxRuleFileBytes = 1 << 20;
 
-constexpr std::string_view kRuleKeys[] = {"id",    "condition", "code",       "severity",
-                                          "component", "title", "remedy", "suppresses"};
+constexpr std::string_view kRuleKeys[] = {"id",        "condition", "code",   "severity",
+                                          "component", "title",     "remedy", "suppresses"};
 constexpr std::string_view kRequiredKeys[] = {"id",        "condition", "code",  "severity",
                                               "component", "title",     "remedy"};
 constexpr std::string_view kLangKeys[] = {"zh-CN", "en"};
@@ -319,8 +319,8 @@ class RuleFileLoader {
           if (IsValidFactName(*s)) {
             rule.component = *s;
           } else {
-            Add(node.source().begin, "invalid component '" + *s +
-                                         "': use lower-case letters, digits, '_' and '.'");
+            Add(node.source().begin,
+                "invalid component '" + *s + "': use lower-case letters, digits, '_' and '.'");
           }
         }
       } else if (k == "title") {
@@ -351,9 +351,8 @@ class RuleFileLoader {
       return;
     }
     for (const ExprError& error : parsed.errors) {
-      out_.diagnostics.push_back(
-          {PositionInString(text_, node.source().begin, error.offset, file_),
-           "condition: " + error.message});
+      out_.diagnostics.push_back({PositionInString(text_, node.source().begin, error.offset, file_),
+                                  "condition: " + error.message});
     }
   }
 
@@ -365,9 +364,12 @@ class RuleFileLoader {
       return;
     }
     for (auto&& [key, value] : *table) {
-      std::string* target = key.str() == "zh-CN" ? &out.zh_cn : key.str() == "en" ? &out.en : nullptr;
+      std::string* target = key.str() == "zh-CN" ? &out.zh_cn
+                            : key.str() == "en"  ? &out.en
+                                                 : nullptr;
       if (target == nullptr) {
-        Add(key.source().begin, UnknownKey(key.str(), "title (languages are zh-CN and en)", kLangKeys));
+        Add(key.source().begin,
+            UnknownKey(key.str(), "title (languages are zh-CN and en)", kLangKeys));
         continue;
       }
       if (const std::string* s = String(value, "title." + std::string(key.str()))) *target = *s;
@@ -382,8 +384,9 @@ class RuleFileLoader {
       return;
     }
     for (auto&& [key, value] : *table) {
-      std::vector<std::string>* target =
-          key.str() == "zh-CN" ? &out.zh_cn : key.str() == "en" ? &out.en : nullptr;
+      std::vector<std::string>* target = key.str() == "zh-CN" ? &out.zh_cn
+                                         : key.str() == "en"  ? &out.en
+                                                              : nullptr;
       const std::string what = "remedy." + std::string(key.str());
       if (target == nullptr) {
         Add(key.source().begin,
@@ -404,8 +407,7 @@ class RuleFileLoader {
   void LoadSuppresses(const toml::node& node, std::vector<std::string>& out) {
     const toml::array* ids = node.as_array();
     if (ids == nullptr) {
-      Add(node.source().begin,
-          "suppresses must be an array of rule ids, not " + TypeName(node));
+      Add(node.source().begin, "suppresses must be an array of rule ids, not " + TypeName(node));
       return;
     }
     for (const toml::node& id : *ids) {
@@ -453,8 +455,8 @@ void CheckRule(const Rule& rule, std::vector<Diagnostic>& out) {
   if (rule.expr == nullptr) {
     ParseOutcome parsed = ParseCondition(rule.condition);
     for (const ExprError& e : parsed.errors) {
-      out.push_back(At(rule, name + " condition at offset " + std::to_string(e.offset) + ": " +
-                                 e.message));
+      out.push_back(
+          At(rule, name + " condition at offset " + std::to_string(e.offset) + ": " + e.message));
     }
   }
   for (Lang lang : {Lang::kZhCn, Lang::kEn}) {
@@ -570,7 +572,8 @@ std::string Cell(std::string_view text) {
 
 std::string OneLine(std::string_view text) {
   std::string out(text);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return out;
 }
 
@@ -669,7 +672,8 @@ std::vector<Diagnostic> CheckCatalog(const std::vector<Rule>& rules) {
     std::set<std::string_view> listed;
     for (const std::string& target : rule.suppresses) {
       if (!listed.insert(target).second) {
-        out.push_back(At(rule, "rule '" + rule.id + "' lists '" + target + "' twice in suppresses"));
+        out.push_back(
+            At(rule, "rule '" + rule.id + "' lists '" + target + "' twice in suppresses"));
       } else if (target == rule.id) {
         out.push_back(At(rule, "rule '" + rule.id + "' suppresses itself"));
       } else if (!index.contains(target)) {

@@ -171,9 +171,10 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         ErrorCase{"toml_syntax", "[[rule]]\nid = \"a.b\"\ncondition = \"x == 1\n", 3, 20,
                   "Error while parsing string"},
-        ErrorCase{"unknown_key", "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\n" + kRuleTail +
-                                     "severty = \"error\"\n",
-                  9, 1, "unknown key 'severty' in rule (did you mean 'severity'?)"},
+        ErrorCase{
+            "unknown_key",
+            "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\n" + kRuleTail + "severty = \"error\"\n",
+            9, 1, "unknown key 'severty' in rule (did you mean 'severity'?)"},
         ErrorCase{"wrong_type", "[[rule]]\nid = \"a.b\"\ncondition = 42\n" + kRuleTail, 3, 13,
                   "condition must be a string, not an integer"},
         ErrorCase{"bad_id", "[[rule]]\nid = \"Power.Low\"\ncondition = 'x == 1'\n" + kRuleTail, 2,
@@ -198,8 +199,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"rule_not_array", "[rule]\nid = \"a.b\"\n", 1, 1,
                   "'rule' must be an array of tables: write [[rule]], not [rule]"},
         ErrorCase{"top_level_key", "rules = 1\n", 1, 1, "unknown top-level key 'rules'"},
-        ErrorCase{"suppresses_entry", "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\n" +
-                                          kRuleTail + "suppresses = [\"ok.id\", 7]\n",
+        ErrorCase{"suppresses_entry",
+                  "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\n" + kRuleTail +
+                      "suppresses = [\"ok.id\", 7]\n",
                   9, 24, "each entry of suppresses must be a string, not an integer"},
         // Condition errors point into the condition: quote column + 1 + offset.
         ErrorCase{"condition_literal", "[[rule]]\nid = \"a.b\"\ncondition = 'x =< 1'\n" + kRuleTail,
@@ -208,8 +210,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "[[rule]]\nid = \"a.b\"\ncondition = \"s == \\\"x\\\" and t =< 2\"\n" + kRuleTail,
                   3, 31, "condition: unknown operator '=<'"},
         ErrorCase{"condition_non_ascii",
-                  "[[rule]]\nid = \"a.b\"\ncondition = 'x == \"中文\" and y =< 1'\n" + kRuleTail,
-                  3, 30, "condition: unknown operator '=<'"},
+                  "[[rule]]\nid = \"a.b\"\ncondition = 'x == \"中文\" and y =< 1'\n" + kRuleTail, 3,
+                  30, "condition: unknown operator '=<'"},
         ErrorCase{"condition_multiline",
                   "[[rule]]\nid = \"a.b\"\ncondition = '''\npower.x == 1\n  and power.y =< 2'''\n" +
                       kRuleTail,
@@ -222,10 +224,11 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<ErrorCase>& param_info) { return param_info.param.name; });
 
 TEST(LoadRuleText, TitleLanguageKeys) {
-  const std::string text = "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\ncode = \"E1\"\n"
-                           "severity = \"error\"\ncomponent = \"p\"\n"
-                           "title = { zh = \"t\", en = \"t\" }\n"
-                           "remedy = { zh-CN = [\"s\"], en = [\"s\"] }\n";
+  const std::string text =
+      "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\ncode = \"E1\"\n"
+      "severity = \"error\"\ncomponent = \"p\"\n"
+      "title = { zh = \"t\", en = \"t\" }\n"
+      "remedy = { zh-CN = [\"s\"], en = [\"s\"] }\n";
   LoadOutcome out = LoadRuleText(text, "site.toml");
   ASSERT_EQ(out.diagnostics.size(), 1u);
   EXPECT_EQ(out.diagnostics[0].ToString(),
@@ -234,11 +237,11 @@ TEST(LoadRuleText, TitleLanguageKeys) {
 }
 
 TEST(LoadRuleText, ReportsEveryErrorAndKeepsGoodRules) {
-  const std::string text =
-      "[[rule]]\nid = \"good.one\"\ncondition = 'x == 1'\n" + kRuleTail +  // lines 1-8
-      "\n[[rule]]\nid = \"bad.one\"\ncondition = 'x === 1 and y = 2'\n" + kRuleTail +
-      "colour = \"red\"\n" +  // lines 10-18
-      "\n[[rule]]\nid = \"good.two\"\ncondition = 'exists(y)'\n" + kRuleTail;
+  const std::string text = "[[rule]]\nid = \"good.one\"\ncondition = 'x == 1'\n" +
+                           kRuleTail +  // lines 1-8
+                           "\n[[rule]]\nid = \"bad.one\"\ncondition = 'x === 1 and y = 2'\n" +
+                           kRuleTail + "colour = \"red\"\n" +  // lines 10-18
+                           "\n[[rule]]\nid = \"good.two\"\ncondition = 'exists(y)'\n" + kRuleTail;
   LoadOutcome out = LoadRuleText(text, "f.toml");
   ASSERT_EQ(out.rules.size(), 2u);
   EXPECT_EQ(out.rules[0].id, "good.one");
@@ -347,23 +350,23 @@ std::vector<std::string> Ids(const std::vector<Rule>& rules) {
 TEST(MergeCatalog, SiteRuleReplacesBuiltinInPlace) {
   LoadOutcome out = MergeCatalog(Good(), {TestData("site_override.toml")});
   EXPECT_TRUE(out.ok()) << testing::PrintToString(Messages(out.diagnostics));
-  EXPECT_THAT(Ids(out.rules), ElementsAre("power.adapter_off", "power.battery_low",
-                                          "printer.paper_end", "host.insufficient_funds",
-                                          "site.cash_drawer_open"));
+  EXPECT_THAT(Ids(out.rules),
+              ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
+                          "host.insufficient_funds", "site.cash_drawer_open"));
   EXPECT_EQ(out.rules[1].severity, Severity::kCritical);
   EXPECT_EQ(out.rules[1].title.en, "Battery low (site threshold)");
   EXPECT_EQ(out.rules[1].where.file, TestData("site_override.toml"));
 }
 
 TEST(MergeCatalog, BrokenFilesContributeNothing) {
-  LoadOutcome out = MergeCatalog(
-      Good(), {TestData("site_syntax_error.toml"), TestData("missing.toml"),
-               TestData("site_cycle.toml"), TestData("site_missing_translation.toml"),
-               TestData("site_override.toml")});
+  LoadOutcome out =
+      MergeCatalog(Good(), {TestData("site_syntax_error.toml"), TestData("missing.toml"),
+                            TestData("site_cycle.toml"), TestData("site_missing_translation.toml"),
+                            TestData("site_override.toml")});
   // The good site file after the broken ones still applies.
-  EXPECT_THAT(Ids(out.rules), ElementsAre("power.adapter_off", "power.battery_low",
-                                          "printer.paper_end", "host.insufficient_funds",
-                                          "site.cash_drawer_open"));
+  EXPECT_THAT(Ids(out.rules),
+              ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
+                          "host.insufficient_funds", "site.cash_drawer_open"));
   EXPECT_EQ(out.rules[1].severity, Severity::kCritical);
   ASSERT_EQ(out.diagnostics.size(), 4u) << testing::PrintToString(Messages(out.diagnostics));
   EXPECT_EQ(out.diagnostics[0].where.file, TestData("site_syntax_error.toml"));
@@ -382,8 +385,9 @@ TEST(MergeCatalog, DuplicateIdsInOneSiteFile) {
       std::filesystem::path(testing::TempDir()) / "posdiag_rules_dup.toml";
   {
     std::ofstream out(file);
-    out << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 1'\n" << kRuleTail
-        << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 2'\n" << kRuleTail;
+    out << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 1'\n"
+        << kRuleTail << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 2'\n"
+        << kRuleTail;
   }
   LoadOutcome out = MergeCatalog(Good(), {file.string()});
   std::filesystem::remove(file);
@@ -433,6 +437,18 @@ TEST(BuiltinCatalog, LoadsCleanlyOnce) {
   }
 }
 
+// docs/codes.md is RenderCatalogMarkdown of the built-in catalogue, committed; a rule change
+// without regenerating it fails here.
+TEST(BuiltinCatalog, CodesDocumentIsCurrent) {
+  const std::filesystem::path doc = std::filesystem::path(POSDIAG_SOURCE_DIR) / "docs/codes.md";
+  if (!std::filesystem::exists(doc)) GTEST_SKIP() << "docs/codes.md has not been generated yet";
+  std::ifstream in(doc, std::ios::binary);
+  const std::string committed((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  EXPECT_EQ(committed, RenderCatalogMarkdown(BuiltinCatalog().rules))
+      << "regenerate it: posdiag codes --format markdown > docs/codes.md";
+}
+
 // --- Rendering ---------------------------------------------------------------------------------
 
 TEST(RenderCatalog, Text) {
@@ -475,7 +491,8 @@ TEST(RenderCatalog, Json) {
   EXPECT_THAT(text, HasSubstr("[\n  {\n    \"id\": \"power.adapter_off\",\n    \"code\": \"E1\",\n"
                               "    \"severity\": \"warning\",\n    \"component\": \"power\",\n"
                               "    \"condition\": "));
-  EXPECT_THAT(text, HasSubstr("\"title\": {\n      \"zh-CN\": \"电源适配器未连接\",\n      \"en\""));
+  EXPECT_THAT(text,
+              HasSubstr("\"title\": {\n      \"zh-CN\": \"电源适配器未连接\",\n      \"en\""));
   EXPECT_EQ(RenderCatalogJson({}), "[]\n");
 }
 
@@ -506,11 +523,12 @@ TEST(RenderCatalog, Markdown) {
   EXPECT_LT(e1, p1);
   EXPECT_LT(p1, c51);
   EXPECT_LT(c51, ca0);
-  EXPECT_THAT(md, HasSubstr("| rule | severity | component | title (en) | title (zh-CN) |\n"
-                            "|---|---|---|---|---|\n"
-                            "| `power.adapter_off` | warning | power | Power adapter not connected "
-                            "| 电源适配器未连接 |\n"
-                            "| `power.battery_low` | error | power | Battery low | 电池电量低 |\n"));
+  EXPECT_THAT(md,
+              HasSubstr("| rule | severity | component | title (en) | title (zh-CN) |\n"
+                        "|---|---|---|---|---|\n"
+                        "| `power.adapter_off` | warning | power | Power adapter not connected "
+                        "| 电源适配器未连接 |\n"
+                        "| `power.battery_low` | error | power | Battery low | 电池电量低 |\n"));
   EXPECT_THAT(md, HasSubstr("### `power.adapter_off`\n\n"
                             "Condition: `power.adapter.online == false and power.battery.status "
                             "== \"Discharging\"`\n\n"

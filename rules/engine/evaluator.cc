@@ -92,10 +92,9 @@ Evaluation Evaluate(const std::vector<Rule>& rules, const FactSet& facts) {
     }
     exprs[i] = expr;
     const internal::ExprData& e = internal::Data(*expr);
-    const internal::Step step =
-        internal::EvalNode(e, e.root, [&](std::uint32_t slot) {
-          return index.Find(e.slots[slot], e.slot_hashes[slot]);
-        });
+    const internal::Step step = internal::EvalNode(e, e.root, [&](std::uint32_t slot) {
+      return index.Find(e.slots[slot], e.slot_hashes[slot]);
+    });
     if (step.truth == Truth::kTrue) {
       fired.push_back(static_cast<std::uint32_t>(i));
     } else if (step.truth == Truth::kUnknown) {

@@ -26,8 +26,8 @@ constexpr int kRules = 1000;
 
 // Fact i has a type by i % 4: integer, real, bool, text.
 std::string FactName(int i) {
-  static const char* const kGroups[] = {"power", "printer", "network", "system", "card_reader",
-                                        "modem", "display", "journal"};
+  static const char* const kGroups[] = {"power",       "printer", "network", "system",
+                                        "card_reader", "modem",   "display", "journal"};
   return std::string(kGroups[i % 8]) + ".unit_" + std::to_string(i / 8) + ".value_" +
          std::to_string(i);
 }
@@ -53,7 +53,8 @@ FactSet MakeFacts() {
     facts.Add(std::move(f));
   }
   for (int i = 0; i < 50; ++i) {
-    facts.AddMissing(MissingFact{"absent.unit_" + std::to_string(i) + ".value", "timeout", "bench"});
+    facts.AddMissing(
+        MissingFact{"absent.unit_" + std::to_string(i) + ".value", "timeout", "bench"});
   }
   return facts;
 }

@@ -66,7 +66,8 @@ TEST(Evaluate, FiredFalseAndNotEvaluated) {
   EXPECT_EQ(f.component, "test");
   EXPECT_EQ(f.title.en, "Title power.battery_low");
   EXPECT_THAT(f.remedy.zh_cn, ElementsAre("步骤"));
-  EXPECT_THAT(f.evidence, ElementsAre(Pair("power.battery.capacity_pct", FactValue(std::int64_t{8}))));
+  EXPECT_THAT(f.evidence,
+              ElementsAre(Pair("power.battery.capacity_pct", FactValue(std::int64_t{8}))));
   EXPECT_THAT(f.suppressed, IsEmpty());
   EXPECT_EQ(f.suppressed_by, "");
   EXPECT_THAT(ev.suppressed, IsEmpty());
@@ -78,9 +79,9 @@ TEST(Evaluate, FiredFalseAndNotEvaluated) {
 }
 
 TEST(Evaluate, EvidenceHoldsOnlyMeasuredFacts) {
-  const std::vector<Rule> rules = {MakeRule(
-      "power.adapter_off",
-      "power.adapter.online == false and (printer.paper == 'ok' or power.battery.status != 'Full')")};
+  const std::vector<Rule> rules = {MakeRule("power.adapter_off",
+                                            "power.adapter.online == false and (printer.paper == "
+                                            "'ok' or power.battery.status != 'Full')")};
   const Evaluation ev = Evaluate(rules, Facts());
   ASSERT_EQ(ev.findings.size(), 1u);
   EXPECT_THAT(ev.findings[0].evidence,
@@ -217,10 +218,10 @@ TEST(Evaluate, ManyFactsResolveByName) {
   for (int i = 0; i < 3000; ++i) {
     const std::string name = "bulk.unit_" + std::to_string(i % 37) + ".value_" + std::to_string(i);
     facts.Add({name, std::int64_t{i}, "", "bulk"});
-    if (i % 7 == 0) rules.push_back(MakeRule("bulk.r" + std::to_string(i), name + " == " +
-                                                                             std::to_string(i)));
-    if (i % 11 == 0) rules.push_back(MakeRule("bulk.s" + std::to_string(i), name + " != " +
-                                                                              std::to_string(i)));
+    if (i % 7 == 0)
+      rules.push_back(MakeRule("bulk.r" + std::to_string(i), name + " == " + std::to_string(i)));
+    if (i % 11 == 0)
+      rules.push_back(MakeRule("bulk.s" + std::to_string(i), name + " != " + std::to_string(i)));
   }
   const Evaluation ev = Evaluate(rules, facts);
   std::size_t expected = 0;

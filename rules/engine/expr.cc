@@ -189,8 +189,8 @@ class Lexer {
 
  private:
   void SkipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -205,7 +205,7 @@ class Lexer {
     while (pos_ < text_.size() && IsWordChar(text_[pos_])) ++pos_;
     const std::string_view word = text_.substr(start, pos_ - start);
     static constexpr std::pair<std::string_view, Tok> kKeywords[] = {
-        {"and", Tok::kAnd},   {"or", Tok::kOr},     {"not", Tok::kNot},
+        {"and", Tok::kAnd},   {"or", Tok::kOr},       {"not", Tok::kNot},
         {"true", Tok::kTrue}, {"false", Tok::kFalse}, {"exists", Tok::kExists}};
     for (const auto& [name, kind] : kKeywords) {
       if (word == name) {
@@ -220,8 +220,8 @@ class Lexer {
     const std::string lower = Lower(word);
     for (const auto& [name, kind] : kKeywords) {
       if (lower == name) {
-        Error(t, t.offset, "keywords are lower-case: write '" + lower + "', not '" +
-                               std::string(word) + "'");
+        Error(t, t.offset,
+              "keywords are lower-case: write '" + lower + "', not '" + std::string(word) + "'");
         return;
       }
     }
@@ -323,7 +323,7 @@ class Lexer {
       }
     }
     static constexpr std::pair<std::string_view, std::string_view> kHints[] = {
-        {"=", "=="}, {"=<", "<="}, {"=>", ">="}, {"<>", "!="}, {"===", "=="},
+        {"=", "=="},  {"=<", "<="},  {"=>", ">="}, {"<>", "!="}, {"===", "=="},
         {"!", "not"}, {"&&", "and"}, {"||", "or"}, {"&", "and"}, {"|", "or"}};
     std::string message = "unknown operator '" + std::string(op) + "'";
     for (const auto& [wrong, right] : kHints) {
@@ -385,8 +385,8 @@ class Parser {
       if (Peek().kind == Tok::kRParen) {
         Error(Peek().offset, "unmatched ')'");
       } else if (Peek().kind != Tok::kError) {
-        Error(Peek().offset, "expected 'and', 'or' or the end of the condition, found " +
-                                 Describe(Peek()));
+        Error(Peek().offset,
+              "expected 'and', 'or' or the end of the condition, found " + Describe(Peek()));
       }
       return kFailed;
     }
@@ -400,7 +400,6 @@ class Parser {
   }
 
   void Error(int offset, std::string message) {
-    failed_ = true;
     if (errors_.size() < kMaxErrors) errors_.push_back({offset, std::move(message)});
   }
 
@@ -586,8 +585,9 @@ class Parser {
         Advance();
         return false;
       default:
-        Error(t.offset,
-              "expected a fact name or a literal " + std::string(after) + ", found " + Describe(t));
+        Error(t.offset, "expected a fact name or a literal" +
+                            (after.empty() ? std::string() : " " + std::string(after)) +
+                            ", found " + Describe(t));
         return false;
     }
     Advance();
@@ -602,7 +602,7 @@ class Parser {
       if (op_token.kind == Tok::kError) return kFailed;
       const Token& prev = toks_[pos_ - 1];
       std::string message = "expected a comparison operator (== != < <= > >=) after " +
-                             Describe(prev) + ", found " + Describe(op_token);
+                            Describe(prev) + ", found " + Describe(op_token);
       if (lhs.is_fact) {
         message += "; a fact on its own is not a condition (write '" + std::string(prev.text) +
                    " == true' or 'exists(" + std::string(prev.text) + ")')";
@@ -632,8 +632,8 @@ class Parser {
     Operand& fact = lhs.is_fact ? lhs : rhs;
     Operand& literal = lhs.is_fact ? rhs : lhs;
     if (literal.literal.type == LitType::kBool && IsOrdering(op)) {
-      Error(op_offset, "booleans can only be compared with == or !=, not '" +
-                           std::string(OpText(op)) + "'");
+      Error(op_offset,
+            "booleans can only be compared with == or !=, not '" + std::string(OpText(op)) + "'");
       return kFailed;
     }
     n.kind = internal::Kind::kCmpLiteral;
@@ -664,7 +664,6 @@ class Parser {
   internal::ExprData& out_;
   std::map<std::string, std::uint32_t, std::less<>> slot_of_;
   int depth_ = 0;
-  bool failed_ = false;
   bool abort_ = false;
 };
 
@@ -829,10 +828,9 @@ std::string ExplainUnknown(const ExprData& e, std::uint32_t node, const FactSet&
   return "unknown";
 }
 
-const ExprData& Data(const Expr& expr);
-
 }  // namespace internal
 
+// The public handle is only a wrapper: everything lives in ExprData, which the evaluator reads.
 class Expr {
  public:
   internal::ExprData data;
@@ -867,14 +865,15 @@ ParseOutcome ParseCondition(std::string_view text) {
 
 EvalResult EvaluateExpr(const Expr& expr, const FactSet& facts) {
   const internal::ExprData& e = expr.data;
-  const internal::Step step = internal::EvalNode(
-      e, e.root, [&](std::uint32_t slot) -> const FactValue* {
+  const internal::Step step =
+      internal::EvalNode(e, e.root, [&](std::uint32_t slot) -> const FactValue* {
         const Fact* fact = facts.Find(e.slots[slot]);
         return fact == nullptr ? nullptr : &fact->value;
       });
   EvalResult result;
   result.truth = step.truth;
-  if (step.truth == Truth::kUnknown) result.why_unknown = internal::ExplainUnknown(e, step.why, facts);
+  if (step.truth == Truth::kUnknown)
+    result.why_unknown = internal::ExplainUnknown(e, step.why, facts);
   return result;
 }
 

@@ -31,7 +31,7 @@ struct ExprError {
 // Parses a condition; on failure returns every error found (at least one).
 struct ParseOutcome {
   std::shared_ptr<const Expr> expr;  // null when errors is not empty
-  std::vector<std::string> facts;  // every fact name the condition mentions, sorted, unique
+  std::vector<std::string> facts;    // every fact name the condition mentions, sorted, unique
   std::vector<ExprError> errors;
 };
 ParseOutcome ParseCondition(std::string_view text);

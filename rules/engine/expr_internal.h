@@ -59,9 +59,7 @@ enum class Compare : std::uint8_t { kFalse, kTrue, kMismatch, kNotANumber };
 
 inline Compare FromBool(bool b) { return b ? Compare::kTrue : Compare::kFalse; }
 
-inline Compare ApplyEq(CmpOp op, bool equal) {
-  return FromBool(op == CmpOp::kEq ? equal : !equal);
-}
+inline Compare ApplyEq(CmpOp op, bool equal) { return FromBool(op == CmpOp::kEq ? equal : !equal); }
 
 template <typename T>
 Compare Apply(CmpOp op, const T& x, const T& y) {

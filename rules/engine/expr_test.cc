@@ -63,8 +63,9 @@ TEST(ParseCondition, Comparisons) {
   EXPECT_EQ(Tree("a > 1e3"), "(> a 1000.0)");
   EXPECT_EQ(Tree("a >= 0"), "(>= a 0)");
   EXPECT_EQ(Tree("a == \"x y\""), "(== a \"x y\")");
-  EXPECT_EQ(Tree("a == 'it''s'"), "ERROR 9: expected 'and', 'or' or the end of the condition, "
-                                  "found string 's'; ");
+  EXPECT_EQ(Tree("a == 'it''s'"),
+            "ERROR 9: expected 'and', 'or' or the end of the condition, "
+            "found string 's'; ");
   EXPECT_EQ(Tree("a == 'say \"hi\"'"), "(== a \"say \\\"hi\\\"\")");
   EXPECT_EQ(Tree("a == \"back\\\\slash \\\"q\\\"\""), "(== a \"back\\\\slash \\\"q\\\"\")");
   EXPECT_EQ(Tree("a == true"), "(== a true)");

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by posdiag-sim, which reads the SIM_ variables
 # A worn-out cell: the gauge says Dead and reads almost nothing; the dead battery hides the
 # critical charge it causes.
 SIM_DESCRIPTION="battery health Dead, not charging on mains"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by posdiag-sim, which reads the SIM_ variables
 # The data partition is really full: a 512 KiB tmpfs filled to the last block, so statvfs sees
 # what a terminal with a full flash partition sees.
 SIM_DESCRIPTION="data partition full (512 KiB tmpfs filled)"

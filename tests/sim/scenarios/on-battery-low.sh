@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by posdiag-sim, which reads the SIM_ variables
 # The adapter is unplugged and the battery is running down: the low battery is the finding, the
 # unplugged adapter is the symptom it hides.
 SIM_DESCRIPTION="adapter unplugged, battery discharging at 8 %"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced by posdiag-sim, which reads the SIM_ variables
 # The SoC is past its passive and hot trip points but still below critical: a terminal left in
 # the sun or with its vents covered.
 SIM_DESCRIPTION="SoC at 97 degC, over its passive (85) and hot (95) trip points"
