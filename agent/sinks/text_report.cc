@@ -14,6 +14,14 @@
 namespace posdiag::agent {
 namespace {
 
+// "Remedy:" on a line of its own, without the space that follows a colon inside a line.
+std::string Heading(std::string_view word, std::string_view colon) {
+  std::string out(word);
+  out += colon;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 using rules::Lang;
 
 // Every fixed word of the text report, once per language.
@@ -246,13 +254,13 @@ void FindingDetails(const Report& report, Writer& out) {
     out.Line("  ", DisplayText(f->title.In(lang)));
     const auto& steps = f->remedy.In(lang);
     if (!steps.empty()) {
-      out.Line("  ", std::string(w.remedy) + std::string(w.colon));
+      out.Line("  ", Heading(w.remedy, w.colon));
       for (std::size_t i = 0; i < steps.size(); ++i) {
         out.Line("    ", std::to_string(i + 1) + ". " + DisplayText(steps[i]));
       }
     }
     if (!f->evidence.empty()) {
-      out.Line("  ", std::string(w.evidence) + std::string(w.colon));
+      out.Line("  ", Heading(w.evidence, w.colon));
       for (const auto& [name, value] : f->evidence) {
         const rules::Fact* fact = report.facts.Find(name);
         out.Line("    ", DisplayText(name) + " = " +
