@@ -1,4 +1,5 @@
 // `posdiag rules check` and `posdiag codes`.
+#include <algorithm>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -13,11 +14,13 @@ int RunRulesCheck(const std::vector<std::string>& files) {
   const auto& builtin = rules::BuiltinCatalog();
   std::vector<rules::Diagnostic> problems;
   std::vector<rules::Rule> site;
+  std::vector<rules::CodeInfo> site_codes;
   std::set<std::string> checked;
   for (const auto& file : files) {
     auto loaded = rules::LoadRuleFile(file);
     problems.insert(problems.end(), loaded.diagnostics.begin(), loaded.diagnostics.end());
     for (auto& rule : loaded.rules) site.push_back(std::move(rule));
+    for (auto& code : loaded.codes) site_codes.push_back(std::move(code));
     checked.insert(file);
   }
   // Whole-catalogue checks over the built-in rules with these files merged in (a site rule may
@@ -36,7 +39,16 @@ int RunRulesCheck(const std::vector<std::string>& files) {
     }
     merged.push_back(rule);
   }
-  for (auto& d : rules::CheckCatalog(merged)) {
+  std::vector<rules::CodeInfo> codes = site_codes;
+  for (const auto& code : builtin.codes) {
+    const bool replaced = std::any_of(site_codes.begin(), site_codes.end(),
+                                      [&](const rules::CodeInfo& c) { return c.code == code.code; });
+    if (!replaced) codes.push_back(code);
+  }
+  auto checks = rules::CheckCatalog(merged);
+  auto code_checks = rules::CheckCodes(merged, codes);
+  checks.insert(checks.end(), code_checks.begin(), code_checks.end());
+  for (auto& d : checks) {
     if (checked.contains(d.where.file)) problems.push_back(std::move(d));
   }
   for (const auto& d : problems) std::fprintf(stderr, "%s\n", d.ToString().c_str());
@@ -51,15 +63,17 @@ int RunRulesCheck(const std::vector<std::string>& files) {
 int RunCodes(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang) {
   const auto& builtin = rules::BuiltinCatalog();
   std::vector<rules::Rule> catalog = builtin.rules;
+  std::vector<rules::CodeInfo> codes = builtin.codes;
   if (config) {
     auto setup = LoadSetup(config);
     if (!setup) {
       std::fprintf(stderr, "posdiag: %s\n", setup.error().detail.c_str());
       return 3;
     }
-    auto merged = rules::MergeCatalog(builtin.rules, SiteRuleFiles(*setup->config));
+    auto merged = rules::MergeCatalog(builtin.rules, SiteRuleFiles(*setup->config), builtin.codes);
     for (const auto& d : merged.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
     catalog = std::move(merged.rules);
+    codes = std::move(merged.codes);
   }
   std::string out;
   switch (format) {
@@ -70,7 +84,7 @@ int RunCodes(const std::optional<std::string>& config, OutputFormat format, rule
       out = rules::RenderCatalogJson(catalog);
       break;
     case OutputFormat::kMarkdown:
-      out = rules::RenderCatalogMarkdown(catalog);
+      out = rules::RenderCatalogMarkdown(catalog, codes);
       break;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

@@ -65,7 +65,7 @@ int RunSelftest(const SelftestArgs& args) {
   // Catalogue: built-in rules, with the site's files merged in; a broken file is skipped.
   const auto& builtin = rules::BuiltinCatalog();
   for (const auto& d : builtin.diagnostics) report.rule_errors.push_back(d.ToString());
-  auto catalog = rules::MergeCatalog(builtin.rules, SiteRuleFiles(config));
+  auto catalog = rules::MergeCatalog(builtin.rules, SiteRuleFiles(config), builtin.codes);
   for (const auto& d : catalog.diagnostics) report.rule_errors.push_back(d.ToString());
 
   RunEnvironment env{setup->config,

@@ -235,9 +235,13 @@ class RuleFileLoader {
       return std::move(out_);
     }
     for (auto&& [key, node] : root) {
+      if (key.str() == "code") {
+        LoadCodes(node);
+        continue;
+      }
       if (key.str() != "rule") {
         Add(key.source().begin, "unknown top-level key '" + std::string(key.str()) +
-                                    "' (a rule file holds only [[rule]] tables)");
+                                    "' (a rule file holds [[rule]] and [[code]] tables)");
         continue;
       }
       const toml::array* rules = node.as_array();
@@ -343,6 +347,47 @@ class RuleFileLoader {
     if (out_.diagnostics.size() == errors_before) out_.rules.push_back(std::move(rule));
   }
 
+  void LoadCodes(const toml::node& node) {
+    const toml::array* codes = node.as_array();
+    if (codes == nullptr) {
+      Add(node.source().begin, "'code' must be an array of tables: write [[code]], not [code]");
+      return;
+    }
+    for (const toml::node& element : *codes) {
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        Add(element.source().begin, "each code must be a table, not " + TypeName(element));
+        continue;
+      }
+      const std::size_t errors_before = out_.diagnostics.size();
+      CodeInfo info;
+      info.where = Pos(table->source().begin);
+      bool has_code = false;
+      bool has_meaning = false;
+      for (auto&& [key, value] : *table) {
+        if (key.str() == "code") {
+          has_code = true;
+          if (const std::string* s = String(value, "code")) {
+            if (IsValidCode(*s)) {
+              info.code = *s;
+            } else {
+              Add(value.source().begin, "invalid code '" + *s + "'");
+            }
+          }
+        } else if (key.str() == "meaning") {
+          has_meaning = true;
+          LoadTitle(value, info.meaning, "meaning");
+        } else {
+          constexpr std::string_view kCodeKeys[] = {"code", "meaning"};
+          Add(key.source().begin, UnknownKey(key.str(), "code", kCodeKeys));
+        }
+      }
+      if (!has_code) out_.diagnostics.push_back({info.where, "code entry is missing 'code'"});
+      if (!has_meaning) out_.diagnostics.push_back({info.where, "code entry is missing 'meaning'"});
+      if (out_.diagnostics.size() == errors_before) out_.codes.push_back(std::move(info));
+    }
+  }
+
   void LoadCondition(const std::string& text, const toml::node& node, Rule& rule) {
     rule.condition = text;
     ParseOutcome parsed = ParseCondition(text);
@@ -356,11 +401,12 @@ class RuleFileLoader {
     }
   }
 
-  void LoadTitle(const toml::node& node, Localized& out) {
+  void LoadTitle(const toml::node& node, Localized& out, std::string_view what = "title") {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
-      Add(node.source().begin,
-          "title must be a table { zh-CN = \"...\", en = \"...\" }, not " + TypeName(node));
+      Add(node.source().begin, std::string(what) +
+                                   " must be a table { zh-CN = \"...\", en = \"...\" }, not " +
+                                   TypeName(node));
       return;
     }
     for (auto&& [key, value] : *table) {
@@ -369,10 +415,12 @@ class RuleFileLoader {
                                                  : nullptr;
       if (target == nullptr) {
         Add(key.source().begin,
-            UnknownKey(key.str(), "title (languages are zh-CN and en)", kLangKeys));
+            UnknownKey(key.str(), std::string(what) + " (languages are zh-CN and en)", kLangKeys));
         continue;
       }
-      if (const std::string* s = String(value, "title." + std::string(key.str()))) *target = *s;
+      if (const std::string* s = String(value, std::string(what) + "." + std::string(key.str()))) {
+        *target = *s;
+      }
     }
   }
 
@@ -537,24 +585,6 @@ std::vector<const Rule*> SortedByCode(const std::vector<Rule>& rules) {
   return sorted;
 }
 
-std::string_view CodeMeaning(std::string_view code) {
-  static constexpr std::pair<std::string_view, std::string_view> kMeanings[] = {
-      {"E1", "terminal state fault"},
-      {"T1", "communication fault: the terminal cannot reach the payment host"},
-      {"T2", "card-reading fault"},
-      {"P1", "printer: paper end"},
-      {"P2", "printer: cover open"},
-      {"P3", "printer: cutter or mechanical error"},
-      {"P4", "printer: offline, not detected or unrecoverable error"},
-      {"P5", "printer: print head overheated"},
-      {"P6", "printer: paper near end"},
-  };
-  for (const auto& [c, meaning] : kMeanings) {
-    if (c == code) return meaning;
-  }
-  return "payment host response code";
-}
-
 // Table cells: a '|' would end the cell and a newline the row.
 std::string Cell(std::string_view text) {
   std::string out;
@@ -685,23 +715,49 @@ std::vector<Diagnostic> CheckCatalog(const std::vector<Rule>& rules) {
   return out;
 }
 
+std::vector<Diagnostic> CheckCodes(const std::vector<Rule>& rules,
+                                   const std::vector<CodeInfo>& codes) {
+  std::vector<Diagnostic> out;
+  std::map<std::string_view, const CodeInfo*> documented;
+  for (const CodeInfo& c : codes) {
+    auto [it, inserted] = documented.emplace(c.code, &c);
+    if (!inserted) {
+      out.push_back({c.where, "code '" + c.code + "' is documented twice (first at " +
+                                  WhereText(it->second->where) + ")"});
+    }
+    if (c.meaning.zh_cn.empty()) out.push_back({c.where, "code '" + c.code + "' has no zh-CN meaning"});
+    if (c.meaning.en.empty()) out.push_back({c.where, "code '" + c.code + "' has no en meaning"});
+  }
+  std::set<std::string_view> reported;
+  for (const Rule& r : rules) {
+    if (documented.contains(r.code) || !reported.insert(r.code).second) continue;
+    out.push_back(At(r, "rule '" + r.id + "' maps to code '" + r.code +
+                            "', which no [[code]] table documents"));
+  }
+  return out;
+}
+
 const LoadOutcome& BuiltinCatalog() {
   static const LoadOutcome catalog = [] {
     LoadOutcome all;
     for (const internal::EmbeddedRuleFile& file : internal::EmbeddedRuleFiles()) {
       LoadOutcome one = LoadRuleText(file.text, file.name);
       for (Rule& r : one.rules) all.rules.push_back(std::move(r));
+      for (CodeInfo& c : one.codes) all.codes.push_back(std::move(c));
       for (Diagnostic& d : one.diagnostics) all.diagnostics.push_back(std::move(d));
     }
     for (Diagnostic& d : CheckCatalog(all.rules)) all.diagnostics.push_back(std::move(d));
+    for (Diagnostic& d : CheckCodes(all.rules, all.codes)) all.diagnostics.push_back(std::move(d));
     return all;
   }();
   return catalog;
 }
 
-LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files) {
+LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files,
+                         const std::vector<CodeInfo>& builtin_codes) {
   LoadOutcome out;
   out.rules = builtin;
+  out.codes = builtin_codes;
   // Problems the catalogue already had are not the site file's fault; only new ones reject it.
   std::set<std::string> known;
   for (const Diagnostic& d : CheckCatalog(out.rules)) known.insert(d.ToString());
@@ -748,6 +804,15 @@ LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std
       continue;
     }
     out.rules = std::move(candidate);
+    for (CodeInfo& c : site.codes) {
+      auto same = std::find_if(out.codes.begin(), out.codes.end(),
+                               [&](const CodeInfo& known_code) { return known_code.code == c.code; });
+      if (same != out.codes.end()) {
+        *same = std::move(c);
+      } else {
+        out.codes.push_back(std::move(c));
+      }
+    }
   }
   return out;
 }
@@ -787,7 +852,14 @@ std::string RenderCatalogJson(const std::vector<Rule>& rules) {
   return array.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
 }
 
-std::string RenderCatalogMarkdown(const std::vector<Rule>& rules) {
+std::string RenderCatalogMarkdown(const std::vector<Rule>& rules,
+                                  const std::vector<CodeInfo>& codes) {
+  auto meaning = [&](const std::string& code) {
+    for (const CodeInfo& c : codes) {
+      if (c.code == code) return c.meaning.en + " · " + c.meaning.zh_cn;
+    }
+    return std::string("(not documented)");
+  };
   std::string out;
   out += "# Merchant codes and rules\n\n";
   out +=
@@ -799,7 +871,7 @@ std::string RenderCatalogMarkdown(const std::vector<Rule>& rules) {
     const std::string& code = sorted[i]->code;
     std::size_t end = i;
     while (end < sorted.size() && sorted[end]->code == code) ++end;
-    out += "\n## " + code + " — " + std::string(CodeMeaning(code)) + "\n\n";
+    out += "\n## " + code + " — " + Cell(meaning(code)) + "\n\n";
     out += "| rule | severity | component | title (en) | title (zh-CN) |\n";
     out += "|---|---|---|---|---|\n";
     for (std::size_t k = i; k < end; ++k) {

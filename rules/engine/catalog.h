@@ -12,6 +12,11 @@
 //   suppresses = ["power.battery_warn"]
 //   title = { zh-CN = "电池电量低", en = "Battery low" }
 //   remedy = { zh-CN = ["连接电源适配器"], en = ["Plug in the power adapter"] }
+//
+// and [[code]] tables that document the merchant codes the rules map to:
+//   [[code]]
+//   code = "E1"
+//   meaning = { zh-CN = "终端状态故障", en = "Terminal state fault" }
 #pragma once
 
 #include <string>
@@ -24,6 +29,7 @@ namespace posdiag::rules {
 
 struct LoadOutcome {
   std::vector<Rule> rules;              // the rules that loaded cleanly
+  std::vector<CodeInfo> codes;          // the code meanings that loaded cleanly
   std::vector<Diagnostic> diagnostics;  // every error, with file, line and column
   bool ok() const { return diagnostics.empty(); }
 };
@@ -37,16 +43,24 @@ LoadOutcome LoadRuleFile(const std::string& path);
 // zh-CN and en present for title and every remedy list, valid severity and code.
 std::vector<Diagnostic> CheckCatalog(const std::vector<Rule>& rules);
 
+// Every code a rule maps to has a [[code]] entry with zh-CN and en; no code documented twice.
+std::vector<Diagnostic> CheckCodes(const std::vector<Rule>& rules,
+                                   const std::vector<CodeInfo>& codes);
+
 // The catalogue compiled into the binary (parsed once, on first use).
 const LoadOutcome& BuiltinCatalog();
 
-// Built-in rules plus site rules: a site rule with the id of a built-in one replaces it.
-// Files that fail to load are listed in `diagnostics` and contribute nothing.
-LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files);
+// Built-in rules plus site rules: a site rule with the id of a built-in one replaces it (and a
+// site [[code]] entry a built-in one). Files that fail to load are listed in `diagnostics` and
+// contribute nothing.
+LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files,
+                         const std::vector<CodeInfo>& builtin_codes = {});
 
 // `posdiag codes`: the catalogue as text, JSON or Markdown (docs/codes.md).
 std::string RenderCatalogText(const std::vector<Rule>& rules, Lang lang);
 std::string RenderCatalogJson(const std::vector<Rule>& rules);
-std::string RenderCatalogMarkdown(const std::vector<Rule>& rules);
+// Code headings take their meaning from `codes`.
+std::string RenderCatalogMarkdown(const std::vector<Rule>& rules,
+                                  const std::vector<CodeInfo>& codes = BuiltinCatalog().codes);
 
 }  // namespace posdiag::rules

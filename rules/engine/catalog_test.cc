@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -437,6 +438,48 @@ TEST(BuiltinCatalog, LoadsCleanlyOnce) {
   }
 }
 
+// The catalogue itself: every code a rule maps to is documented in both languages, and every
+// rule carries both languages (CheckCatalog), so the built-in catalogue loads without a word.
+TEST(BuiltinCatalog, EveryCodeIsDocumented) {
+  const LoadOutcome& catalog = BuiltinCatalog();
+  EXPECT_THAT(Messages(CheckCodes(catalog.rules, catalog.codes)), ::testing::IsEmpty());
+  std::set<std::string> used;
+  for (const Rule& r : catalog.rules) used.insert(r.code);
+  for (std::string_view code : {"E1", "T1", "T2", "P1", "P2", "P3", "P4", "P5", "P6"}) {
+    EXPECT_TRUE(std::any_of(catalog.codes.begin(), catalog.codes.end(),
+                            [&](const CodeInfo& c) { return c.code == code; }))
+        << code << " (a DESIGN.md code) has no [[code]] table";
+  }
+  EXPECT_FALSE(used.empty());
+}
+
+TEST(CheckCodes, UndocumentedAndDuplicateCodes) {
+  const LoadOutcome loaded = LoadRuleText(R"toml(
+[[code]]
+code = "E1"
+meaning = { zh-CN = "终端状态故障", en = "Terminal state fault" }
+
+[[code]]
+code = "E1"
+meaning = { zh-CN = "", en = "again" }
+
+[[code]]
+code = "T1"
+meanin = { en = "typo" }
+)toml",
+                                          "codes.toml");
+  EXPECT_THAT(Messages(loaded.diagnostics),
+              ::testing::ElementsAre(::testing::HasSubstr("codes.toml:10:1: code entry is missing 'meaning'"),
+                                     ::testing::HasSubstr("codes.toml:12:1: unknown key 'meanin' in code (did you mean 'meaning'?)")));
+  Rule t2 = MakeRule("reader.absent");
+  t2.code = "T2";
+  const auto problems = Messages(CheckCodes({t2}, loaded.codes));
+  EXPECT_THAT(problems, ::testing::Contains(::testing::HasSubstr("documented twice")));
+  EXPECT_THAT(problems, ::testing::Contains(::testing::HasSubstr("has no zh-CN meaning")));
+  EXPECT_THAT(problems, ::testing::Contains(::testing::HasSubstr(
+                            "maps to code 'T2', which no [[code]] table documents")));
+}
+
 // docs/codes.md is RenderCatalogMarkdown of the built-in catalogue, committed; a rule change
 // without regenerating it fails here.
 TEST(BuiltinCatalog, CodesDocumentIsCurrent) {
@@ -445,7 +488,7 @@ TEST(BuiltinCatalog, CodesDocumentIsCurrent) {
   ASSERT_TRUE(in) << "docs/codes.md is missing: posdiag codes --format markdown > docs/codes.md";
   const std::string committed((std::istreambuf_iterator<char>(in)),
                               std::istreambuf_iterator<char>());
-  EXPECT_EQ(committed, RenderCatalogMarkdown(BuiltinCatalog().rules))
+  EXPECT_EQ(committed, RenderCatalogMarkdown(BuiltinCatalog().rules, BuiltinCatalog().codes))
       << "regenerate it: posdiag codes --format markdown > docs/codes.md";
 }
 
@@ -508,14 +551,16 @@ TEST(RenderCatalog, Markdown) {
   a0.code = "A0";
   a0.condition = "journal.last_response == 'A0' or x.y == `tick`";
   rules.insert(rules.begin(), a0);
-  const std::string md = RenderCatalogMarkdown(rules);
+  std::vector<CodeInfo> codes{{"E1", {"终端状态故障", "Terminal state fault"}, {}},
+                              {"P1", {"打印机缺纸", "Printer: paper end"}, {}}};
+  const std::string md = RenderCatalogMarkdown(rules, codes);
   EXPECT_TRUE(md.starts_with("# Merchant codes and rules\n\n"));
   EXPECT_THAT(md, HasSubstr("generated from rules/catalog by `posdiag codes --format markdown`; "
                             "do not edit it by hand."));
-  const std::size_t e1 = md.find("\n## E1 — terminal state fault\n");
-  const std::size_t p1 = md.find("\n## P1 — printer: paper end\n");
-  const std::size_t c51 = md.find("\n## 51 — payment host response code\n");
-  const std::size_t ca0 = md.find("\n## A0 — payment host response code\n");
+  const std::size_t e1 = md.find("\n## E1 — Terminal state fault · 终端状态故障\n");
+  const std::size_t p1 = md.find("\n## P1 — Printer: paper end · 打印机缺纸\n");
+  const std::size_t c51 = md.find("\n## 51 — (not documented)\n");
+  const std::size_t ca0 = md.find("\n## A0 — (not documented)\n");
   ASSERT_NE(e1, std::string::npos);
   ASSERT_NE(p1, std::string::npos);
   ASSERT_NE(c51, std::string::npos);
@@ -541,7 +586,7 @@ TEST(RenderCatalog, Markdown) {
                             "(exists(printer.paper_sensor) and printer.paper_sensor == 0)`\n"));
   // Deterministic: input order does not matter.
   std::vector<Rule> reversed(rules.rbegin(), rules.rend());
-  EXPECT_EQ(RenderCatalogMarkdown(reversed), md);
+  EXPECT_EQ(RenderCatalogMarkdown(reversed, codes), md);
 }
 
 }  // namespace

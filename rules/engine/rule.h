@@ -62,6 +62,14 @@ bool IsValidCode(std::string_view code);
 // The order codes are listed in: E1, T1, T2, P1..P6, then host response codes as text.
 bool CodeLess(std::string_view a, std::string_view b);
 
+// What a merchant code means, from the catalogue's [[code]] tables: every code a rule maps to
+// must be documented here.
+struct CodeInfo {
+  std::string code;  // "E1", "T1", "51", ...
+  Localized meaning;
+  SourcePos where;
+};
+
 // A problem found while loading or checking rules: "file:line:column: message".
 struct Diagnostic {
   SourcePos where;

@@ -61,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)posdiag::rules::RenderCatalogText(loaded.rules, posdiag::rules::Lang::kZhCn);
   (void)posdiag::rules::RenderCatalogJson(loaded.rules);
-  (void)posdiag::rules::RenderCatalogMarkdown(loaded.rules);
+  (void)posdiag::rules::CheckCodes(loaded.rules, loaded.codes);
+  (void)posdiag::rules::RenderCatalogMarkdown(loaded.rules, loaded.codes);
   return 0;
 }
