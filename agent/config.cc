@@ -166,7 +166,7 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
     auto spec = std::find_if(sections.begin(), sections.end(),
                              [&](const SectionSpec& s) { return s.name == name; });
     if (spec == sections.end()) {
-      return ConfigError(file_name, node.source(), "unknown section [" + name + "]");
+      return ConfigError(file_name, key.source(), "unknown section [" + name + "]");
     }
     const toml::table* table = node.as_table();
     if (!table) return ConfigError(file_name, node.source(), "[" + name + "] must be a table");
@@ -177,7 +177,7 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
       auto key_spec = std::find_if(spec->keys.begin(), spec->keys.end(),
                                    [&](const KeySpec& ks) { return ks.name == key_name; });
       if (key_spec == spec->keys.end()) {
-        return ConfigError(file_name, v.source(),
+        return ConfigError(file_name, k.source(),
                            "[" + name + "] unknown key \"" + key_name + "\"");
       }
       auto value = Convert(v, *key_spec, file_name, name);

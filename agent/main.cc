@@ -2,7 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 
-#include <map>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,9 +15,33 @@ using posdiag::agent::Level;
 using posdiag::agent::OutputFormat;
 using posdiag::rules::Lang;
 
-const std::map<std::string, Level> kLevels{
+// Choices as the user types them; an unknown one is named in the error with the list.
+template <typename T>
+CLI::Option* AddChoice(CLI::App* app, const std::string& flag, T& target,
+                       const std::vector<std::pair<std::string, T>>& choices,
+                       const std::string& help) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) names.push_back(name);
+  return app
+      ->add_option_function<std::string>(
+          flag,
+          [&target, choices](const std::string& text) {
+            for (const auto& [name, value] : choices) {
+              if (name == text) target = value;
+            }
+          },
+          help)
+      ->check(CLI::IsMember(names));
+}
+
+const std::vector<std::pair<std::string, Level>> kLevels{
     {"boot", Level::kBoot}, {"merchant", Level::kMerchant}, {"engineer", Level::kEngineer}};
-const std::map<std::string, Lang> kLangs{{"zh-CN", Lang::kZhCn}, {"zh", Lang::kZhCn}, {"en", Lang::kEn}};
+const std::vector<std::pair<std::string, Lang>> kLangs{
+    {"zh-CN", Lang::kZhCn}, {"zh", Lang::kZhCn}, {"en", Lang::kEn}};
+const std::vector<std::pair<std::string, OutputFormat>> kReportFormats{
+    {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}};
+const std::vector<std::pair<std::string, OutputFormat>> kCodesFormats{
+    {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"markdown", OutputFormat::kMarkdown}};
 
 }  // namespace
 
@@ -32,14 +56,9 @@ int main(int argc, char** argv) {
   std::string config;
   auto* st = app.add_subcommand("selftest", "Run the probes once and report");
   st->add_option("--config", config, "Config file (TOML)");
-  st->add_option("--level", selftest.level, "boot, merchant or engineer")
-      ->transform(CLI::CheckedTransformer(kLevels, CLI::ignore_case));
-  std::map<std::string, OutputFormat> report_formats{{"text", OutputFormat::kText},
-                                                     {"json", OutputFormat::kJson}};
-  st->add_option("--format", selftest.format, "text or json")
-      ->transform(CLI::CheckedTransformer(report_formats, CLI::ignore_case));
-  st->add_option("--lang", selftest.lang, "zh-CN (default) or en")
-      ->transform(CLI::CheckedTransformer(kLangs, CLI::ignore_case));
+  AddChoice(st, "--level", selftest.level, kLevels, "boot (default), merchant or engineer");
+  AddChoice(st, "--format", selftest.format, kReportFormats, "text (default) or json");
+  AddChoice(st, "--lang", selftest.lang, kLangs, "zh-CN (default) or en");
 
   auto* rules = app.add_subcommand("rules", "Rule file tools");
   rules->require_subcommand(1);
@@ -51,22 +70,15 @@ int main(int argc, char** argv) {
   Lang codes_lang = Lang::kZhCn;
   auto* codes = app.add_subcommand("codes", "Print the code catalogue");
   codes->add_option("--config", config, "Config file naming site rule files");
-  std::map<std::string, OutputFormat> codes_formats{{"text", OutputFormat::kText},
-                                                    {"json", OutputFormat::kJson},
-                                                    {"markdown", OutputFormat::kMarkdown}};
-  codes->add_option("--format", codes_format, "text, json or markdown")
-      ->transform(CLI::CheckedTransformer(codes_formats, CLI::ignore_case));
-  codes->add_option("--lang", codes_lang, "zh-CN (default) or en")
-      ->transform(CLI::CheckedTransformer(kLangs, CLI::ignore_case));
+  AddChoice(codes, "--format", codes_format, kCodesFormats, "text (default), json or markdown");
+  AddChoice(codes, "--lang", codes_lang, kLangs, "zh-CN (default) or en");
 
   OutputFormat history_format = OutputFormat::kText;
   Lang history_lang = Lang::kZhCn;
   auto* history = app.add_subcommand("history", "List past reports");
   history->add_option("--config", config, "Config file (TOML)");
-  history->add_option("--format", history_format, "text or json")
-      ->transform(CLI::CheckedTransformer(report_formats, CLI::ignore_case));
-  history->add_option("--lang", history_lang, "zh-CN (default) or en")
-      ->transform(CLI::CheckedTransformer(kLangs, CLI::ignore_case));
+  AddChoice(history, "--format", history_format, kReportFormats, "text (default) or json");
+  AddChoice(history, "--lang", history_lang, kLangs, "zh-CN (default) or en");
 
   try {
     app.parse(argc, argv);

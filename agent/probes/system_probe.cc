@@ -249,6 +249,8 @@ Support SystemProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); 
 
 Result<void> SystemProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   const ConfigSection& system = ctx.config.Section("system");
+  // The model as configured, so a site rule can hold a model to its own expectations.
+  if (system.Has("model")) out.Set("system.model", system.GetString("model", ""));
   WriteClock(ctx.clock, build_epoch_s_, out);
   WriteMemory(ctx.fs, out);
   WriteLoad(ctx.fs, out);

@@ -70,6 +70,11 @@ TEST_F(SystemProbeTest, RunsWithoutASectionAndDeclaresItsKeys) {
   EXPECT_EQ(r.Value("system.storage.log.path"), V(std::string("/var/log")));
 }
 
+TEST_F(SystemProbeTest, ModelAsConfigured) {
+  EXPECT_EQ(Run("[system]\nmodel = \"A8\"\n").Value("system.model"), V(std::string("A8")));
+  EXPECT_FALSE(Run("").Has("system.model"));
+}
+
 TEST_F(SystemProbeTest, MemoryLoadAndUptime) {
   const ProbeRun r = Run();
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
