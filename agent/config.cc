@@ -1,9 +1,11 @@
 #include "agent/config.h"
 
-#include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <toml++/toml.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "drivers/io/file.h"
 
 namespace posdiag::agent {
 namespace {
@@ -54,9 +56,9 @@ Result<ConfigValue> Convert(const toml::node& node, const KeySpec& spec, std::st
       if (!v) return wrong_type();
       if (*v < spec.min || *v > spec.max) {
         return ConfigError(file, node.source(),
-                           "[" + std::string(section) + "] " + spec.name + " = " + std::to_string(*v) +
-                               " is out of range " + std::to_string(spec.min) + ".." +
-                               std::to_string(spec.max));
+                           "[" + std::string(section) + "] " + spec.name + " = " +
+                               std::to_string(*v) + " is out of range " + std::to_string(spec.min) +
+                               ".." + std::to_string(spec.max));
       }
       return ConfigValue{*v};
     }
@@ -190,17 +192,9 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
 }
 
 Result<Config> Config::Load(const std::string& path, const std::vector<SectionSpec>& sections) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorKind::kNotFound, path + ": cannot open config file"};
-  std::string text;
-  text.resize(kMaxConfigBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return Error{ErrorKind::kIo, path + ": cannot read config file"};
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxConfigBytes) {
-    return Error{ErrorKind::kInvalid, path + ": config file larger than 1 MiB"};
-  }
-  return Parse(text, path, sections);
+  auto text = io::ReadFileBounded(path, {.max_bytes = kMaxConfigBytes});
+  if (!text) return text.error().Context("cannot read config file");
+  return Parse(*text, path, sections);
 }
 
 const ConfigSection& Config::Section(std::string_view name) const {

@@ -11,11 +11,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using posdiag::agent::ValueType;
   static const auto specs = [] {
     auto s = Config::CoreSections();
-    s.push_back({"power", {{"expect_battery", ValueType::kBool}, {"timeout_ms", ValueType::kInt, 1, 600000}}});
+    s.push_back(
+        {"power",
+         {{"expect_battery", ValueType::kBool}, {"timeout_ms", ValueType::kInt, 1, 600000}}});
     s.push_back({"app", {{"executable", ValueType::kString}, {"version", ValueType::kString}}});
     return Config::MergeSpecs(std::move(s));
   }();
-  auto config = Config::Parse(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.toml", specs);
+  auto config = Config::Parse(std::string_view(reinterpret_cast<const char*>(data), size),
+                              "fuzz.toml", specs);
   if (config) {
     (void)config->Section("power").GetBool("expect_battery", false);
     (void)config->Section("rules").GetStringList("files");

@@ -7,7 +7,8 @@ namespace {
 
 std::vector<SectionSpec> Specs() {
   auto specs = Config::CoreSections();
-  specs.push_back({"power", {{"expect_battery", ValueType::kBool}, {"timeout_ms", ValueType::kInt, 1, 1000}}});
+  specs.push_back(
+      {"power", {{"expect_battery", ValueType::kBool}, {"timeout_ms", ValueType::kInt, 1, 1000}}});
   specs.push_back({"system", {{"data_path", ValueType::kString}}});
   return Config::MergeSpecs(std::move(specs));
 }

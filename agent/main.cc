@@ -1,10 +1,9 @@
 // posdiag: the command line. Wiring only: each subcommand calls one mode in agent/modes/.
 #include <CLI/CLI.hpp>
 #include <csignal>
-
-#include <utility>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/modes/modes.h"
@@ -41,7 +40,9 @@ const std::vector<std::pair<std::string, Lang>> kLangs{
 const std::vector<std::pair<std::string, OutputFormat>> kReportFormats{
     {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}};
 const std::vector<std::pair<std::string, OutputFormat>> kCodesFormats{
-    {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"markdown", OutputFormat::kMarkdown}};
+    {"text", OutputFormat::kText},
+    {"json", OutputFormat::kJson},
+    {"markdown", OutputFormat::kMarkdown}};
 
 }  // namespace
 
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
   }
   if (check->parsed()) return posdiag::agent::RunRulesCheck(rule_files);
   if (codes->parsed()) return posdiag::agent::RunCodes(config_path, codes_format, codes_lang);
-  if (history->parsed()) return posdiag::agent::RunHistory(config_path, history_format, history_lang);
+  if (history->parsed())
+    return posdiag::agent::RunHistory(config_path, history_format, history_lang);
   return 3;
 }

@@ -134,8 +134,11 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
     } catch (const std::system_error& e) {
       threads.emplace_back();  // keeps threads[i] aligned with planned[i]; not joinable
       std::lock_guard lock(board->mu);
-      board->slots[i] = Slot{true, ProbeStatus::kError,
-                             std::string("cannot start a thread: ") + e.what(), {}, steady_clock::now()};
+      board->slots[i] = Slot{true,
+                             ProbeStatus::kError,
+                             std::string("cannot start a thread: ") + e.what(),
+                             {},
+                             steady_clock::now()};
     }
   }
 

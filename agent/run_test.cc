@@ -54,8 +54,8 @@ class FakeProbe : public Probe {
 
 RunEnvironment Env(std::string_view toml = "") {
   std::vector<std::shared_ptr<Probe>> none;
-  auto config = Config::Parse(toml, "test.toml", ConfigSpecs({
-      std::make_shared<FakeProbe>("dev", FakeProbe::Mode::kOk)}));
+  auto config = Config::Parse(
+      toml, "test.toml", ConfigSpecs({std::make_shared<FakeProbe>("dev", FakeProbe::Mode::kOk)}));
   EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error().detail);
   return {std::make_shared<Config>(std::move(*config)), std::make_shared<io::RootFs>("/"),
           std::make_shared<io::SystemClock>()};

@@ -41,8 +41,9 @@ int RunRulesCheck(const std::vector<std::string>& files) {
   }
   std::vector<rules::CodeInfo> codes = site_codes;
   for (const auto& code : builtin.codes) {
-    const bool replaced = std::any_of(site_codes.begin(), site_codes.end(),
-                                      [&](const rules::CodeInfo& c) { return c.code == code.code; });
+    const bool replaced =
+        std::any_of(site_codes.begin(), site_codes.end(),
+                    [&](const rules::CodeInfo& c) { return c.code == code.code; });
     if (!replaced) codes.push_back(code);
   }
   auto checks = rules::CheckCatalog(merged);

@@ -76,7 +76,8 @@ int RunSelftest(const SelftestArgs& args) {
   options.budget = std::chrono::milliseconds(config.Section("run").GetInt("budget_ms", 10'000));
   RunOutput run = RunProbes(setup->probes, env, options);
   if (log) {
-    for (const auto& problem : run.problems) log->error("run report={} {}", report.report_id, LogValue(problem));
+    for (const auto& problem : run.problems)
+      log->error("run report={} {}", report.report_id, LogValue(problem));
   }
 
   report.probes = std::move(run.probes);
@@ -90,7 +91,8 @@ int RunSelftest(const SelftestArgs& args) {
   if (args.level == Level::kEngineer) {
     Listing listing = store.Load();
     report.history = Frequency(listing);
-    for (const auto& problem : listing.problems) report.sink_errors.push_back("history: " + problem);
+    for (const auto& problem : listing.problems)
+      report.sink_errors.push_back("history: " + problem);
   }
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - steady_start);

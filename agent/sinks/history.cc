@@ -17,6 +17,7 @@
 #include "agent/sinks/json_report.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
+#include "drivers/io/file.h"
 
 namespace posdiag::agent {
 namespace {
@@ -168,40 +169,9 @@ bool IsStale(const fs::path& path) {
   return fs::file_time_type::clock::now() - when > kStaleTemp;
 }
 
-// Reads a regular file of at most kMaxHistoryFileBytes; a larger one is a parse error.
+// Reads a regular file of at most kMaxHistoryFileBytes, never through a link.
 Result<std::string> ReadBounded(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return ErrnoError("open", errno);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError("stat", err);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Error{ErrorKind::kParse, "not a regular file"};
-  }
-  std::string text;
-  char buf[16384];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return ErrnoError("read", err);
-    }
-    if (n == 0) break;
-    if (text.size() + static_cast<std::size_t>(n) > kMaxHistoryFileBytes) {
-      ::close(fd);
-      return Error{ErrorKind::kParse,
-                   "larger than " + std::to_string(kMaxHistoryFileBytes) + " bytes"};
-    }
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
+  return io::ReadFileBounded(path, {.max_bytes = kMaxHistoryFileBytes, .follow_symlinks = false});
 }
 
 Result<std::string> StringField(const json& j, const char* key) {

@@ -1,9 +1,6 @@
 #include "rules/engine/catalog.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <toml++/toml.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "drivers/io/file.h"
 #include "drivers/io/result.h"
 #include "rules/engine/embedded_catalog.h"
 
@@ -651,38 +649,13 @@ LoadOutcome LoadRuleText(std::string_view text, std::string_view file_name) {
 }
 
 LoadOutcome LoadRuleFile(const std::string& path) {
-  LoadOutcome out;
-  auto fail = [&](std::string message) {
-    out.diagnostics.push_back({{path, 0, 0}, std::move(message)});
+  auto text = io::ReadFileBounded(path, {.max_bytes = kMaxRuleFileBytes});
+  if (!text) {
+    LoadOutcome out;
+    out.diagnostics.push_back({{path, 0, 0}, text.error().Context("cannot read rule file").detail});
     return out;
-  };
-  // O_NONBLOCK: a FIFO given by mistake must not hang the load.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return fail(ErrnoError("cannot open rule file", errno).Message());
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return fail("cannot read rule file: not a regular file");
   }
-  std::string text;
-  char buf[16384];
-  while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return fail(ErrnoError("cannot read rule file", err).Message());
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxRuleFileBytes) {
-      ::close(fd);
-      return fail("rule file is larger than " + std::to_string(kMaxRuleFileBytes) + " bytes");
-    }
-  }
-  ::close(fd);
-  return LoadRuleText(text, path);
+  return LoadRuleText(*text, path);
 }
 
 std::vector<Diagnostic> CheckCatalog(const std::vector<Rule>& rules) {
@@ -725,14 +698,15 @@ std::vector<Diagnostic> CheckCodes(const std::vector<Rule>& rules,
       out.push_back({c.where, "code '" + c.code + "' is documented twice (first at " +
                                   WhereText(it->second->where) + ")"});
     }
-    if (c.meaning.zh_cn.empty()) out.push_back({c.where, "code '" + c.code + "' has no zh-CN meaning"});
+    if (c.meaning.zh_cn.empty())
+      out.push_back({c.where, "code '" + c.code + "' has no zh-CN meaning"});
     if (c.meaning.en.empty()) out.push_back({c.where, "code '" + c.code + "' has no en meaning"});
   }
   std::set<std::string_view> reported;
   for (const Rule& r : rules) {
     if (documented.contains(r.code) || !reported.insert(r.code).second) continue;
-    out.push_back(At(r, "rule '" + r.id + "' maps to code '" + r.code +
-                            "', which no [[code]] table documents"));
+    out.push_back(At(
+        r, "rule '" + r.id + "' maps to code '" + r.code + "', which no [[code]] table documents"));
   }
   return out;
 }
@@ -805,8 +779,9 @@ LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std
     }
     out.rules = std::move(candidate);
     for (CodeInfo& c : site.codes) {
-      auto same = std::find_if(out.codes.begin(), out.codes.end(),
-                               [&](const CodeInfo& known_code) { return known_code.code == c.code; });
+      auto same = std::find_if(out.codes.begin(), out.codes.end(), [&](const CodeInfo& known_code) {
+        return known_code.code == c.code;
+      });
       if (same != out.codes.end()) {
         *same = std::move(c);
       } else {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "rules/engine/embedded_catalog.h"
@@ -469,8 +469,10 @@ meanin = { en = "typo" }
 )toml",
                                           "codes.toml");
   EXPECT_THAT(Messages(loaded.diagnostics),
-              ::testing::ElementsAre(::testing::HasSubstr("codes.toml:10:1: code entry is missing 'meaning'"),
-                                     ::testing::HasSubstr("codes.toml:12:1: unknown key 'meanin' in code (did you mean 'meaning'?)")));
+              ::testing::ElementsAre(
+                  ::testing::HasSubstr("codes.toml:10:1: code entry is missing 'meaning'"),
+                  ::testing::HasSubstr(
+                      "codes.toml:12:1: unknown key 'meanin' in code (did you mean 'meaning'?)")));
   Rule t2 = MakeRule("reader.absent");
   t2.code = "T2";
   const auto problems = Messages(CheckCodes({t2}, loaded.codes));
