@@ -17,33 +17,15 @@
 namespace posdiag::agent {
 namespace {
 
+// Findings and the run summary describe the terminal, not a failure of posdiag: they go to the
+// file at info or warn (each line carries its severity), so stderr keeps posdiag's own errors —
+// a sink that failed, a probe problem — and the console shows the report only once.
 spdlog::level::level_enum LevelFor(rules::Severity s) {
-  switch (s) {
-    case rules::Severity::kInfo:
-      return spdlog::level::info;
-    case rules::Severity::kWarning:
-      return spdlog::level::warn;
-    case rules::Severity::kError:
-      return spdlog::level::err;
-    case rules::Severity::kCritical:
-      return spdlog::level::critical;
-  }
-  return spdlog::level::err;
+  return s == rules::Severity::kInfo ? spdlog::level::info : spdlog::level::warn;
 }
 
 spdlog::level::level_enum LevelFor(RunStatus s) {
-  switch (s) {
-    case RunStatus::kOk:
-      return spdlog::level::info;
-    case RunStatus::kWarning:
-    case RunStatus::kUnknown:
-      return spdlog::level::warn;
-    case RunStatus::kError:
-      return spdlog::level::err;
-    case RunStatus::kCritical:
-      return spdlog::level::critical;
-  }
-  return spdlog::level::warn;
+  return s == RunStatus::kOk ? spdlog::level::info : spdlog::level::warn;
 }
 
 // Builds one "event key=value key=value" line.
