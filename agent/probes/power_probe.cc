@@ -237,6 +237,18 @@ Support PowerProbe::CheckSupport(const ProbeContext& ctx) {
         "the kernel lists no power supplies or thermal zones (no /sys/class/power_supply or "
         "/sys/class/thermal)");
   }
+  // Both classes present but empty (a virtual machine, a board without drivers): nothing here can
+  // be measured, unless the model expects a battery, whose absence is then the finding.
+  auto listed = [&](std::string_view dir, std::string_view prefix) {
+    auto names = ctx.fs.List(dir);
+    if (!names) return false;
+    return std::any_of(names->begin(), names->end(),
+                       [&](const std::string& n) { return n.starts_with(prefix); });
+  };
+  if (!ctx.section.GetBool("expect_battery", false) && !listed(pw::kPowerSupplyClass, "") &&
+      !listed(pw::kThermalClass, "thermal_zone")) {
+    return Support::Unsupported("the kernel lists no power supply and no thermal zone");
+  }
   return Support::Yes();
 }
 

@@ -283,6 +283,19 @@ TEST_F(PowerProbeTest, SuppliesOnlyTerminalHasNoThermalFacts) {
   EXPECT_FALSE(r.Has("power.thermal.margin_c"));
 }
 
+TEST_F(PowerProbeTest, EmptyClassesAreUnsupportedUnlessABatteryIsExpected) {
+  tree_.MakeDir("/sys/class/power_supply");
+  tree_.MakeDir("/sys/class/thermal/cooling_device0");
+  const ProbeRun none = Run("[power]\n");
+  EXPECT_FALSE(none.measured);
+  EXPECT_EQ(none.support.state, Support::State::kUnsupported);
+  EXPECT_EQ(none.support.reason, "the kernel lists no power supply and no thermal zone");
+  // A model that should have a battery: its absence is measured, and the rules judge it.
+  const ProbeRun expected = Run();
+  ASSERT_TRUE(expected.measured);
+  EXPECT_EQ(expected.Value("power.battery.present"), rules::FactValue(false));
+}
+
 TEST_F(PowerProbeTest, NeitherClassIsUnsupported) {
   tree_.MakeDir("/sys/class/net");
   const ProbeRun r = Run();

@@ -2,7 +2,6 @@
 // tests/sim/posdiag-sim and checks the external contract: the exit status, the JSON report and
 // the text report show the scenario's expected findings, and nothing else.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,39 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/e2e/run_command.h"
+
 namespace posdiag {
 namespace {
 
-struct Outcome {
-  int exit_status = -1;
-  std::string out;  // stdout only; posdiag's log lines on stderr go to the test's stderr
-};
-
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-Outcome RunCommand(const std::vector<std::string>& argv) {
-  std::string command;
-  for (const auto& a : argv) command += ShellQuote(a) + " ";
-  Outcome o;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return o;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) o.out.append(buf, n);
-  const int status = ::pclose(pipe);
-  o.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return o;
-}
+using e2e::Outcome;
+using e2e::RunCommand;
 
 std::vector<std::string> ScenarioNames() {
   std::vector<std::string> names;

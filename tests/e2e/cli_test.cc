@@ -1,0 +1,188 @@
+// The command line as a user meets it, through the real binary: bad config, site rule files
+// (broken and overriding), `rules check`, `codes`, `history`, and stderr kept for posdiag's own
+// errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/e2e/run_command.h"
+
+namespace posdiag {
+namespace {
+
+using e2e::Outcome;
+using e2e::RunCommand;
+using json = nlohmann::json;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("posdiag_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    const Outcome built = RunCommand({POSDIAG_SIM, "build", "healthy", (dir_ / "term").string()});
+    ASSERT_EQ(built.exit_status, 0) << built.err;
+    config_ = (dir_ / "term/posdiag.toml").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+  void AppendConfig(const std::string& text) {
+    std::ofstream(config_, std::ios::app) << "\n" << text;
+  }
+  Outcome Selftest(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{POSDIAG_BINARY, "selftest", "--config", config_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunCommand(argv);
+  }
+
+  std::filesystem::path dir_;
+  std::string config_;
+};
+
+constexpr char kGoodSiteRule[] = R"toml(
+[[rule]]
+id = "system.load_high"
+condition = 'system.load.per_cpu_1m >= 0'
+code = "E1"
+severity = "warning"
+component = "system"
+title = { zh-CN = "负载（现场阈值）", en = "Load (site threshold)" }
+remedy = { zh-CN = ["稍候再试"], en = ["Wait a moment"] }
+)toml";
+
+TEST_F(CliTest, HealthyRunKeepsStderrEmpty) {
+  const Outcome o = Selftest({"--format", "json"});
+  EXPECT_EQ(o.exit_status, 0) << o.err;
+  EXPECT_EQ(o.err, "");
+  const json report = json::parse(o.out);
+  EXPECT_EQ(report["status"], "ok");
+  EXPECT_TRUE(report["rule_errors"].empty());
+}
+
+TEST_F(CliTest, UnknownConfigKeyIsExit3NamingFileLineAndKey) {
+  AppendConfig("[power]\nexpect_batery = true\n");
+  // [power] is already in the file: TOML itself refuses the second table.
+  const Outcome dup = Selftest();
+  EXPECT_EQ(dup.exit_status, 3);
+  EXPECT_NE(dup.err.find(config_ + ":"), std::string::npos) << dup.err;
+  EXPECT_EQ(dup.out, "");
+
+  const std::string bad = Write("bad.toml", "[system]\nroot = \"/\"\n\n[log]\nmax_size = 10\n");
+  const Outcome o = RunCommand({POSDIAG_BINARY, "selftest", "--config", bad});
+  EXPECT_EQ(o.exit_status, 3);
+  EXPECT_NE(o.err.find(bad + ":5:1: [log] unknown key \"max_size\""), std::string::npos) << o.err;
+  EXPECT_EQ(o.out, "");
+}
+
+TEST_F(CliTest, WrongTypeAndMissingFileAreExit3) {
+  const std::string bad = Write("type.toml", "[history]\nkeep = \"many\"\n");
+  const Outcome o = RunCommand({POSDIAG_BINARY, "selftest", "--config", bad});
+  EXPECT_EQ(o.exit_status, 3);
+  EXPECT_NE(o.err.find("[history] keep must be an integer"), std::string::npos) << o.err;
+
+  const Outcome missing =
+      RunCommand({POSDIAG_BINARY, "selftest", "--config", (dir_ / "none.toml").string()});
+  EXPECT_EQ(missing.exit_status, 3);
+  EXPECT_NE(missing.err.find("none.toml"), std::string::npos) << missing.err;
+}
+
+TEST_F(CliTest, BadCommandLineIsExit3) {
+  EXPECT_EQ(RunCommand({POSDIAG_BINARY, "selftest", "--level", "bogus"}).exit_status, 3);
+  EXPECT_EQ(RunCommand({POSDIAG_BINARY, "nosuchcommand"}).exit_status, 3);
+  EXPECT_EQ(RunCommand({POSDIAG_BINARY, "--help"}).exit_status, 0);
+}
+
+TEST_F(CliTest, BrokenSiteRuleFileIsReportedAndTheBuiltinCatalogueStillApplies) {
+  const std::string broken =
+      Write("broken.toml", "[[rule]]\nid = \"site.x\"\ncondition = 'a.b <'\n");
+  AppendConfig("[rules]\nfiles = [\"" + broken + "\"]\n");
+  const Outcome o = Selftest({"--format", "json"});
+  EXPECT_EQ(o.exit_status, 0) << o.err;
+  const json report = json::parse(o.out);
+  ASSERT_FALSE(report["rule_errors"].empty());
+  EXPECT_NE(report["rule_errors"].dump().find(broken + ":3:19: condition:"), std::string::npos)
+      << report["rule_errors"];
+  EXPECT_GT(report["rules_evaluated"].get<int>(), 20);
+}
+
+TEST_F(CliTest, SiteRuleReplacesABuiltinThreshold) {
+  const std::string site = Write("site.toml", kGoodSiteRule);
+  AppendConfig("[rules]\nfiles = [\"" + site + "\"]\n");
+  const Outcome o = Selftest({"--format", "json"});
+  EXPECT_EQ(o.exit_status, 1) << o.out;
+  const json report = json::parse(o.out);
+  ASSERT_EQ(report["findings"].size(), 1u);
+  EXPECT_EQ(report["findings"][0]["rule"], "system.load_high");
+  EXPECT_EQ(report["findings"][0]["title"]["en"], "Load (site threshold)");
+}
+
+TEST_F(CliTest, RulesCheck) {
+  const std::string good = Write("good.toml", kGoodSiteRule);
+  const Outcome ok = RunCommand({POSDIAG_BINARY, "rules", "check", good});
+  EXPECT_EQ(ok.exit_status, 0) << ok.err;
+
+  const std::string bad = Write("bad.toml", std::string(kGoodSiteRule) + R"toml(
+[[rule]]
+id = "site.paper"
+condition = 'exists(x.y) and'
+code = "E1"
+severity = "eror"
+component = "power"
+title = { zh-CN = "纸", en = "Paper" }
+remedy = { zh-CN = ["装纸"], en = ["Load paper"] }
+suppresses = ["no.such_rule"]
+)toml");
+  const Outcome o = RunCommand({POSDIAG_BINARY, "rules", "check", bad});
+  EXPECT_EQ(o.exit_status, 1);
+  EXPECT_NE(o.err.find(bad + ":13:29: condition:"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find(bad + ":15:12: invalid severity 'eror'"), std::string::npos) << o.err;
+
+  const Outcome catalogue =
+      RunCommand({POSDIAG_BINARY, "rules", "check",
+                  std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/power.toml",
+                  std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/system.toml",
+                  std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/codes.toml"});
+  EXPECT_EQ(catalogue.exit_status, 0) << catalogue.err;
+}
+
+TEST_F(CliTest, CodesInEveryFormat) {
+  const Outcome j = RunCommand({POSDIAG_BINARY, "codes", "--format", "json"});
+  ASSERT_EQ(j.exit_status, 0);
+  const json catalogue = json::parse(j.out);
+  ASSERT_TRUE(catalogue.is_array());
+  EXPECT_GT(catalogue.size(), 20u);
+  for (const auto& rule : catalogue) {
+    EXPECT_FALSE(rule["title"]["zh-CN"].get<std::string>().empty()) << rule["id"];
+    EXPECT_FALSE(rule["remedy"]["en"].empty()) << rule["id"];
+  }
+  const Outcome text = RunCommand({POSDIAG_BINARY, "codes", "--lang", "en"});
+  EXPECT_EQ(text.exit_status, 0);
+  EXPECT_NE(text.out.find("power.battery_low"), std::string::npos);
+  const Outcome md = RunCommand({POSDIAG_BINARY, "codes", "--format", "markdown"});
+  EXPECT_EQ(md.exit_status, 0);
+  EXPECT_EQ(md.out.rfind("# Merchant codes and rules", 0), 0u);
+}
+
+TEST_F(CliTest, HistoryListsRunsAndTheEngineerReportCountsThem) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Selftest().exit_status, 0);
+  const Outcome list =
+      RunCommand({POSDIAG_BINARY, "history", "--config", config_, "--format", "json"});
+  ASSERT_EQ(list.exit_status, 0) << list.err;
+  EXPECT_EQ(json::parse(list.out)["reports"].size(), 3u);
+
+  const Outcome eng = Selftest({"--level", "engineer", "--format", "json"});
+  const json report = json::parse(eng.out);
+  EXPECT_EQ(report["history"]["reports"], 3);
+}
+
+}  // namespace
+}  // namespace posdiag
