@@ -3,8 +3,8 @@
 // key and file, and `posdiag` exits 3. Values are read through ConfigSection with defaults in code.
 #pragma once
 
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,8 +31,7 @@ struct SectionSpec {
   std::vector<KeySpec> keys;
 };
 
-using ConfigValue =
-    std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>>;
+using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>>;
 
 class ConfigSection {
  public:

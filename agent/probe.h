@@ -8,7 +8,8 @@
 //     std::string_view Name() const override { return "fan"; }
 //     LevelMask Levels() const override { return kAllLevels; }
 //     Support CheckSupport(const ProbeContext& ctx) override {
-//       return ctx.fs.Exists("/sys/class/hwmon") ? Support::Yes() : Support::Unsupported("no hwmon");
+//       if (!ctx.fs.Exists("/sys/class/hwmon")) return Support::Unsupported("no hwmon");
+//       return Support::Yes();
 //     }
 //     Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override {
 //       out.Set("fan.rpm", std::int64_t{1200}, "rpm");

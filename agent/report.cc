@@ -37,8 +37,9 @@ std::string_view RunStatusName(RunStatus s) {
 }
 
 RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes) {
-  const bool measured = std::any_of(probes.begin(), probes.end(),
-                                    [](const ProbeOutcome& p) { return p.status == ProbeStatus::kOk; });
+  const bool measured = std::any_of(probes.begin(), probes.end(), [](const ProbeOutcome& p) {
+    return p.status == ProbeStatus::kOk;
+  });
   if (!measured) return RunStatus::kUnknown;
   int worst = -1;
   for (const auto* list : {&evaluation.findings, &evaluation.suppressed}) {

@@ -25,8 +25,8 @@ struct ProbeOutcome {
 
 // How often each rule fired in the recent history (engineer report).
 struct RuleFrequency {
-  std::size_t reports = 0;                         // how many past reports were read
-  std::map<std::string, std::size_t> fired;        // rule id -> reports in which it fired
+  std::size_t reports = 0;                   // how many past reports were read
+  std::map<std::string, std::size_t> fired;  // rule id -> reports in which it fired
 };
 
 enum class RunStatus { kOk, kWarning, kError, kCritical, kUnknown };

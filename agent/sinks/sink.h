@@ -3,7 +3,9 @@
 // Example:
 //   class StdoutSink : public Sink {
 //     std::string_view Name() const override { return "stdout"; }
-//     Result<void> Write(const Report& r) override { std::fputs(Render(r).c_str(), stdout); return Ok(); }
+//     Result<void> Write(const Report& r) override {
+//       return std::fputs(Render(r).c_str(), stdout) >= 0 ? Ok() : Error{ErrorKind::kIo, "stdout"};
+//     }
 //   };
 #pragma once
 

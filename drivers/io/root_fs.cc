@@ -50,8 +50,8 @@ Result<std::string> RootFs::ReadAttr(std::string_view system_path) const {
   auto text = ReadText(system_path, 4096);
   if (!text) return text.error();
   std::string& s = *text;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\0')) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' ||
+                        s.back() == '\r' || s.back() == '\0')) {
     s.pop_back();
   }
   return std::move(s);

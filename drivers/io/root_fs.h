@@ -25,7 +25,8 @@ class RootFs {
   std::filesystem::path Path(std::string_view system_path) const;
 
   // Reads a whole small file (sysfs attributes, /proc files); at most max_bytes.
-  Result<std::string> ReadText(std::string_view system_path, std::size_t max_bytes = 64 * 1024) const;
+  Result<std::string> ReadText(std::string_view system_path,
+                               std::size_t max_bytes = 64 * 1024) const;
 
   // Reads an attribute and trims trailing whitespace and newlines, as sysfs writes them.
   Result<std::string> ReadAttr(std::string_view system_path) const;

@@ -17,9 +17,7 @@ class RootFsTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "sys/class/x");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void Write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
   std::filesystem::path dir_;
 };
 
