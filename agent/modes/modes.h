@@ -25,7 +25,8 @@ int RunSelftest(const SelftestArgs& args);
 // `posdiag rules check FILE...`: every error with file:line:column; exit 0 when all are clean.
 int RunRulesCheck(const std::vector<std::string>& files);
 
-// `posdiag codes`: the catalogue (built-in plus the site rules the config names).
+// `posdiag codes`: the built-in catalogue; with --config, plus the site rules that config names
+// (not the default config: the catalogue page must not depend on the machine it is made on).
 int RunCodes(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
 
 // `posdiag history`: the reports kept under [history] dir, newest first.
