@@ -22,10 +22,14 @@ done
 command -v hyperfine >/dev/null || { echo "hyperfine is missing: bash setup.sh deps" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "GNU time is missing: bash setup.sh deps" >&2; exit 1; }
 
+# Measure inside the simulated terminal (its namespaces and services), as `posdiag-sim run` does.
+if [ -z "${SIM_CONFIG:-}" ]; then
+  exec "$src/tests/sim/posdiag-sim" exec "$scenario" -- \
+    env POSDIAG="$posdiag" "$0" --posdiag "$posdiag" --runs "$runs" --scenario "$scenario"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$src/tests/sim/posdiag-sim" build "$scenario" "$work/term" >/dev/null
-cmd=("$posdiag" selftest --config "$work/term/posdiag.toml")
+cmd=("$posdiag" selftest --config "$SIM_CONFIG")
 
 echo "posdiag: $posdiag"
 echo "scenario: $scenario, $runs runs"

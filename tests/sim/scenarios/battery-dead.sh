@@ -4,6 +4,7 @@
 SIM_DESCRIPTION="battery health Dead, not charging on mains"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="power.battery_dead"
+SIM_EXPECT_CODES="E1"
 
 scenario() {
   put /sys/class/power_supply/BAT0/health Dead

@@ -4,4 +4,5 @@
 SIM_DESCRIPTION="wall clock reset to 2000-01-01 (RTC battery dead)"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="system.clock_before_build"
+SIM_EXPECT_CODES="E1"
 SIM_FAKETIME="2000-01-01 00:00:00 UTC"

@@ -4,6 +4,6 @@
 SIM_DESCRIPTION="data partition full (512 KiB tmpfs filled)"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="system.data_storage_full"
+SIM_EXPECT_CODES="E1"
 SIM_DATA_TMPFS=512k
 SIM_FILL_DATA=1
-SIM_NEEDS_MOUNTS=1

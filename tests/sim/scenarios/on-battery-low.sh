@@ -4,6 +4,8 @@
 SIM_DESCRIPTION="adapter unplugged, battery discharging at 8 %"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="power.battery_low"
+SIM_EXPECT_CODES="E1"
+SIM_EXPECT_SUPPRESSED="power.adapter_unplugged"
 
 scenario() {
   put /sys/class/power_supply/AC/online 0
