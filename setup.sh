@@ -18,7 +18,7 @@ packages=(
   libusb-1.0-0-dev libserialport-dev libssl-dev libc-ares-dev libpcsclite-dev unifont
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  util-linux faketime umockdev socat iproute2 openssl hyperfine time
+  util-linux faketime umockdev socat iproute2 openssl hyperfine time dnsmasq-base
 )
 
 install_deps() {

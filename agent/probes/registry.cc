@@ -1,5 +1,8 @@
 #include "agent/probes/registry.h"
 
+#include "agent/probes/journal_probe.h"
+#include "agent/probes/modem_probe.h"
+#include "agent/probes/network_probe.h"
 #include "agent/probes/power_probe.h"
 #include "agent/probes/system_probe.h"
 
@@ -9,6 +12,9 @@ std::vector<std::unique_ptr<Probe>> MakeProbes() {
   std::vector<std::unique_ptr<Probe>> probes;
   probes.push_back(std::make_unique<probes::SystemProbe>());
   probes.push_back(std::make_unique<probes::PowerProbe>());
+  probes.push_back(std::make_unique<probes::JournalProbe>());
+  probes.push_back(std::make_unique<probes::ModemProbe>());
+  probes.push_back(std::make_unique<probes::NetworkProbe>());
   return probes;
 }
 

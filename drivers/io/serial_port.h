@@ -1,0 +1,67 @@
+// The one seam to serial ports. An implementation of SerialPort must bound every call by the
+// deadline it is given (a silent device never blocks past it) and return errors as values; the
+// device is released when the object goes away. OpenSerialPort gives the real one; tests and
+// drivers above it can substitute their own:
+//
+//   auto port = io::OpenSerialPort("/dev/ttyUSB2", {.baud = 115200});
+//   if (!port) return port.error().Context("modem");
+//   (*port)->Write(bytes, io::Deadline::In(3s));
+//
+// This file is the only one that talks to libserialport; its sp_return codes become ErrorKinds in
+// one exhaustive switch (serial_port.cc).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "drivers/io/clock.h"
+#include "drivers/io/result.h"
+#include "drivers/io/root_fs.h"
+
+namespace posdiag::io {
+
+class SerialPort {
+ public:
+  virtual ~SerialPort() = default;
+
+  // Writes every byte before the deadline; kTimeout if the device does not take them in time.
+  virtual Result<void> Write(std::span<const std::uint8_t> bytes, Deadline deadline) = 0;
+  // Waits until at least one byte has arrived or the deadline passes; returns how many bytes were
+  // read (0 when the deadline passed with nothing).
+  virtual Result<std::size_t> Read(std::span<std::uint8_t> buffer, Deadline deadline) = 0;
+  // Drops whatever the device sent that nobody has read (a late reply to an earlier request).
+  virtual Result<void> DiscardInput() = 0;
+};
+
+struct SerialSettings {
+  int baud = 115200;  // 8N1, no flow control
+};
+
+// Opens a serial device (a UART, a USB serial adapter, or a pseudo-terminal as socat, ser2net
+// bridges and the simulators make) for reading and writing. kNotFound when it does not exist,
+// kPermission, kBusy, kInvalid for a path that is not a serial device.
+Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& path,
+                                                   const SerialSettings& settings);
+
+// A process that has a device open, as /proc shows it.
+struct DeviceHolder {
+  pid_t pid = 0;
+  std::string comm;  // its command name, "" when /proc/<pid>/comm could not be read
+};
+
+// Looks through /proc/<pid>/fd (under the root) for a process other than this one holding
+// `device` open, where `device` is the device's path on the host (symlinks resolved), as the
+// kernel writes it in those links. Processes whose fd directory may not be read are skipped;
+// stops at the deadline. nullopt when no holder was seen.
+std::optional<DeviceHolder> FindDeviceHolder(const RootFs& fs, const std::filesystem::path& device,
+                                             Deadline deadline);
+
+}  // namespace posdiag::io

@@ -1,0 +1,142 @@
+#include "drivers/modem/modem.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <thread>
+
+namespace posdiag::drivers::modem {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A modem as a table: each command written gets its scripted reply (echo included, as ATE1).
+// A command without an entry gets nothing back; Read then waits out the deadline, as a serial
+// port does.
+class ScriptedPort final : public io::SerialPort {
+ public:
+  std::map<std::string, std::string> replies;
+  bool echo = true;
+  std::vector<std::string> sent;
+  int discards = 0;
+
+  Result<void> Write(std::span<const std::uint8_t> bytes, io::Deadline) override {
+    std::string cmd(bytes.begin(), bytes.end());
+    if (!cmd.empty() && cmd.back() == '\r') cmd.pop_back();
+    sent.push_back(cmd);
+    auto it = replies.find(cmd);
+    if (it == replies.end()) return Ok();
+    if (echo) pending_ += cmd + "\r";
+    pending_ += it->second;
+    return Ok();
+  }
+  Result<std::size_t> Read(std::span<std::uint8_t> buffer, io::Deadline deadline) override {
+    if (pending_.empty()) {
+      std::this_thread::sleep_until(deadline.at());
+      return std::size_t{0};
+    }
+    // A few bytes at a time, as a UART delivers them.
+    const std::size_t n = std::min<std::size_t>({buffer.size(), pending_.size(), 5});
+    std::copy_n(pending_.begin(), n, buffer.begin());
+    pending_.erase(0, n);
+    return n;
+  }
+  Result<void> DiscardInput() override {
+    ++discards;
+    pending_.clear();
+    return Ok();
+  }
+
+ private:
+  std::string pending_;
+};
+
+void Healthy(ScriptedPort& p) {
+  p.replies = {{"AT", "\r\nOK\r\n"},
+               {"ATI", "\r\nQuectel\r\nEC25\r\n\r\nOK\r\n"},
+               {"AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n"},
+               {"AT+CSQ", "\r\n+CSQ: 20,99\r\n\r\nOK\r\n"},
+               {"AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n"},
+               {"AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n"},
+               {"AT+COPS?", "\r\n+COPS: 0,0,\"CHINA MOBILE\",7\r\n\r\nOK\r\n"}};
+}
+
+TEST(QueryModem, HealthyModemAskedInOrder) {
+  ScriptedPort port;
+  Healthy(port);
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_TRUE(r.responds);
+  EXPECT_FALSE(r.garbled);
+  EXPECT_EQ(port.sent, (std::vector<std::string>{"AT", "ATI", "AT+CPIN?", "AT+CSQ", "AT+CREG?",
+                                                 "AT+CEREG?", "AT+COPS?"}));
+  EXPECT_EQ(port.discards, 7);
+  EXPECT_EQ(r.identity.value(), "Quectel EC25");
+  EXPECT_EQ(r.sim_status.value(), "READY");
+  EXPECT_EQ(r.signal->dbm, -73);
+  EXPECT_EQ(r.creg->stat, 1);
+  EXPECT_EQ(r.cereg->stat, 1);
+  EXPECT_EQ(r.op->name, "CHINA MOBILE");
+  EXPECT_FALSE(r.cme_code);
+}
+
+TEST(QueryModem, NoSimIsACmeErrorKept) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["AT+CPIN?"] = "\r\n+CME ERROR: 10\r\n";
+  port.replies["AT+CEREG?"] = "\r\nERROR\r\n";
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_EQ(r.sim_status.value(), "not inserted");
+  EXPECT_EQ(r.cme_code, 10);
+  EXPECT_EQ(r.cme_text, "SIM not inserted");
+  ASSERT_FALSE(r.cereg);
+  EXPECT_EQ(r.cereg.error().detail, "AT+CEREG?: the modem answered ERROR");
+}
+
+TEST(QueryModem, SilentModemTriesThreeTimesWithinTheDeadline) {
+  ScriptedPort port;  // answers nothing
+  const auto start = std::chrono::steady_clock::now();
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(300)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(r.responds);
+  EXPECT_FALSE(r.garbled);
+  EXPECT_LT(took, milliseconds(600));
+  EXPECT_EQ(r.no_answer.kind, ErrorKind::kTimeout);
+  EXPECT_NE(r.no_answer.detail.find("no reply within"), std::string::npos) << r.no_answer.detail;
+  EXPECT_FALSE(r.identity);  // not asked
+}
+
+TEST(QueryModem, NoiseIsGarbledNotAReply) {
+  ScriptedPort port;
+  port.echo = false;
+  port.replies["AT"] = "\xfe\x8f~\x01\xe3?x\x80\x9f +CS";
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(300)));
+  EXPECT_FALSE(r.responds);
+  EXPECT_TRUE(r.garbled);
+  EXPECT_NE(r.no_answer.detail.find("not an AT reply"), std::string::npos) << r.no_answer.detail;
+}
+
+TEST(QueryModem, UnfinishedReplyIsATimeoutForThatField) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["AT+CSQ"] = "\r\n+CSQ: 20,";  // stops mid-line
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(1500)));
+  EXPECT_TRUE(r.responds);
+  ASSERT_FALSE(r.signal);
+  EXPECT_EQ(r.signal.error().kind, ErrorKind::kTimeout);
+  // The deadline is shared: the commands after it may not have had time; none hangs.
+}
+
+TEST(QueryModem, EndlessReplyIsCutShort) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["ATI"] = std::string(5000, 'A');
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  ASSERT_FALSE(r.identity);
+  EXPECT_EQ(r.identity.error().kind, ErrorKind::kParse);
+  EXPECT_EQ(r.sim_status.value(), "READY");  // the next command starts clean
+}
+
+}  // namespace
+}  // namespace posdiag::drivers::modem

@@ -1,0 +1,51 @@
+// The network probe's seam: every step of the road to the payment host that touches the kernel
+// or the wire. SystemNetwork is the real one; tests substitute a fake that answers each step from
+// a script. An implementation must honour each deadline it is given and return, never throw.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "drivers/io/clock.h"
+#include "drivers/io/result.h"
+#include "drivers/network/dns.h"
+#include "drivers/network/endpoint.h"
+#include "drivers/network/netlink.h"
+#include "drivers/network/tcp.h"
+#include "drivers/network/tls.h"
+
+namespace posdiag::drivers::network {
+
+class NetworkTransport {
+ public:
+  virtual ~NetworkTransport() = default;
+  virtual Result<NetlinkSnapshot> ReadInterfaces(io::Deadline deadline) = 0;
+  virtual DnsResult Resolve(const std::string& name, const DnsConfig& config,
+                            io::Deadline deadline) = 0;
+  virtual TcpConnectResult Connect(const IpAddress& address, std::uint16_t port,
+                                   io::Deadline deadline) = 0;
+  // Takes the socket of a kConnected result.
+  virtual Result<TlsReading> Handshake(UniqueFd socket, const TlsOptions& options,
+                                       io::Deadline deadline) = 0;
+};
+
+class SystemNetwork final : public NetworkTransport {
+ public:
+  Result<NetlinkSnapshot> ReadInterfaces(io::Deadline deadline) override {
+    return ReadNetlinkSnapshot(deadline);
+  }
+  DnsResult Resolve(const std::string& name, const DnsConfig& config,
+                    io::Deadline deadline) override {
+    return network::Resolve(name, config, deadline);
+  }
+  TcpConnectResult Connect(const IpAddress& address, std::uint16_t port,
+                           io::Deadline deadline) override {
+    return TcpConnect(address, port, deadline);
+  }
+  Result<TlsReading> Handshake(UniqueFd socket, const TlsOptions& options,
+                               io::Deadline deadline) override {
+    return TlsHandshake(std::move(socket), options, deadline);
+  }
+};
+
+}  // namespace posdiag::drivers::network
