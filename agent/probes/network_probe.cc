@@ -75,11 +75,6 @@ std::string InterfaceType(const io::RootFs& fs, const net::LinkInfo& link,
   return "other";
 }
 
-// What the later steps may rely on; a reason is set when the chain is broken at this step.
-struct Chain {
-  std::string broken;  // "not tried: no route", empty while the road is open
-};
-
 bool IsLoopback(const net::LinkInfo& l) { return (l.flags & IFF_LOOPBACK) != 0 || l.name == "lo"; }
 
 bool HasCarrier(const net::LinkInfo& l) {
@@ -88,7 +83,7 @@ bool HasCarrier(const net::LinkInfo& l) {
 }
 
 void WriteInterfaces(const ProbeContext& ctx, const Result<net::NetlinkSnapshot>& snap,
-                     const std::vector<net::WirelessRow>& wireless, FactWriter& out, Chain& chain) {
+                     const std::vector<net::WirelessRow>& wireless, FactWriter& out) {
   if (!snap) {
     const std::string why = snap.error().detail;
     AllMissing(out,
@@ -151,14 +146,6 @@ void WriteInterfaces(const ProbeContext& ctx, const Result<net::NetlinkSnapshot>
     if (!dev.empty()) out.Set("network.route.default_dev", dev);
     if (!def->gateway.empty()) out.Set("network.route.default_gateway", def->gateway);
   }
-
-  if (!any_carrier) {
-    chain.broken = "not tried: no link";
-  } else if (!any_address) {
-    chain.broken = "not tried: no address";
-  } else if (def == nullptr) {
-    chain.broken = "not tried: no route";
-  }
 }
 
 std::vector<net::WirelessRow> WriteWifi(const io::RootFs& fs, FactWriter& out) {
@@ -198,18 +185,13 @@ std::vector<net::WirelessRow> WriteWifi(const io::RootFs& fs, FactWriter& out) {
 }
 
 std::optional<net::IpAddress> WriteDns(const ProbeContext& ctx, net::NetworkTransport& transport,
-                                       const net::HostPort& host, FactWriter& out,
-                                       const Chain& chain) {
+                                       const net::HostPort& host, FactWriter& out) {
   if (host.literal) {
     out.Set("network.dns.needed", false);
     AllMissing(out, kDnsFacts, "not needed: payment_host is an address");
     return host.literal;
   }
   out.Set("network.dns.needed", true);
-  if (!chain.broken.empty()) {
-    AllMissing(out, kDnsFacts, chain.broken);
-    return std::nullopt;
-  }
   net::DnsConfig config;
   config.servers = ctx.section.GetStringList("dns_servers");
   if (config.servers.empty()) {
@@ -355,11 +337,10 @@ std::vector<SectionSpec> NetworkProbe::ConfigSections() const {
 Support NetworkProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); }
 
 Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
-  Chain chain;
   const auto wireless = WriteWifi(ctx.fs, out);
   const auto snap = transport_->ReadInterfaces(
       io::Deadline(std::min(ctx.deadline.at(), io::Deadline::In(kInterfacesTimeout).at())));
-  WriteInterfaces(ctx, snap, wireless, out, chain);
+  WriteInterfaces(ctx, snap, wireless, out);
 
   auto rest_missing = [&](const std::string& why) {
     AllMissing(out, kDnsFacts, why);
@@ -385,18 +366,14 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   out.Set("network.tls.expiry_warn_days",
           ctx.section.GetInt("cert_warn_days", kDefaultCertWarnDays), "days");
 
-  const auto address = WriteDns(ctx, *transport_, *host, out, chain);
+  // A step is tried whenever its input exists, even behind a broken link: what it meets is
+  // measured, and the catalogue names the first break as the root cause and hides the rest.
+  const auto address = WriteDns(ctx, *transport_, *host, out);
   if (!address) {
-    const std::string why = !chain.broken.empty() ? chain.broken : "not tried: DNS failed";
+    const std::string why = "not tried: DNS failed";
     AllMissing(out, kTcpFacts, why);
     AllMissing(out, kTlsFacts, why);
     AllMissing(out, kLatencyFacts, why);
-    return Ok();
-  }
-  if (!chain.broken.empty()) {  // an address literal, but no road to it
-    AllMissing(out, kTcpFacts, chain.broken);
-    AllMissing(out, kTlsFacts, chain.broken);
-    AllMissing(out, kLatencyFacts, chain.broken);
     return Ok();
   }
   if (ctx.deadline.Expired() || ctx.stop.stop_requested()) {

@@ -1,8 +1,9 @@
 // The network probe: the road to the payment host as a chain of steps, each a set of facts with
 // its own deadline — interfaces (rtnetlink), Wi-Fi signal (/proc/net/wireless), DNS, TCP connect,
-// TLS handshake, latency. A step whose prerequisite failed is not tried; its facts are missing
-// with the reason ("not tried: no route"). It measures only; rules/catalog/network.toml decides
-// which break in the chain is the root cause.
+// TLS handshake, latency. Every step whose input exists is tried even behind a broken one (DNS
+// with the cable out fails, and that failure is measured); a step without its input is missing
+// with the reason ("not tried: DNS failed"). It measures only; rules/catalog/network.toml decides
+// which break in the chain is the root cause and hides the failures that follow from it.
 //
 // A payment_host that does not parse is a measurement, not a probe failure: the fact
 // network.payment_host.valid = false (with network.payment_host.error) lets a rule tell the

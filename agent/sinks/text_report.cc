@@ -275,7 +275,7 @@ void FindingDetails(const Report& report, Writer& out) {
       if ((listed || s->suppressed_by == f->rule) && !shown.contains(s)) hidden.push_back(s);
     }
     if (!hidden.empty()) {
-      out.Line("  ", std::string(w.hides) + std::string(w.colon));
+      out.Line("  ", Heading(w.hides, w.colon));
       for (const rules::Finding* s : hidden) {
         SuppressedLine(*s, out, false);
         shown.insert(s);

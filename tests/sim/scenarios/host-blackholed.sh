@@ -5,6 +5,9 @@ SIM_DESCRIPTION="the bank's replies are dropped: the connect times out"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="network.host_timeout"
 SIM_EXPECT_CODES="T1"
+# The payment application's own timeouts (98) are the same fault seen from the journal.
+SIM_EXPECT_SUPPRESSED="journal.timeouts_with_network_fault"
+SIM_JOURNAL_CODES="00 98 98 98 98"
 SIM_NET_BLACKHOLE=1
 SIM_NET_DNS=0
 
