@@ -59,6 +59,9 @@ struct ProbeContext {
   const Config& config;          // for probes that read another section too
   io::Deadline deadline;
   std::stop_token stop;  // requested when the deadline passes
+  // The run's level, for steps that only an engineer's run may take (a test slip, powering a
+  // card): a probe's Levels() decides whether it runs at all.
+  Level level = Level::kBoot;
 };
 
 // Collects a probe's facts; the runner stamps each with the probe's name and keeps them only if

@@ -35,10 +35,11 @@ milliseconds Since(steady_clock::time_point start, steady_clock::time_point end)
 // Runs inside the probe's thread. Never throws.
 void RunOne(const std::shared_ptr<Probe>& probe, const RunEnvironment& env,
             const std::shared_ptr<Board>& board, std::size_t index, io::Deadline deadline,
-            std::stop_token stop) {
+            std::stop_token stop, Level level) {
   Slot local;
   const ConfigSection& section = env.config->Section(probe->Name());
-  const ProbeContext ctx{*env.fs, *env.clock, section, *env.config, deadline, std::move(stop)};
+  const ProbeContext ctx{*env.fs,  *env.clock,      section, *env.config,
+                         deadline, std::move(stop), level};
   try {
     const Support support = probe->CheckSupport(ctx);
     switch (support.state) {
@@ -130,7 +131,8 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
   for (std::size_t i = 0; i < planned.size(); ++i) {
     try {
       threads.emplace_back(RunOne, planned[i].probe, env, board, i,
-                           io::Deadline(planned[i].deadline), planned[i].stop.get_token());
+                           io::Deadline(planned[i].deadline), planned[i].stop.get_token(),
+                           options.level);
     } catch (const std::system_error& e) {
       threads.emplace_back();  // keeps threads[i] aligned with planned[i]; not joinable
       std::lock_guard lock(board->mu);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libserialport.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -54,10 +55,21 @@ unsigned TimeoutMs(Deadline deadline) {
   return static_cast<unsigned>(std::clamp<long long>(left, 1, UINT_MAX));
 }
 
+// TIOCEXCL makes further opens of the tty fail with EBUSY (except for root); TIOCNXCL undoes it
+// before the close, so the port is released at once.
+Result<void> MakeExclusive(int fd, const std::string& what) {
+  if (::ioctl(fd, TIOCEXCL) != 0) return ErrnoError(what + ": TIOCEXCL", errno);
+  return Ok();
+}
+
 class LibSerialPort final : public SerialPort {
  public:
   explicit LibSerialPort(sp_port* port) : port_(port) {}
   ~LibSerialPort() override {
+    if (exclusive_) {
+      int fd = -1;
+      if (sp_get_port_handle(port_, &fd) == SP_OK && fd >= 0) ::ioctl(fd, TIOCNXCL);
+    }
     sp_close(port_);
     sp_free_port(port_);
   }
@@ -90,8 +102,11 @@ class LibSerialPort final : public SerialPort {
     return Ok();
   }
 
+  void set_exclusive() { exclusive_ = true; }
+
  private:
   sp_port* port_;
+  bool exclusive_ = false;
 };
 
 // Pseudo-terminals: libserialport refuses them (it looks the port up under /sys/class/tty, where
@@ -99,8 +114,11 @@ class LibSerialPort final : public SerialPort {
 // They carry bytes only, so raw mode and the same deadlines are all they need.
 class PtyPort final : public SerialPort {
  public:
-  explicit PtyPort(int fd) : fd_(fd) {}
-  ~PtyPort() override { ::close(fd_); }
+  PtyPort(int fd, bool exclusive) : fd_(fd), exclusive_(exclusive) {}
+  ~PtyPort() override {
+    if (exclusive_) ::ioctl(fd_, TIOCNXCL);
+    ::close(fd_);
+  }
   PtyPort(const PtyPort&) = delete;
   PtyPort& operator=(const PtyPort&) = delete;
 
@@ -161,6 +179,7 @@ class PtyPort final : public SerialPort {
   }
 
   int fd_;
+  bool exclusive_;
 };
 
 // Linux gives pseudo-terminal slaves (/dev/pts/N) the UNIX98 majors 136 to 143.
@@ -192,24 +211,54 @@ speed_t SpeedOf(int baud) {
   }
 }
 
-Result<std::unique_ptr<SerialPort>> OpenPty(const std::filesystem::path& path, int baud) {
+Result<std::unique_ptr<SerialPort>> OpenPty(const std::filesystem::path& path,
+                                            const SerialSettings& settings) {
   const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return ErrnoError(path.string(), errno);
+  if (settings.exclusive) {
+    if (auto r = MakeExclusive(fd, path.string()); !r) {
+      ::close(fd);
+      return r.error();
+    }
+  }
+  auto port = std::make_unique<PtyPort>(fd, settings.exclusive);
   termios tio{};
-  if (::tcgetattr(fd, &tio) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError(path.string() + ": tcgetattr", err);
-  }
+  if (::tcgetattr(fd, &tio) != 0) return ErrnoError(path.string() + ": tcgetattr", errno);
   ::cfmakeraw(&tio);
-  ::cfsetspeed(&tio, SpeedOf(baud));
+  ::cfsetspeed(&tio, SpeedOf(settings.baud));
   tio.c_cflag |= CLOCAL | CREAD;
-  if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return ErrnoError(path.string() + ": tcsetattr", err);
+  if (settings.parity != Parity::kNone) tio.c_cflag |= PARENB;
+  if (settings.parity == Parity::kOdd) tio.c_cflag |= PARODD;
+  if (settings.flow_control == FlowControl::kRtsCts) tio.c_cflag |= CRTSCTS;
+  if (settings.flow_control == FlowControl::kXonXoff) tio.c_iflag |= IXON | IXOFF;
+  if (::tcsetattr(fd, TCSANOW, &tio) != 0) return ErrnoError(path.string() + ": tcsetattr", errno);
+  return std::unique_ptr<SerialPort>(std::move(port));
+}
+
+sp_parity ParityOf(Parity p) {
+  switch (p) {
+    case Parity::kNone:
+      return SP_PARITY_NONE;
+    case Parity::kOdd:
+      return SP_PARITY_ODD;
+    case Parity::kEven:
+      return SP_PARITY_EVEN;
   }
-  return std::unique_ptr<SerialPort>(std::make_unique<PtyPort>(fd));
+  return SP_PARITY_NONE;
+}
+
+sp_flowcontrol FlowControlOf(FlowControl f) {
+  switch (f) {
+    case FlowControl::kNone:
+      return SP_FLOWCONTROL_NONE;
+    case FlowControl::kXonXoff:
+      return SP_FLOWCONTROL_XONXOFF;
+    case FlowControl::kRtsCts:
+      return SP_FLOWCONTROL_RTSCTS;
+    case FlowControl::kDtrDsr:
+      return SP_FLOWCONTROL_DTRDSR;
+  }
+  return SP_FLOWCONTROL_NONE;
 }
 
 }  // namespace
@@ -221,7 +270,7 @@ Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& 
   if (!S_ISCHR(st.st_mode)) {
     return Error{ErrorKind::kInvalid, path.string() + ": not a character device"};
   }
-  if (IsPtySlave(st)) return OpenPty(path, settings.baud);
+  if (IsPtySlave(st)) return OpenPty(path, settings);
 
   sp_port* raw = nullptr;
   if (const sp_return r = sp_get_port_by_name(path.c_str(), &raw); r != SP_OK) {
@@ -233,16 +282,24 @@ Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& 
     return e;
   }
   auto port = std::make_unique<LibSerialPort>(raw);
+  if (settings.exclusive) {
+    int fd = -1;
+    if (const sp_return r = sp_get_port_handle(raw, &fd); r != SP_OK) {
+      return SpError(r, path.string() + ": handle");
+    }
+    if (auto r = MakeExclusive(fd, path.string()); !r) return r.error();
+    port->set_exclusive();
+  }
   // One at a time: libserialport keeps only the last OS error, so stop at the first failure.
   sp_return r = sp_set_baudrate(raw, settings.baud);
   if (r != SP_OK) return SpError(r, path.string() + ": baud rate");
   r = sp_set_bits(raw, 8);
   if (r != SP_OK) return SpError(r, path.string() + ": data bits");
-  r = sp_set_parity(raw, SP_PARITY_NONE);
+  r = sp_set_parity(raw, ParityOf(settings.parity));
   if (r != SP_OK) return SpError(r, path.string() + ": parity");
   r = sp_set_stopbits(raw, 1);
   if (r != SP_OK) return SpError(r, path.string() + ": stop bits");
-  r = sp_set_flowcontrol(raw, SP_FLOWCONTROL_NONE);
+  r = sp_set_flowcontrol(raw, FlowControlOf(settings.flow_control));
   if (r != SP_OK) return SpError(r, path.string() + ": flow control");
   return std::unique_ptr<SerialPort>(std::move(port));
 }

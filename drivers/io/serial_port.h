@@ -41,13 +41,24 @@ class SerialPort {
   virtual Result<void> DiscardInput() = 0;
 };
 
+enum class Parity { kNone, kOdd, kEven };
+// kDtrDsr is what python-escpos sets for receipt printers. A pseudo-terminal has no modem-control
+// lines and its driver forces 8 bits without parity, so there only XON/XOFF and RTS/CTS (as
+// termios flags) are set; the bytes are carried either way.
+enum class FlowControl { kNone, kXonXoff, kRtsCts, kDtrDsr };
+
 struct SerialSettings {
-  int baud = 115200;  // 8N1, no flow control
+  int baud = 115200;  // 8 data bits, 1 stop bit
+  Parity parity = Parity::kNone;
+  FlowControl flow_control = FlowControl::kNone;
+  // Opens with TIOCEXCL, so nobody else may open the port while we use it (released on close);
+  // a port someone else opened that way gives kBusy.
+  bool exclusive = false;
 };
 
 // Opens a serial device (a UART, a USB serial adapter, or a pseudo-terminal as socat, ser2net
-// bridges and the simulators make) for reading and writing. kNotFound when it does not exist,
-// kPermission, kBusy, kInvalid for a path that is not a serial device.
+// bridges and the simulators make) for reading and writing, with `settings`. kNotFound when it does
+// not exist, kPermission, kBusy, kInvalid for a path that is not a serial device.
 Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& path,
                                                    const SerialSettings& settings);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <pty.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <string>
@@ -85,6 +87,25 @@ TEST_F(PtyTest, ThroughASymlinkAsUdevAndTheSimulatorsMakeThem) {
   std::filesystem::create_symlink(name_, tree.At("/dev/ttyUSB2"));
   auto port = OpenSerialPort(tree.At("/dev/ttyUSB2"), {});
   ASSERT_TRUE(port) << port.error().detail;
+}
+
+TEST_F(PtyTest, ExclusiveWhileOpenAndReleasedOnClose) {
+  int excl = -1;
+  {
+    auto port = OpenSerialPort(name_, {.baud = 9600,
+                                       .parity = Parity::kEven,
+                                       .flow_control = FlowControl::kXonXoff,
+                                       .exclusive = true});
+    ASSERT_TRUE(port) << port.error().detail;
+    ASSERT_EQ(::ioctl(slave_, TIOCGEXCL, &excl), 0);
+    EXPECT_EQ(excl, 1);
+    termios tio{};
+    ASSERT_EQ(::tcgetattr(slave_, &tio), 0);
+    // Linux's pty driver forces CS8 without parity, so only flow control shows here.
+    EXPECT_NE(tio.c_iflag & IXON, 0u);
+  }
+  ASSERT_EQ(::ioctl(slave_, TIOCGEXCL, &excl), 0);
+  EXPECT_EQ(excl, 0);
 }
 
 TEST(FindDeviceHolder, FindsTheProcessWithALinkToTheDevice) {

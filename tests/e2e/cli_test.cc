@@ -31,14 +31,17 @@ class CliTest : public ::testing::Test {
   }
 
   // These tests are about the command line, run outside the simulated terminal's namespaces,
-  // where its network and modem services do not run: the tables that need them are removed.
+  // where its network, modem and printer services do not run: the tables that need them are
+  // removed.
   void DropServiceSections() {
     std::ifstream in(config_);
     std::string line;
     std::string kept;
     bool dropping = false;
     while (std::getline(in, line)) {
-      if (line.rfind('[', 0) == 0) dropping = line == "[network]" || line == "[modem]";
+      if (line.rfind('[', 0) == 0) {
+        dropping = line == "[network]" || line == "[modem]" || line == "[printer]";
+      }
       if (!dropping) kept += line + "\n";
     }
     in.close();

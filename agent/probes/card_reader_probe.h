@@ -1,0 +1,28 @@
+// The card reader probe: a USB CCID smart-card reader (drivers/card_reader), layered as an
+// engineer asks: is it on the bus (an interface of class 0x0B, or [card_reader] vid/pid) → does it
+// answer GetSlotStatus → what does it say (card present / inactive / absent, clock, bError) → with
+// at engineer level, does an inserted card give a well-formed ATR. A reader pcscd (or anyone) holds is
+// reported busy with its holder and read through PC/SC instead; the agent never claims it away.
+// It measures only; rules/catalog/card_reader.toml decides what is a fault.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+#include <vector>
+
+#include "agent/probe.h"
+
+namespace posdiag::agent::probes {
+
+class CardReaderProbe final : public Probe {
+ public:
+  std::string_view Name() const override { return "card_reader"; }
+  LevelMask Levels() const override { return kAllLevels; }
+  // The CCID driver's read timeout is 3 s; GetSlotStatus, IccPowerOn and IccPowerOff fit in 5 s.
+  std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(5); }
+  std::vector<SectionSpec> ConfigSections() const override;
+  Support CheckSupport(const ProbeContext& ctx) override;
+  Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
+};
+
+}  // namespace posdiag::agent::probes

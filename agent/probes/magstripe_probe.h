@@ -1,0 +1,32 @@
+// The magnetic-stripe probe: a swipe test of a keyboard-emulation card reader ([magstripe]
+// device, an evdev node). Engineer level only — somebody must swipe a card. The device is
+// grabbed (EVIOCGRAB) while the probe waits so the keystrokes stay out of the console, and
+// released at once; a reader another process has grabbed is reported busy, not fought over. The
+// tracks are checked (drivers/input/track) and discarded: only the verdict and the masked card
+// number become facts. rules/catalog/magstripe.toml decides what is a fault.
+#pragma once
+
+#include <chrono>
+#include <string_view>
+#include <vector>
+
+#include "agent/probe.h"
+
+namespace posdiag::agent::probes {
+
+class MagstripeProbe final : public Probe {
+ public:
+  static constexpr std::string_view kDefaultDevice = "/dev/input/event0";
+  static constexpr std::int64_t kDefaultSwipeTimeoutMs = 15000;
+
+  std::string_view Name() const override { return "magstripe"; }
+  LevelMask Levels() const override { return LevelBit(Level::kEngineer); }
+  // The swipe wait plus a little; a configured swipe_timeout_ms beyond it is cut to the
+  // probe's deadline.
+  std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(17); }
+  std::vector<SectionSpec> ConfigSections() const override;
+  Support CheckSupport(const ProbeContext& ctx) override;
+  Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
+};
+
+}  // namespace posdiag::agent::probes

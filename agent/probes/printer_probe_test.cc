@@ -1,0 +1,243 @@
+#include "agent/probes/printer_probe.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/probes/probe_harness.h"
+
+extern char** environ;
+
+namespace posdiag::agent::probes {
+namespace {
+
+using posdiag::testing::FixtureTree;
+using std::chrono::milliseconds;
+using testing::AtEpoch;
+using testing::FixedClock;
+using testing::ProbeRun;
+using V = rules::FactValue;
+
+// printer_sim (tests/sim/printer_sim.cc) in one mode, linked at <root>/dev/ttyS1.
+class PrinterSim {
+ public:
+  PrinterSim(const FixtureTree& tree, const std::string& mode) : link_(tree.At("/dev/ttyS1")) {
+    std::filesystem::create_directories(link_.parent_path());
+    std::vector<std::string> args = {POSDIAG_PRINTER_SIM, "--link", link_.string(), "--mode", mode,
+                                     "--lifetime",        "60"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    for (int i = 0; i < 200 && pid_ > 0 && !std::filesystem::is_symlink(link_); ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+  }
+  ~PrinterSim() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  PrinterSim(const PrinterSim&) = delete;
+  PrinterSim& operator=(const PrinterSim&) = delete;
+
+  bool ready() const { return pid_ > 0 && std::filesystem::is_symlink(link_); }
+  std::filesystem::path device() const { return std::filesystem::read_symlink(link_); }
+
+ private:
+  std::filesystem::path link_;
+  pid_t pid_ = -1;
+};
+
+class PrinterProbeTest : public ::testing::Test {
+ protected:
+  // Runs the probe with its whole deadline `budget`, as the runner would give it.
+  ProbeRun Run(milliseconds budget = milliseconds(10000),
+               std::string_view config = "[printer]\nport = \"/dev/ttyS1\"\n",
+               Level level = Level::kBoot) {
+    ProbeRun run;
+    std::vector<std::shared_ptr<Probe>> list{std::shared_ptr<Probe>(&probe_, [](Probe*) {})};
+    auto cfg = Config::Parse(config, "test.toml", ConfigSpecs(list));
+    EXPECT_TRUE(cfg.ok()) << cfg.error().detail;
+    if (!cfg.ok()) return run;
+    const io::RootFs fs(tree_.root());
+    const ProbeContext ctx{
+        fs,   clock_, cfg->Section("printer"), *cfg, io::Deadline::In(budget), std::stop_token(),
+        level};
+    run.support = probe_.CheckSupport(ctx);
+    if (run.support.state != Support::State::kSupported) return run;
+    FactWriter writer;
+    const auto start = std::chrono::steady_clock::now();
+    run.result = probe_.Measure(ctx, writer);
+    took_ = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    run.measured = true;
+    for (auto& f : writer.facts()) {
+      const std::string name = f.name;
+      if (!run.facts.Add(std::move(f))) run.invalid_names.push_back(name);
+    }
+    for (auto& m : writer.missing()) {
+      if (!rules::IsValidFactName(m.name)) run.invalid_names.push_back(m.name);
+      run.facts.AddMissing(std::move(m));
+    }
+    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
+    return run;
+  }
+
+  FixtureTree tree_;
+  PrinterProbe probe_;
+  FixedClock clock_{AtEpoch(1'700'000'000)};
+  milliseconds took_{0};
+};
+
+TEST_F(PrinterProbeTest, DeclaresItsSection) {
+  const auto sections = probe_.ConfigSections();
+  ASSERT_EQ(sections.size(), 1u);
+  EXPECT_EQ(sections[0].name, "printer");
+  EXPECT_EQ(probe_.Levels(), kAllLevels);
+  EXPECT_TRUE(probe_.NeedsConfigSection());
+}
+
+TEST_F(PrinterProbeTest, HealthyPrinter) {
+  PrinterSim sim(tree_, "healthy");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("printer.detected"), V(true));
+  EXPECT_EQ(r.Value("printer.busy"), V(false));
+  EXPECT_EQ(r.Value("printer.responds"), V(true));
+  EXPECT_EQ(r.Value("printer.online"), V(true));
+  EXPECT_EQ(r.Value("printer.paper_end"), V(false));
+  EXPECT_EQ(r.Value("printer.cover_open"), V(false));
+  EXPECT_EQ(r.Value("printer.framing_errors"), V(std::int64_t{0}));
+  EXPECT_EQ(r.Value("printer.bytes_sent"), V(std::int64_t{12}));
+  EXPECT_EQ(r.Value("printer.bytes_received"), V(std::int64_t{4}));
+  EXPECT_EQ(r.Unit("printer.query_ms"), "ms");
+}
+
+TEST_F(PrinterProbeTest, TestSlipAtEngineerLevelOnlyAndNeverOnAFault) {
+  constexpr std::string_view kConfig = "[printer]\nport = \"/dev/ttyS1\"\n";
+  {
+    PrinterSim sim(tree_, "healthy");
+    ASSERT_TRUE(sim.ready());
+    EXPECT_EQ(Run(milliseconds(10000), kConfig, Level::kBoot).Why("printer.test_slip_sent"),
+              "a test slip is printed at engineer level only");
+    EXPECT_EQ(Run(milliseconds(10000), kConfig, Level::kMerchant).Why("printer.test_slip_sent"),
+              "a test slip is printed at engineer level only");
+    EXPECT_EQ(Run(milliseconds(10000), "[printer]\nport = \"/dev/ttyS1\"\ntest_slip = true\n",
+                  Level::kMerchant)
+                  .Value("printer.test_slip_sent"),
+              rules::FactValue(true));
+    EXPECT_EQ(Run(milliseconds(10000), kConfig, Level::kEngineer).Value("printer.test_slip_sent"),
+              rules::FactValue(true));
+  }
+  PrinterSim sim(tree_, "paper-end");
+  ASSERT_TRUE(sim.ready());
+  EXPECT_EQ(Run(milliseconds(10000), kConfig, Level::kEngineer).Why("printer.test_slip_sent"),
+            "not printed: the printer reported a fault");
+}
+
+TEST_F(PrinterProbeTest, PaperEndAndCoverOpen) {
+  {
+    PrinterSim sim(tree_, "paper-end");
+    ASSERT_TRUE(sim.ready());
+    const ProbeRun r = Run();
+    EXPECT_EQ(r.Value("printer.online"), V(false));
+    EXPECT_EQ(r.Value("printer.paper_end"), V(true));
+    EXPECT_EQ(r.Value("printer.paper_near_end"), V(true));
+  }
+  {
+    PrinterSim sim(tree_, "cover-open");
+    ASSERT_TRUE(sim.ready());
+    const ProbeRun r = Run();
+    EXPECT_EQ(r.Value("printer.cover_open"), V(true));
+    EXPECT_EQ(r.Value("printer.cutter_error"), V(false));
+  }
+  {
+    PrinterSim sim(tree_, "overheated");
+    ASSERT_TRUE(sim.ready());
+    const ProbeRun r = Run();
+    EXPECT_EQ(r.Value("printer.head_overheat"), V(true));
+    EXPECT_EQ(r.Value("printer.unrecoverable_error"), V(false));
+  }
+}
+
+TEST_F(PrinterProbeTest, SilentPrinterIsOnTheBusButNotAnswering) {
+  PrinterSim sim(tree_, "silent");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run(milliseconds(3000));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_LT(took_, milliseconds(3000));
+  EXPECT_EQ(r.Value("printer.detected"), V(true));
+  EXPECT_EQ(r.Value("printer.responds"), V(false));
+  EXPECT_EQ(r.Value("printer.connection_lost"), V(false));
+  EXPECT_EQ(r.Value("printer.framing_errors"), V(std::int64_t{0}));
+  EXPECT_EQ(r.Value("printer.bytes_received"), V(std::int64_t{0}));
+  EXPECT_NE(r.Why("printer.online").find("no reply"), std::string::npos) << r.Why("printer.online");
+}
+
+TEST_F(PrinterProbeTest, GarbageIsFramingErrorsWithinTheDeadline) {
+  PrinterSim sim(tree_, "garbage");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run(milliseconds(3000));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_LT(took_, milliseconds(3000));
+  EXPECT_EQ(r.Value("printer.responds"), V(false));
+  EXPECT_EQ(r.Value("printer.framing_errors"), V(std::int64_t{12}));
+  EXPECT_NE(r.Why("printer.online").find("status bit check"), std::string::npos)
+      << r.Why("printer.online");
+}
+
+TEST_F(PrinterProbeTest, UnpluggedMidQueryIsALostConnection) {
+  PrinterSim sim(tree_, "unplug");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run(milliseconds(3000));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_LT(took_, milliseconds(3000));
+  EXPECT_EQ(r.Value("printer.responds"), V(true));
+  EXPECT_EQ(r.Value("printer.connection_lost"), V(true));
+  EXPECT_EQ(r.Value("printer.online"), V(true));
+  EXPECT_FALSE(r.Has("printer.cover_open"));
+}
+
+TEST_F(PrinterProbeTest, NoDeviceAtThePortIsNotDetected) {
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok());
+  EXPECT_EQ(r.Value("printer.detected"), V(false));
+  EXPECT_EQ(r.Why("printer.responds"), "no device at /dev/ttyS1");
+}
+
+TEST_F(PrinterProbeTest, BusyPortIsLeftAlone) {
+  PrinterSim sim(tree_, "healthy");
+  ASSERT_TRUE(sim.ready());
+  tree_.Put("/proc/4242/comm", "payapp\n");
+  std::filesystem::create_directories(tree_.At("/proc/4242/fd"));
+  std::filesystem::create_symlink(sim.device(), tree_.At("/proc/4242/fd/7"));
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok());
+  EXPECT_EQ(r.Value("printer.busy"), V(true));
+  EXPECT_EQ(r.Value("printer.holder"), V(std::string("payapp pid 4242")));
+  EXPECT_FALSE(r.Has("printer.responds"));
+}
+
+TEST_F(PrinterProbeTest, BadSettingsAreNotConfigured) {
+  EXPECT_EQ(Run(milliseconds(1000), "[printer]\nport = \"ttyS1\"\n").support.state,
+            Support::State::kNotConfigured);
+  EXPECT_EQ(Run(milliseconds(1000), "[printer]\nport = \"/dev/ttyS1\"\nparity = \"mark\"\n")
+                .support.state,
+            Support::State::kNotConfigured);
+  EXPECT_EQ(Run(milliseconds(1000), "[printer]\ntransport = \"usb\"\nport = \"/dev/ttyS1\"\n")
+                .support.state,
+            Support::State::kUnsupported);
+}
+
+}  // namespace
+}  // namespace posdiag::agent::probes

@@ -1,0 +1,136 @@
+#include "drivers/input/evdev.h"
+
+#include <fcntl.h>
+#include <linux/input.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "drivers/input/keymap.h"
+
+namespace posdiag::drivers::input {
+namespace {
+
+// Polls in short slices so a stop request is seen promptly.
+constexpr std::chrono::milliseconds kSlice{100};
+
+}  // namespace
+
+Result<EvdevDevice> EvdevDevice::Open(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open " + path.string(), errno);
+  return EvdevDevice(fd);
+}
+
+EvdevDevice::EvdevDevice(EvdevDevice&& other) noexcept : fd_(other.fd_), grabbed_(other.grabbed_) {
+  other.fd_ = -1;
+  other.grabbed_ = false;
+}
+
+EvdevDevice::~EvdevDevice() {
+  if (fd_ < 0) return;
+  Release();
+  ::close(fd_);
+}
+
+Result<std::string> EvdevDevice::Name() const {
+  char name[256] = {};
+  if (::ioctl(fd_, EVIOCGNAME(sizeof(name) - 1), name) < 0) {
+    const int err = errno;
+    if (err == ENOTTY || err == EINVAL || err == ENOENT) {
+      return Error{ErrorKind::kUnsupported, "EVIOCGNAME: not answered"};
+    }
+    return ErrnoError("EVIOCGNAME", err);
+  }
+  return std::string(name);
+}
+
+Result<void> EvdevDevice::Grab() {
+  if (::ioctl(fd_, EVIOCGRAB, 1) < 0) {
+    const int err = errno;
+    if (err == EBUSY) return Error{ErrorKind::kBusy, "EVIOCGRAB: another process has grabbed it"};
+    if (err == ENOTTY || err == EINVAL) {
+      return Error{ErrorKind::kUnsupported, "EVIOCGRAB: not an input event device"};
+    }
+    return ErrnoError("EVIOCGRAB", err);
+  }
+  grabbed_ = true;
+  return Ok();
+}
+
+void EvdevDevice::Release() {
+  if (!grabbed_) return;
+  (void)::ioctl(fd_, EVIOCGRAB, 0);
+  grabbed_ = false;
+}
+
+Result<bool> EvdevDevice::ReadLine(std::string& typed, io::Deadline deadline,
+                                   std::stop_token stop) {
+  KeyDecoder decoder;
+  bool dropping = false;
+  // Whole events are decoded; a read that ends inside one (which evdev never does, but a
+  // pseudo-terminal standing in for it may) keeps the rest for the next read.
+  alignas(input_event) unsigned char bytes[64 * sizeof(input_event)];
+  std::size_t have = 0;
+  const auto wipe = [&] { ::explicit_bzero(bytes, sizeof(bytes)); };
+  while (!deadline.Expired() && !stop.stop_requested()) {
+    pollfd p{fd_, POLLIN, 0};
+    const auto wait = std::min(deadline.Remaining(), kSlice);
+    const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      wipe();
+      return ErrnoError("poll", errno);
+    }
+    if (ready == 0) continue;
+    if ((p.revents & (POLLERR | POLLNVAL)) != 0 ||
+        ((p.revents & POLLHUP) != 0 && (p.revents & POLLIN) == 0)) {
+      wipe();
+      return Error{ErrorKind::kIo, "read: the input device went away"};
+    }
+    const ssize_t n = ::read(fd_, bytes + have, sizeof(bytes) - have);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      const int err = errno;
+      wipe();
+      if (err == ENODEV) return Error{ErrorKind::kIo, "read: the input device went away"};
+      return ErrnoError("read", err);
+    }
+    if (n == 0) {
+      wipe();
+      return Error{ErrorKind::kIo, "read: the input device went away"};
+    }
+    have += static_cast<std::size_t>(n);
+    const std::size_t count = have / sizeof(input_event);
+    bool enter = false;
+    for (std::size_t i = 0; i < count && !enter; ++i) {
+      input_event e;
+      std::memcpy(&e, bytes + i * sizeof(input_event), sizeof(e));
+      if (e.type == kEvSyn) {
+        if (e.code == kSynDropped) dropping = true;
+        if (e.code == kSynReport) dropping = false;
+        continue;
+      }
+      if (dropping || e.type != kEvKey) continue;
+      const auto out = decoder.Feed(e.code, e.value);
+      if (out.kind == KeyDecoder::Kind::kChar) typed.push_back(out.ch);
+      if (out.kind == KeyDecoder::Kind::kEnter) enter = true;
+    }
+    const std::size_t used = count * sizeof(input_event);
+    std::memmove(bytes, bytes + used, have - used);
+    have -= used;
+    if (enter) {
+      wipe();  // the events held keystrokes of card data
+      return true;
+    }
+  }
+  wipe();
+  return false;
+}
+
+}  // namespace posdiag::drivers::input
