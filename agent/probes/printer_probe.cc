@@ -11,7 +11,9 @@
 #include <system_error>
 
 #include "drivers/io/serial_port.h"
+#include "drivers/io/usb_device.h"
 #include "drivers/printer/printer.h"
+#include "drivers/printer/usb_transport.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -123,6 +125,92 @@ void WriteReading(const pr::StatusReading& r, FactWriter& out) {
   }
 }
 
+// The printer on USB: found by class (or [printer] vid/pid), busy when another process holds its
+// node or its interface, else claimed briefly for its device ID and the status dialogue.
+Result<void> MeasureUsb(const ProbeContext& ctx, FactWriter& out) {
+  const io::Deadline deadline(ctx.deadline.at() - kReserve);
+  out.Set("printer.transport", std::string("usb"));
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> id;
+  if (ctx.section.Has("vid")) {
+    id.emplace(static_cast<std::uint16_t>(ctx.section.GetInt("vid", 0)),
+               static_cast<std::uint16_t>(ctx.section.GetInt("pid", 0)));
+  }
+  const auto missing_id = [&out](const std::string& why) {
+    for (const char* name : {"printer.model", "printer.manufacturer", "printer.command_set"}) {
+      out.Missing(name, why);
+    }
+  };
+  const auto missing_all = [&](const std::string& why) {
+    missing_id(why);
+    AllMissing(out, why);
+  };
+
+  auto devices = io::ListUsbDevices();
+  if (!devices) {
+    const Error e = devices.error().Context("printer: USB");
+    out.Missing("printer.detected", e.detail);
+    out.Missing("printer.busy", e.detail);
+    missing_all(e.detail);
+    return e;
+  }
+  const auto found = pr::FindUsbPrinter(*devices, id);
+  if (!found) {
+    out.Set("printer.detected", false);
+    const std::string why = id ? "no printer with the configured vid:pid on the USB bus"
+                               : "no printer-class device on the USB bus";
+    out.Missing("printer.busy", why);
+    missing_all(why);
+    return Ok();
+  }
+  const std::string node = found->device.DevNode();
+  out.Set("printer.detected", true);
+  out.Set("printer.vid", std::int64_t{found->device.vid});
+  out.Set("printer.pid", std::int64_t{found->device.pid});
+  out.Set("printer.port", node);
+
+  if (auto holder = io::FindDeviceHolder(ctx.fs, node, deadline)) {
+    out.Set("printer.busy", true);
+    const std::string who = (holder->comm.empty() ? std::string("pid ") : holder->comm + " pid ") +
+                            std::to_string(holder->pid);
+    out.Set("printer.holder", who);
+    missing_all(node + " is in use by " + who + "; posdiag sends nothing to it");
+    return Ok();
+  }
+  auto opened = pr::OpenUsbTransport(found->device, found->itf);
+  if (!opened && opened.error().kind == ErrorKind::kBusy) {
+    out.Set("printer.busy", true);  // claimed by a process /proc did not show us
+    out.Missing("printer.holder", opened.error().detail);
+    missing_all(node + " is in use; posdiag sends nothing to it");
+    return Ok();
+  }
+  if (!opened) {
+    out.Missing("printer.busy", opened.error().detail);
+    missing_all(opened.error().detail);
+    return opened.error();
+  }
+  out.Set("printer.busy", false);
+  pr::UsbTransport& transport = **opened;
+  if (auto device_id = transport.DeviceId(deadline)) {
+    const auto set = [&out](const char* name, const std::optional<std::string>& v,
+                            const char* key) {
+      if (v) {
+        out.Set(name, *v);
+      } else {
+        out.Missing(name, std::string("the device ID has no ") + key + " field");
+      }
+    };
+    set("printer.model", device_id->model, "MDL");
+    set("printer.manufacturer", device_id->manufacturer, "MFG");
+    set("printer.command_set", device_id->command_set, "CMD");
+  } else {
+    missing_id(device_id.error().detail);
+  }
+  const pr::StatusReading reading = pr::QueryStatus(transport, deadline, ctx.stop);
+  WriteReading(reading, out);
+  WriteTestSlip(ctx, reading, transport, deadline, out);
+  return Ok();
+}
+
 }  // namespace
 
 std::vector<SectionSpec> PrinterProbe::ConfigSections() const {
@@ -132,14 +220,22 @@ std::vector<SectionSpec> PrinterProbe::ConfigSections() const {
             {"baud", ValueType::kInt, 300, 4'000'000},
             {"parity", ValueType::kString},
             {"flow_control", ValueType::kString},
-            {"test_slip", ValueType::kBool}}}};
+            {"test_slip", ValueType::kBool},
+            {"vid", ValueType::kInt, 0, 0xFFFF},
+            {"pid", ValueType::kInt, 0, 0xFFFF}}}};
 }
 
 Support PrinterProbe::CheckSupport(const ProbeContext& ctx) {
   const std::string transport = ctx.section.GetString("transport", "serial");
+  if (transport == "usb") {
+    if (ctx.section.Has("vid") != ctx.section.Has("pid")) {
+      return Support::NotConfigured("[printer] vid and pid go together");
+    }
+    return Support::Yes();
+  }
   if (transport != "serial") {
     return Support::Unsupported("[printer] transport '" + transport +
-                                "' is not supported by this build (serial is)");
+                                "' is not supported by this build (serial and usb are)");
   }
   const std::string port = ctx.section.GetString("port", "");
   if (port.empty() || port.front() != '/') {
@@ -155,6 +251,7 @@ Support PrinterProbe::CheckSupport(const ProbeContext& ctx) {
 }
 
 Result<void> PrinterProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
+  if (ctx.section.GetString("transport", "serial") == "usb") return MeasureUsb(ctx, out);
   const std::string port = ctx.section.GetString("port", "");
   io::SerialSettings settings;
   settings.baud = static_cast<int>(ctx.section.GetInt("baud", kDefaultBaud));

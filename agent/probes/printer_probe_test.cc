@@ -234,9 +234,11 @@ TEST_F(PrinterProbeTest, BadSettingsAreNotConfigured) {
   EXPECT_EQ(Run(milliseconds(1000), "[printer]\nport = \"/dev/ttyS1\"\nparity = \"mark\"\n")
                 .support.state,
             Support::State::kNotConfigured);
-  EXPECT_EQ(Run(milliseconds(1000), "[printer]\ntransport = \"usb\"\nport = \"/dev/ttyS1\"\n")
+  EXPECT_EQ(Run(milliseconds(1000), "[printer]\ntransport = \"parallel\"\nport = \"/dev/lp0\"\n")
                 .support.state,
             Support::State::kUnsupported);
+  EXPECT_EQ(Run(milliseconds(1000), "[printer]\ntransport = \"usb\"\nvid = 0x04b8\n").support.state,
+            Support::State::kNotConfigured);  // vid without pid
 }
 
 }  // namespace
