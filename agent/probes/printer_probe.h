@@ -1,7 +1,9 @@
 // The printer probe: the ESC/POS receipt printer on [printer] port, asked for its real-time status
-// (DLE EOT 1-4, drivers/printer). It answers the layers an engineer asks in turn: is it on the bus
-// (the port exists), does it answer, what does it say about itself. A port another process holds
-// open is reported busy, with its holder, and nothing is sent to it. It measures only;
+// (DLE EOT 1-4, drivers/printer), or with [printer] transport = "usb" the printer-class device on
+// the USB bus (or vid/pid), which also gives its IEEE 1284 device ID. It answers the layers an
+// engineer asks in turn: is it on the bus (the port exists, the device enumerates), does it answer,
+// what does it say about itself. A port or interface another process holds is reported busy, with
+// its holder when /proc shows one, and nothing is sent to it. It measures only;
 // rules/catalog/printer.toml decides what is a fault.
 #pragma once
 
