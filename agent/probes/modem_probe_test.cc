@@ -13,8 +13,6 @@
 
 #include "agent/probes/probe_harness.h"
 
-extern char** environ;
-
 namespace posdiag::agent::probes {
 namespace {
 
@@ -26,36 +24,10 @@ using testing::ProbeRun;
 using V = rules::FactValue;
 
 // modem_sim (tests/sim/modem_sim.cc) in one mode, linked at <root>/dev/ttyUSB2.
-class ModemSim {
+class ModemSim : public testing::PtySimulator {
  public:
-  ModemSim(const FixtureTree& tree, const std::string& mode) : link_(tree.At("/dev/ttyUSB2")) {
-    std::filesystem::create_directories(link_.parent_path());
-    std::vector<std::string> args = {POSDIAG_MODEM_SIM, "--link", link_.string(), "--mode", mode,
-                                     "--lifetime",      "60"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    for (int i = 0; i < 200 && pid_ > 0 && !std::filesystem::is_symlink(link_); ++i) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-  ~ModemSim() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  ModemSim(const ModemSim&) = delete;
-  ModemSim& operator=(const ModemSim&) = delete;
-
-  bool ready() const { return pid_ > 0 && std::filesystem::is_symlink(link_); }
-  std::filesystem::path device() const { return std::filesystem::read_symlink(link_); }
-
- private:
-  std::filesystem::path link_;
-  pid_t pid_ = -1;
+  ModemSim(const FixtureTree& tree, const std::string& mode)
+      : PtySimulator(POSDIAG_MODEM_SIM, tree.At("/dev/ttyUSB2"), mode) {}
 };
 
 class ModemProbeTest : public ::testing::Test {

@@ -13,8 +13,6 @@
 
 #include "agent/probes/probe_harness.h"
 
-extern char** environ;
-
 namespace posdiag::agent::probes {
 namespace {
 
@@ -26,36 +24,10 @@ using testing::ProbeRun;
 using V = rules::FactValue;
 
 // printer_sim (tests/sim/printer_sim.cc) in one mode, linked at <root>/dev/ttyS1.
-class PrinterSim {
+class PrinterSim : public testing::PtySimulator {
  public:
-  PrinterSim(const FixtureTree& tree, const std::string& mode) : link_(tree.At("/dev/ttyS1")) {
-    std::filesystem::create_directories(link_.parent_path());
-    std::vector<std::string> args = {POSDIAG_PRINTER_SIM, "--link", link_.string(), "--mode", mode,
-                                     "--lifetime",        "60"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    for (int i = 0; i < 200 && pid_ > 0 && !std::filesystem::is_symlink(link_); ++i) {
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-  }
-  ~PrinterSim() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  PrinterSim(const PrinterSim&) = delete;
-  PrinterSim& operator=(const PrinterSim&) = delete;
-
-  bool ready() const { return pid_ > 0 && std::filesystem::is_symlink(link_); }
-  std::filesystem::path device() const { return std::filesystem::read_symlink(link_); }
-
- private:
-  std::filesystem::path link_;
-  pid_t pid_ = -1;
+  PrinterSim(const FixtureTree& tree, const std::string& mode)
+      : PtySimulator(POSDIAG_PRINTER_SIM, tree.At("/dev/ttyS1"), mode) {}
 };
 
 class PrinterProbeTest : public ::testing::Test {

@@ -3,11 +3,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "agent/config.h"
 #include "agent/probe.h"
@@ -17,7 +24,44 @@
 #include "rules/engine/fact.h"
 #include "tests/sim/fixture_tree.h"
 
+extern char** environ;
+
 namespace posdiag::agent::probes::testing {
+
+// A device simulator on a pseudo-terminal (tests/sim/modem_sim, printer_sim) in one mode, its
+// slave linked at `link`; stopped when the object goes away.
+class PtySimulator {
+ public:
+  PtySimulator(const std::string& program, std::filesystem::path link, const std::string& mode)
+      : link_(std::move(link)) {
+    std::filesystem::create_directories(link_.parent_path());
+    std::vector<std::string> args = {program,      "--link", link_.string(), "--mode", mode,
+                                     "--lifetime", "60"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    for (int i = 0; i < 200 && pid_ > 0 && !std::filesystem::is_symlink(link_); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~PtySimulator() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  PtySimulator(const PtySimulator&) = delete;
+  PtySimulator& operator=(const PtySimulator&) = delete;
+
+  bool ready() const { return pid_ > 0 && std::filesystem::is_symlink(link_); }
+  std::filesystem::path device() const { return std::filesystem::read_symlink(link_); }
+
+ private:
+  std::filesystem::path link_;
+  pid_t pid_ = -1;
+};
 
 class FixedClock final : public io::Clock {
  public:

@@ -10,8 +10,6 @@
 // Exit status 0, or 64 for a usage error, 70 when the pseudo-terminal cannot be set up.
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -23,11 +21,11 @@
 #include <string>
 #include <string_view>
 
+#include "tests/sim/pty_sim.h"
+
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-
-void OnSignal(int) { g_stop = 1; }
+namespace sim = posdiag::sim;
 
 struct Mode {
   bool silent = false;
@@ -103,101 +101,38 @@ bool MakeMode(std::string_view name, Mode& m) {
   return false;
 }
 
-bool WriteAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "modem_sim: %s\nusage: modem_sim --link PATH [--mode MODE] [--lifetime SECONDS]\n",
-               why);
-  return 64;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string link;
-  std::string mode_name = "healthy";
-  long lifetime_s = 300;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (i + 1 >= argc) return Usage("an option needs a value");
-    if (a == "--link") {
-      link = argv[++i];
-    } else if (a == "--mode") {
-      mode_name = argv[++i];
-    } else if (a == "--lifetime") {
-      char* end = nullptr;
-      lifetime_s = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || lifetime_s <= 0) return Usage("--lifetime needs a positive number");
-    } else {
-      return Usage("unknown option");
-    }
-  }
-  if (link.empty()) return Usage("--link PATH is required");
+  const auto args = sim::ParsePtySimArgs("modem_sim", argc, argv);
+  if (!args) return 64;
+  const std::string& link = args->link;
   Mode mode;
-  if (!MakeMode(mode_name, mode)) return Usage("unknown mode");
+  if (!MakeMode(args->mode, mode)) return sim::UsageError("modem_sim", "unknown mode");
+  const auto pty = sim::OpenLinkedPty("modem_sim", link);
+  if (!pty) return 70;
+  const int master = pty->master;
+  const int slave = pty->slave;
 
-  int master = -1;
-  int slave = -1;
-  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-    std::perror("modem_sim: openpty");
-    return 70;
-  }
-  // Raw on the line discipline: the modem's echo is ours to make, not the tty's. The slave stays
-  // open here so the master never sees a hang-up between the probe's opens.
-  termios tio{};
-  ::tcgetattr(slave, &tio);
-  ::cfmakeraw(&tio);
-  ::tcsetattr(slave, TCSANOW, &tio);
-  const char* slave_name = ::ttyname(slave);
-  if (slave_name == nullptr) {
-    std::perror("modem_sim: ttyname");
-    return 70;
-  }
-  // Made under a temporary name and renamed, so whoever waits for PATH sees a complete link.
-  const std::string tmp = link + ".tmp" + std::to_string(::getpid());
-  ::unlink(tmp.c_str());
-  if (::symlink(slave_name, tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0) {
-    std::perror("modem_sim: link");
-    ::unlink(tmp.c_str());
-    return 70;
-  }
-
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime_s);
+  const auto end = std::chrono::steady_clock::now() + args->lifetime;
   bool echo = true;
   std::string line;
-  while (g_stop == 0 && std::chrono::steady_clock::now() < end) {
+  while (sim::g_stop == 0 && std::chrono::steady_clock::now() < end) {
     pollfd p{master, POLLIN, 0};
     const int r = ::poll(&p, 1, 100);
     if (r <= 0) continue;
     char buf[256];
     const ssize_t n = ::read(master, buf, sizeof buf);
     if (n <= 0) continue;
-    for (ssize_t i = 0; i < n && g_stop == 0; ++i) {
+    for (ssize_t i = 0; i < n && sim::g_stop == 0; ++i) {
       const char c = buf[i];
       if (mode.silent) continue;
-      if (echo && !mode.garbage) WriteAll(master, std::string_view(&c, 1));
+      if (echo && !mode.garbage) sim::WriteAll(master, std::string_view(&c, 1));
       if (c == '\n') continue;
       if (c != '\r') {
         if (line.size() < 512) line += c;
@@ -208,18 +143,18 @@ int main(int argc, char** argv) {
       if (command.empty()) continue;
       if (mode.garbage) {
         // Noise as a modem at the wrong baud rate sends, ending mid-line.
-        WriteAll(master, std::string_view("\xfe\x8f~\x01\xe3?x\x80\x9f +CS\xff", 14));
+        sim::WriteAll(master, std::string_view("\xfe\x8f~\x01\xe3?x\x80\x9f +CS\xff", 14));
         continue;
       }
       if (command == "ATE0") echo = false;
       if (command == "ATE1") echo = true;
       if (command == "AT+SIMEXIT") {
-        WriteAll(master, Lines({"OK"}));
-        g_stop = 1;
+        sim::WriteAll(master, Lines({"OK"}));
+        sim::g_stop = 1;
         break;
       }
       const auto it = mode.replies.find(command);
-      WriteAll(master, it != mode.replies.end() ? it->second : Lines({"ERROR"}));
+      sim::WriteAll(master, it != mode.replies.end() ? it->second : Lines({"ERROR"}));
     }
   }
   ::unlink(link.c_str());

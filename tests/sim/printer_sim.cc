@@ -13,8 +13,6 @@
 // cannot be set up.
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <array>
@@ -27,11 +25,11 @@
 #include <string>
 #include <string_view>
 
+#include "tests/sim/pty_sim.h"
+
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-
-void OnSignal(int) { g_stop = 1; }
+namespace sim = posdiag::sim;
 
 struct Mode {
   std::array<std::uint8_t, 4> status{0x12, 0x12, 0x12, 0x12};  // reply to DLE EOT 1..4
@@ -79,88 +77,24 @@ bool MakeMode(std::string_view name, Mode& m) {
   return false;
 }
 
-bool WriteAll(int fd, const std::uint8_t* bytes, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, bytes, size);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return false;
-    }
-    bytes += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "printer_sim: %s\nusage: printer_sim --link PATH [--mode MODE] [--lifetime "
-               "SECONDS]\n",
-               why);
-  return 64;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string link;
-  std::string mode_name = "healthy";
-  long lifetime_s = 300;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (i + 1 >= argc) return Usage("an option needs a value");
-    if (a == "--link") {
-      link = argv[++i];
-    } else if (a == "--mode") {
-      mode_name = argv[++i];
-    } else if (a == "--lifetime") {
-      char* end = nullptr;
-      lifetime_s = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || lifetime_s <= 0) return Usage("--lifetime needs a positive number");
-    } else {
-      return Usage("unknown option");
-    }
-  }
-  if (link.empty()) return Usage("--link PATH is required");
+  const auto args = sim::ParsePtySimArgs("printer_sim", argc, argv);
+  if (!args) return 64;
+  const std::string& link = args->link;
   Mode mode;
-  if (!MakeMode(mode_name, mode)) return Usage("unknown mode");
+  if (!MakeMode(args->mode, mode)) return sim::UsageError("printer_sim", "unknown mode");
+  const auto pty = sim::OpenLinkedPty("printer_sim", link);
+  if (!pty) return 70;
+  const int master = pty->master;
+  const int slave = pty->slave;
 
-  int master = -1;
-  int slave = -1;
-  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
-    std::perror("printer_sim: openpty");
-    return 70;
-  }
-  // Raw, so the line discipline passes 0x10, 0x11 and 0x13 through untouched. The slave stays open
-  // here so the master never sees a hang-up between the probe's opens.
-  termios tio{};
-  ::tcgetattr(slave, &tio);
-  ::cfmakeraw(&tio);
-  ::tcsetattr(slave, TCSANOW, &tio);
-  const char* slave_name = ::ttyname(slave);
-  if (slave_name == nullptr) {
-    std::perror("printer_sim: ttyname");
-    return 70;
-  }
-  const std::string tmp = link + ".tmp" + std::to_string(::getpid());
-  ::unlink(tmp.c_str());
-  if (::symlink(slave_name, tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0) {
-    std::perror("printer_sim: link");
-    ::unlink(tmp.c_str());
-    return 70;
-  }
-
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(lifetime_s);
+  const auto end = std::chrono::steady_clock::now() + args->lifetime;
   int state = 0;  // 0 idle, 1 after DLE, 2 after DLE EOT
   int answered = 0;
   bool unplugged = false;
-  while (g_stop == 0 && !unplugged && std::chrono::steady_clock::now() < end) {
+  while (sim::g_stop == 0 && !unplugged && std::chrono::steady_clock::now() < end) {
     pollfd p{master, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     std::uint8_t buf[256];
@@ -177,14 +111,14 @@ int main(int argc, char** argv) {
         if (mode.silent) continue;
         if (mode.garbage) {
           static constexpr std::uint8_t kNoise[] = {0x00, 0xFF, 0x81};
-          WriteAll(master, kNoise, sizeof kNoise);
+          sim::WriteAll(master, kNoise, sizeof kNoise);
           continue;
         }
         if (mode.unplug && answered >= 1) {
           unplugged = true;  // the cable comes out before this reply
           break;
         }
-        WriteAll(master, &mode.status[c - 1], 1);
+        sim::WriteAll(master, &mode.status[c - 1], 1);
         ++answered;
         continue;
       }
