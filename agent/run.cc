@@ -146,6 +146,7 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
 
   {
     std::unique_lock lock(board->mu);
+    std::size_t reported = static_cast<std::size_t>(-1);
     for (;;) {
       const auto now = steady_clock::now();
       auto next_deadline = steady_clock::time_point::max();
@@ -164,6 +165,24 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
         }
         pending = true;
         next_deadline = std::min(next_deadline, planned[i].deadline);
+      }
+      if (options.on_progress) {
+        RunProgress progress;
+        progress.total = planned.size();
+        for (std::size_t i = 0; i < planned.size(); ++i) {
+          if (board->slots[i].done) {
+            ++progress.done;
+          } else if (progress.running.empty()) {
+            progress.running = planned[i].probe->Name();
+          }
+        }
+        if (progress.done != reported) {
+          reported = progress.done;
+          lock.unlock();
+          options.on_progress(progress);
+          lock.lock();
+          continue;  // probes may have finished meanwhile
+        }
       }
       if (!pending) break;
       board->cv.wait_until(lock, next_deadline);

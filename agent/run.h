@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +18,20 @@
 
 namespace posdiag::agent {
 
+// Where the run is, for a progress screen: `done` of `total` probes have finished; `running` is
+// one still running (empty when all are done).
+struct RunProgress {
+  std::size_t done = 0;
+  std::size_t total = 0;
+  std::string running;
+};
+
 struct RunOptions {
   Level level = Level::kBoot;
   std::chrono::milliseconds budget{10'000};
+  // Called on the caller's thread: once when the probes start, then each time one finishes. It
+  // must return quickly; the run's deadlines do not wait for it.
+  std::function<void(const RunProgress&)> on_progress;
 };
 
 struct RunOutput {

@@ -1,0 +1,111 @@
+#include "agent/modes/diagnose.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "agent/report_id.h"
+#include "agent/sinks/history.h"
+#include "agent/sinks/log_sink.h"
+#include "rules/engine/evaluator.h"
+
+namespace posdiag::agent {
+
+Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(
+    const std::optional<std::string>& config_path) {
+  auto setup = LoadSetup(config_path);
+  if (!setup) return setup.error();
+  std::unique_ptr<Diagnoser> d(new Diagnoser(std::move(*setup)));
+
+  // The log first, so everything after it can be logged. Without it the runs go on.
+  const ConfigSection& log_section = d->config().Section("log");
+  LogOptions log_options;
+  log_options.dir = d->log_dir();
+  log_options.max_bytes = static_cast<std::size_t>(log_section.GetInt("max_size_kb", 1024)) * 1024;
+  log_options.max_files = static_cast<std::size_t>(log_section.GetInt("files", 3));
+  if (auto logger = MakeLogger(log_options)) {
+    d->log_ = *logger;
+  } else {
+    d->startup_errors_.push_back("log: " + logger.error().detail);
+    std::fprintf(stderr, "posdiag: log: %s\n", logger.error().detail.c_str());
+  }
+
+  // Catalogue: built-in rules, with the site's files merged in; a broken file is skipped.
+  const auto& builtin = rules::BuiltinCatalog();
+  for (const auto& diag : builtin.diagnostics) d->rule_errors_.push_back(diag.ToString());
+  d->catalog_ = rules::MergeCatalog(builtin.rules, SiteRuleFiles(d->config()), builtin.codes);
+  for (const auto& diag : d->catalog_.diagnostics) d->rule_errors_.push_back(diag.ToString());
+  return d;
+}
+
+std::string Diagnoser::log_dir() const {
+  return config().Section("log").GetString("dir", kDefaultLogDir);
+}
+std::string Diagnoser::history_dir() const {
+  return config().Section("history").GetString("dir", kDefaultHistoryDir);
+}
+std::size_t Diagnoser::history_keep() const {
+  return static_cast<std::size_t>(config().Section("history").GetInt("keep", 50));
+}
+
+void Diagnoser::Deliver(Sink& sink, Report& report) const {
+  Result<void> written = sink.Write(report);
+  if (written) return;
+  const std::string line = std::string(sink.Name()) + ": " + written.error().detail;
+  report.sink_errors.push_back(line);
+  if (log_) {
+    log_->error("sink report={} {}", report.report_id, LogValue(line));
+  } else {
+    std::fprintf(stderr, "posdiag: %s\n", line.c_str());
+  }
+}
+
+Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>& on_progress) {
+  const auto steady_start = std::chrono::steady_clock::now();
+  Report report;
+  report.started_at = std::chrono::system_clock::now();
+  report.level = level;
+  report.report_id = NewReportId();
+  report.config_source = config().source();
+  report.rule_errors = rule_errors_;
+  report.sink_errors = startup_errors_;
+
+  RunEnvironment env{setup_.config,
+                     std::make_shared<io::RootFs>(config().Section("system").GetString("root", "/")),
+                     std::make_shared<io::SystemClock>()};
+  RunOptions options;
+  options.level = level;
+  options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms", 10'000));
+  options.on_progress = on_progress;
+  RunOutput run = RunProbes(setup_.probes, env, options);
+  stragglers_ += run.stragglers;
+  if (log_) {
+    for (const auto& problem : run.problems)
+      log_->error("run report={} {}", report.report_id, LogValue(problem));
+  }
+
+  report.probes = std::move(run.probes);
+  report.facts = std::move(run.facts);
+  report.evaluation = rules::Evaluate(catalog_.rules, report.facts);
+  report.status = StatusFor(report.evaluation, report.probes);
+
+  HistoryStore store(history_dir(), history_keep());
+  if (level == Level::kEngineer) {
+    Listing listing = store.Load();
+    report.history = Frequency(listing);
+    for (const auto& problem : listing.problems)
+      report.sink_errors.push_back("history: " + problem);
+  }
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - steady_start);
+
+  if (log_) {
+    LogSink log_sink(log_);
+    Deliver(log_sink, report);
+  }
+  HistorySink history_sink(std::move(store));
+  Deliver(history_sink, report);
+  if (log_) log_->flush();
+  return report;
+}
+
+}  // namespace posdiag::agent

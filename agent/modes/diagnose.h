@@ -1,0 +1,59 @@
+// One diagnosis, as every way in runs it: the probes of a level, evaluated against the catalogue,
+// written to the log and to history. The caller then shows the report where its user looks (stdout,
+// the display, the serial console). Built once per process; the daemon runs it on every key press.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/modes/setup.h"
+#include "agent/report.h"
+#include "agent/run.h"
+#include "agent/sinks/sink.h"
+#include "rules/engine/catalog.h"
+
+namespace posdiag::agent {
+
+class Diagnoser {
+ public:
+  // Loads the config (or the default one), opens the log and merges the site rules. An error
+  // names the file and key; the caller exits 3.
+  static Result<std::unique_ptr<Diagnoser>> Create(const std::optional<std::string>& config_path);
+
+  // Runs the probes of `level` and evaluates them; the report goes to the log and to history
+  // before it is returned. `on_progress` is called on this thread as probes finish.
+  Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {});
+
+  // Hands the report to a sink; a failure is logged (or said on stderr without a log) and kept
+  // in report.sink_errors for the sinks after it.
+  void Deliver(Sink& sink, Report& report) const;
+
+  const Config& config() const { return *setup_.config; }
+  const std::vector<std::shared_ptr<Probe>>& probes() const { return setup_.probes; }
+  // The merged catalogue: built-in rules plus the site rule files that loaded.
+  const rules::LoadOutcome& catalog() const { return catalog_; }
+  // The log, or null when it could not be opened (the run goes on without it).
+  const std::shared_ptr<spdlog::logger>& log() const { return log_; }
+  std::string log_dir() const;
+  std::string history_dir() const;
+  std::size_t history_keep() const;
+  // Probe threads abandoned by a run that may still be inside a system call.
+  std::size_t stragglers() const { return stragglers_; }
+
+ private:
+  explicit Diagnoser(Setup setup) : setup_(std::move(setup)) {}
+
+  Setup setup_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::string> startup_errors_;  // the log could not be opened
+  std::vector<std::string> rule_errors_;     // rule files that failed to load
+  rules::LoadOutcome catalog_;
+  std::size_t stragglers_ = 0;
+};
+
+}  // namespace posdiag::agent
