@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agent/modes/modes.h"
+#include "agent/modes/pin_hash.h"
 
 namespace {
 
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
   AddChoice(st, "--format", selftest.format, kReportFormats, "text (default) or json");
   AddChoice(st, "--lang", selftest.lang, kLangs, "zh-CN (default) or en");
 
+  auto* daemon = app.add_subcommand("daemon", "Wait for the diagnose key and serve the console");
+  daemon->add_option("--config", config, "Config file (TOML)");
+
   auto* rules = app.add_subcommand("rules", "Rule file tools");
   rules->require_subcommand(1);
   std::vector<std::string> rule_files;
@@ -81,6 +85,15 @@ int main(int argc, char** argv) {
   AddChoice(history, "--format", history_format, kReportFormats, "text (default) or json");
   AddChoice(history, "--lang", history_lang, kLangs, "zh-CN (default) or en");
 
+  // The engineer's serial console: tools for setting it up (the console itself runs in the daemon).
+  auto* console = app.add_subcommand("console", "Serial console tools");
+  console->require_subcommand(1);
+  std::uint32_t pin_iterations = posdiag::agent::kDefaultPinIterations;
+  auto* hash_pin = console->add_subcommand(
+      "hash-pin", "Read the engineer PIN from stdin, print the [console] pin_hash for it");
+  hash_pin->add_option("--iterations", pin_iterations, "PBKDF2 iterations")
+      ->check(CLI::Range(posdiag::agent::kMinPinIterations, posdiag::agent::kMaxPinIterations));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,9 +107,11 @@ int main(int argc, char** argv) {
     selftest.config = config_path;
     return posdiag::agent::RunSelftest(selftest);
   }
+  if (daemon->parsed()) return posdiag::agent::RunDaemon({config_path});
   if (check->parsed()) return posdiag::agent::RunRulesCheck(rule_files);
   if (codes->parsed()) return posdiag::agent::RunCodes(config_path, codes_format, codes_lang);
   if (history->parsed())
     return posdiag::agent::RunHistory(config_path, history_format, history_lang);
+  if (hash_pin->parsed()) return posdiag::agent::RunHashPin(pin_iterations);
   return 3;
 }

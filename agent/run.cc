@@ -86,6 +86,29 @@ std::vector<SectionSpec> ConfigSpecs(const std::vector<std::shared_ptr<Probe>>& 
     sections.front().keys.push_back({"timeout_ms", ValueType::kInt, 1, 600'000});
     for (auto& s : sections) specs.push_back(std::move(s));
   }
+  // The daemon's diagnose key (agent/modes/keys.h) and its screen timing (agent/modes/daemon.h).
+  specs.push_back({"keys",
+                   {{"device", ValueType::kString},
+                    {"diagnose", ValueType::kString},
+                    {"page_next", ValueType::kString},
+                    {"page_prev", ValueType::kString},
+                    {"back", ValueType::kString},
+                    {"debounce_ms", ValueType::kInt, 0, 5'000}}});
+  specs.push_back({"daemon",
+                   {{"result_timeout_ms", ValueType::kInt, 0, 3'600'000},
+                    {"rescan_max_ms", ValueType::kInt, 100, 3'600'000}}});
+  // The engineer's serial console (agent/modes/console.h).
+  specs.push_back({"console",
+                   {{"port", ValueType::kString},
+                    {"baud", ValueType::kInt, 50, 4'000'000},
+                    {"pin_hash", ValueType::kString},
+                    {"idle_timeout_s", ValueType::kInt, 10, 86'400},
+                    {"max_line", ValueType::kInt, 32, 4'096},
+                    {"max_failures", ValueType::kInt, 1, 100},
+                    {"lockout_s", ValueType::kInt, 1, 86'400},
+                    {"write_timeout_ms", ValueType::kInt, 10, 60'000},
+                    {"test_timeout_s", ValueType::kInt, 1, 600},
+                    {"lang", ValueType::kString}}});
   return Config::MergeSpecs(std::move(specs));
 }
 

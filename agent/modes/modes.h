@@ -22,6 +22,13 @@ struct SelftestArgs {
 };
 int RunSelftest(const SelftestArgs& args);
 
+// `posdiag daemon`: waits for the diagnose key ([keys]) and serves the serial console
+// ([console]) until SIGTERM, SIGINT or SIGHUP: then 0. 3 when the config is bad.
+struct DaemonArgs {
+  std::optional<std::string> config;  // --config; else the default file, as selftest
+};
+int RunDaemon(const DaemonArgs& args);
+
 // `posdiag rules check FILE...`: every error with file:line:column; exit 0 when all are clean.
 int RunRulesCheck(const std::vector<std::string>& files);
 

@@ -1,13 +1,32 @@
-// `posdiag selftest`: one diagnosis for a level, shown on stdout (and the log and history).
+// `posdiag selftest`: one diagnosis for a level, shown on stdout and, when [display] is configured,
+// on the terminal's display (progress while the probes run, then the result), plus the log and
+// history.
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 
 #include "agent/modes/diagnose.h"
 #include "agent/modes/modes.h"
+#include "agent/sinks/display_screen.h"
+#include "agent/sinks/log_sink.h"
 #include "agent/sinks/stream_sink.h"
 
 namespace posdiag::agent {
+namespace {
+
+// The result page of the display, as a sink: a drawing failure is reported like any other sink's.
+class ScreenSink : public Sink {
+ public:
+  explicit ScreenSink(Screen& screen) : screen_(screen) {}
+  std::string_view Name() const override { return "display"; }
+  Result<void> Write(const Report& report) override { return screen_.ShowReport(report, 0); }
+
+ private:
+  Screen& screen_;
+};
+
+}  // namespace
 
 int RunSelftest(const SelftestArgs& args) {
   auto diagnoser = Diagnoser::Create(args.config);
@@ -16,8 +35,32 @@ int RunSelftest(const SelftestArgs& args) {
     return 3;
   }
   Diagnoser& d = **diagnoser;
-  Report report = d.Run(args.level);
 
+  // The display is a sink like the others: if it cannot be opened the run goes on without it,
+  // and the display probe's facts make the failure a finding.
+  const io::RootFs fs(d.config().Section("system").GetString("root", "/"));
+  std::string screen_error;
+  std::unique_ptr<Screen> screen;
+  if (auto opened = OpenScreen(d.config(), fs)) {
+    screen = std::move(*opened);
+  } else {
+    screen_error = "display: " + opened.error().detail;
+    if (d.log()) d.log()->error("display {}", LogValue(opened.error().detail));
+  }
+  std::string progress_error;
+  auto on_progress = [&](const RunProgress& progress) {
+    if (!screen) return;
+    if (auto shown = screen->ShowProgress(progress, args.level); !shown && progress_error.empty())
+      progress_error = "display: " + shown.error().detail;
+  };
+
+  Report report = d.Run(args.level, on_progress);
+  if (!screen_error.empty()) report.sink_errors.push_back(screen_error);
+  if (!progress_error.empty()) report.sink_errors.push_back(progress_error);
+  if (screen) {
+    ScreenSink display(*screen);
+    d.Deliver(display, report);
+  }
   StreamSink console(stdout,
                      args.format == OutputFormat::kJson ? ReportFormat::kJson : ReportFormat::kText,
                      args.lang);

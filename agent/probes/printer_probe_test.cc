@@ -1,12 +1,19 @@
 #include "agent/probes/printer_probe.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -198,6 +205,94 @@ TEST_F(PrinterProbeTest, BusyPortIsLeftAlone) {
   EXPECT_EQ(r.Value("printer.busy"), V(true));
   EXPECT_EQ(r.Value("printer.holder"), V(std::string("payapp pid 4242")));
   EXPECT_FALSE(r.Has("printer.responds"));
+}
+
+// A pseudo-terminal this test owns both ends of, and a child process named "payapp" that holds
+// its slave open with TIOCEXCL, as the payment application holds the printer's port while it
+// prints. Whatever anyone writes to the slave arrives at `master`.
+class HeldPort {
+ public:
+  HeldPort() {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
+    char name[64];
+    if (::ptsname_r(master_, name, sizeof name) != 0) return;
+    slave_ = name;
+    termios t{};
+    if (::tcgetattr(master_, &t) == 0) {
+      ::cfmakeraw(&t);
+      ::tcsetattr(master_, TCSANOW, &t);
+    }
+    int ready[2], release[2];
+    if (::pipe(ready) != 0) return;
+    if (::pipe(release) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {  // only async-signal-safe calls from here on
+      ::close(ready[0]);
+      ::close(release[1]);
+      ::prctl(PR_SET_NAME, "payapp");
+      const int fd = ::open(name, O_RDWR | O_NOCTTY);
+      const char ok = fd >= 0 && ::ioctl(fd, TIOCEXCL) == 0 ? 'y' : 'n';
+      if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+      char c;
+      while (::read(release[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(release[0]);
+    release_ = release[1];
+    char ok = 'n';
+    pollfd p{ready[0], POLLIN, 0};
+    if (pid_ > 0 && ::poll(&p, 1, 5000) == 1 && ::read(ready[0], &ok, 1) == 1) held_ = ok == 'y';
+    ::close(ready[0]);
+  }
+  ~HeldPort() {
+    if (release_ >= 0) ::close(release_);  // the holder exits
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+    if (master_ >= 0) ::close(master_);
+  }
+  HeldPort(const HeldPort&) = delete;
+  HeldPort& operator=(const HeldPort&) = delete;
+
+  bool held() const { return held_; }
+  pid_t pid() const { return pid_; }
+  const std::string& slave() const { return slave_; }
+  // Bytes written to the slave so far (the master is non-blocking).
+  std::size_t Written() const {
+    std::size_t total = 0;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(master_, buf, sizeof buf)) > 0) total += static_cast<std::size_t>(n);
+    return total;
+  }
+
+ private:
+  int master_ = -1;
+  int release_ = -1;
+  pid_t pid_ = -1;
+  bool held_ = false;
+  std::string slave_;
+};
+
+TEST_F(PrinterProbeTest, RealHolderIsNamedAndNothingIsSent) {
+  HeldPort port;
+  ASSERT_TRUE(port.held());
+  std::filesystem::create_directories(tree_.At("/dev"));
+  std::filesystem::create_symlink(port.slave(), tree_.At("/dev/ttyS1"));
+  // The fixture's /proc holds only what a test puts there: the holder's real entry.
+  std::filesystem::create_directories(tree_.At("/proc"));
+  std::filesystem::create_symlink("/proc/" + std::to_string(port.pid()),
+                                  tree_.At("/proc/" + std::to_string(port.pid())));
+  const ProbeRun r = Run(milliseconds(10000), "[printer]\nport = \"/dev/ttyS1\"\n",
+                         Level::kEngineer);  // even where a test slip would print
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("printer.detected"), V(true));
+  EXPECT_EQ(r.Value("printer.busy"), V(true));
+  EXPECT_EQ(r.Value("printer.holder"), V("payapp pid " + std::to_string(port.pid())));
+  EXPECT_FALSE(r.Has("printer.responds"));
+  EXPECT_FALSE(r.Has("printer.test_slip_sent"));
+  EXPECT_EQ(port.Written(), 0u);
 }
 
 TEST_F(PrinterProbeTest, BadSettingsAreNotConfigured) {

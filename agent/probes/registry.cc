@@ -1,6 +1,7 @@
 #include "agent/probes/registry.h"
 
 #include "agent/probes/card_reader_probe.h"
+#include "agent/probes/display_probe.h"
 #include "agent/probes/journal_probe.h"
 #include "agent/probes/magstripe_probe.h"
 #include "agent/probes/modem_probe.h"
@@ -21,6 +22,7 @@ std::vector<std::unique_ptr<Probe>> MakeProbes() {
   probes.push_back(std::make_unique<probes::CardReaderProbe>());
   probes.push_back(std::make_unique<probes::MagstripeProbe>());
   probes.push_back(std::make_unique<probes::PrinterProbe>());
+  probes.push_back(std::make_unique<probes::DisplayProbe>());
   return probes;
 }
 

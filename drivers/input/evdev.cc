@@ -1,6 +1,7 @@
 #include "drivers/input/evdev.h"
 
 #include <fcntl.h>
+#include <libevdev/libevdev.h>
 #include <linux/input.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "drivers/input/keymap.h"
 
@@ -19,7 +21,27 @@ namespace {
 // Polls in short slices so a stop request is seen promptly.
 constexpr std::chrono::milliseconds kSlice{100};
 
+// A udev link chain (by-id -> ../eventN) is short; this bounds a loop of links.
+constexpr int kMaxLinks = 8;
+
 }  // namespace
+
+std::optional<std::uint16_t> KeyCodeByName(const std::string& name) {
+  const int code = ::libevdev_event_code_from_name(EV_KEY, name.c_str());
+  if (code < 0 || code > KEY_MAX) return std::nullopt;
+  return static_cast<std::uint16_t>(code);
+}
+
+std::filesystem::path ResolveDeviceLinks(std::filesystem::path path) {
+  for (int i = 0; i < kMaxLinks; ++i) {
+    std::error_code ec;
+    if (!std::filesystem::is_symlink(path, ec)) break;
+    const std::filesystem::path target = std::filesystem::read_symlink(path, ec);
+    if (ec) break;
+    path = target.is_absolute() ? target : path.parent_path() / target;
+  }
+  return path.lexically_normal();
+}
 
 Result<EvdevDevice> EvdevDevice::Open(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -131,6 +153,47 @@ Result<bool> EvdevDevice::ReadLine(std::string& typed, io::Deadline deadline,
   }
   wipe();
   return false;
+}
+
+Result<bool> EvdevDevice::HasKey(std::uint16_t code) const {
+  if (code > KEY_MAX) return false;
+  unsigned char bits[KEY_MAX / 8 + 1] = {};
+  if (::ioctl(fd_, EVIOCGBIT(EV_KEY, sizeof(bits)), bits) < 0) {
+    const int err = errno;
+    if (err == ENOTTY || err == EINVAL || err == ENOENT) {
+      return Error{ErrorKind::kUnsupported, "EVIOCGBIT: not an input event device"};
+    }
+    return ErrnoError("EVIOCGBIT", err);
+  }
+  return (bits[code / 8] & (1u << (code % 8))) != 0;
+}
+
+Result<std::size_t> EvdevDevice::ReadAvailable(std::span<InputEvent> out) {
+  constexpr std::size_t kBatch = 64;
+  input_event raw[kBatch];
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const std::size_t want = std::min(kBatch, out.size() - got);
+    const ssize_t n = ::read(fd_, raw, want * sizeof(input_event));
+    if (n < 0) {
+      const int err = errno;
+      if (err == EINTR) continue;
+      if (err == EAGAIN) break;
+      if (err == ENODEV) return Error{ErrorKind::kIo, "read: the input device went away"};
+      return ErrnoError("read", err);
+    }
+    if (n == 0) return Error{ErrorKind::kIo, "read: the input device went away"};
+    if (static_cast<std::size_t>(n) % sizeof(input_event) != 0) {
+      return Error{ErrorKind::kParse, "read: a partial input event"};
+    }
+    const std::size_t count = static_cast<std::size_t>(n) / sizeof(input_event);
+    for (std::size_t i = 0; i < count; ++i) {
+      out[got + i] = InputEvent{raw[i].type, raw[i].code, raw[i].value};
+    }
+    got += count;
+    if (count < want) break;  // the queue is empty
+  }
+  return got;
 }
 
 }  // namespace posdiag::drivers::input

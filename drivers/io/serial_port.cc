@@ -102,6 +102,11 @@ class LibSerialPort final : public SerialPort {
     return Ok();
   }
 
+  int PollFd() const override {
+    int fd = -1;
+    return sp_get_port_handle(port_, &fd) == SP_OK ? fd : -1;
+  }
+
   void set_exclusive() { exclusive_ = true; }
 
  private:
@@ -158,6 +163,8 @@ class PtyPort final : public SerialPort {
     if (::tcflush(fd_, TCIFLUSH) != 0) return ErrnoError("flush", errno);
     return Ok();
   }
+
+  int PollFd() const override { return fd_; }
 
  private:
   // True when the fd is ready for `events`, false when the deadline passed first.

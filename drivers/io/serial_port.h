@@ -39,6 +39,9 @@ class SerialPort {
   virtual Result<std::size_t> Read(std::span<std::uint8_t> buffer, Deadline deadline) = 0;
   // Drops whatever the device sent that nobody has read (a late reply to an earlier request).
   virtual Result<void> DiscardInput() = 0;
+  // The descriptor an event loop may poll for input (then Read what is there), or -1 when the
+  // implementation has none.
+  virtual int PollFd() const { return -1; }
 };
 
 enum class Parity { kNone, kOdd, kEven };

@@ -8,11 +8,15 @@
 // Modes: healthy, paper-end, near-end, cover-open, cutter-error, overheated, silent, garbage
 // (bytes that fail the status bit check, as at a wrong baud rate), unplug (answers the first
 // query, then closes the pseudo-terminal when the second arrives, as a cable pulled mid-query).
-// It exits on SIGTERM or SIGINT, after --lifetime seconds (300 by default), or after unplugging;
-// it removes PATH on exit. Exit status 0, or 64 for a usage error, 70 when the pseudo-terminal
-// cannot be set up.
+// Replies are paced as on a real serial line: a pseudo-terminal carries bytes at once whatever
+// baud rate is set, so before each reply printer_sim waits for the time the query and the reply
+// would take on the wire at the rate, parity and stop bits the probe set on the line (9600 baud
+// 8N1: 1.04 ms a byte). It exits on SIGTERM or SIGINT, after --lifetime seconds (300 by default),
+// or after unplugging; it removes PATH on exit. Exit status 0, or 64 for a usage error, 70 when the
+// pseudo-terminal cannot be set up.
 #include <fcntl.h>
 #include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <array>
@@ -24,6 +28,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 
 #include "tests/sim/pty_sim.h"
 
@@ -77,6 +83,31 @@ bool MakeMode(std::string_view name, Mode& m) {
   return false;
 }
 
+int BaudOf(speed_t speed) {
+  static constexpr std::pair<speed_t, int> kRates[] = {
+      {B300, 300},       {B600, 600},       {B1200, 1200},    {B2400, 2400},   {B4800, 4800},
+      {B9600, 9600},     {B19200, 19200},   {B38400, 38400},  {B57600, 57600}, {B115200, 115200},
+      {B230400, 230400}, {B460800, 460800}, {B921600, 921600}};
+  for (const auto& [code, baud] : kRates) {
+    if (code == speed) return baud;
+  }
+  return 0;
+}
+
+// How long `bytes` take on the line as the probe set it up (start bit, 5-8 data bits, parity,
+// 1 or 2 stop bits); zero when the rate is not a standard one.
+std::chrono::microseconds WireTime(int slave, std::size_t bytes) {
+  termios t{};
+  if (::tcgetattr(slave, &t) != 0) return std::chrono::microseconds(0);
+  const int baud = BaudOf(::cfgetospeed(&t));
+  if (baud == 0) return std::chrono::microseconds(0);
+  const tcflag_t size = t.c_cflag & CSIZE;
+  const int data = size == CS5 ? 5 : size == CS6 ? 6 : size == CS7 ? 7 : 8;
+  const int bits =
+      1 + data + ((t.c_cflag & PARENB) != 0 ? 1 : 0) + ((t.c_cflag & CSTOPB) != 0 ? 2 : 1);
+  return std::chrono::microseconds(static_cast<long>(bytes) * bits * 1'000'000 / baud);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +142,7 @@ int main(int argc, char** argv) {
         if (mode.silent) continue;
         if (mode.garbage) {
           static constexpr std::uint8_t kNoise[] = {0x00, 0xFF, 0x81};
+          std::this_thread::sleep_for(WireTime(slave, 3 + sizeof kNoise));
           sim::WriteAll(master, kNoise, sizeof kNoise);
           continue;
         }
@@ -118,6 +150,7 @@ int main(int argc, char** argv) {
           unplugged = true;  // the cable comes out before this reply
           break;
         }
+        std::this_thread::sleep_for(WireTime(slave, 3 + 1));  // the query, then the reply
         sim::WriteAll(master, &mode.status[c - 1], 1);
         ++answered;
         continue;

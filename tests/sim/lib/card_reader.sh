@@ -9,16 +9,39 @@
 #   SIM_CARD_READER            "" (default): no [card_reader] in the config; "absent": configured,
 #                              nothing on the bus; or a reply set, tests/umockdev/ccid_<name>.ioctl
 #                              ("active", "no_card", "hw_error", "chip_mute")
+#   SIM_CARD_READER_HOLDER     "" (default), or a command name: a process of that name (pid 4243)
+#                              holds the reader's usbfs node open, as pcscd does when it owns
+#                              the reader
+#   SIM_PCSCD                  "" (default): no pcscd in the terminal; "no-reader": a pcscd that
+#                              knows no reader; "card": a pcscd with vpcd's virtual reader
+#                              (Debian's vsmartcard-vpcd) and vicc_sim's card in it; "empty": the
+#                              same reader without a card. It is the terminal's own pcscd: its
+#                              socket path is fixed (/run/pcscd), so /run is a tmpfs of the
+#                              terminal's.
+#
+# vicc_sim is looked up as $POSDIAG_VICC_SIM, else in the build of the posdiag under test, else on
+# PATH.
 
 CARD_READER_FIXTURES="$SOURCE_DIR/tests/umockdev"
 CARD_READER_NODE=/dev/bus/usb/001/002
+CARD_READER_HOLDER_PID=4243
+CARD_READER_VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
+CARD_READER_VPCD_PORT=35963
+PCSCD_PID=""
+VICC_SIM_PID=""
 
 SIM_DEFAULT_HOOKS+=(card_reader_defaults)
 SIM_CONFIG_HOOKS+=(card_reader_config)
 SIM_START_HOOKS+=(card_reader_start)
+SIM_STOP_HOOKS+=(pcscd_stop)
 
 card_reader_defaults() {
   SIM_CARD_READER=""
+  SIM_CARD_READER_HOLDER=""
+  SIM_PCSCD=""
+  # pcscd's socket is under /run, on which another device's start hook may mount a fresh tmpfs
+  # (the network's does): pcscd starts after every other device.
+  [[ " ${SIM_START_HOOKS[*]} " == *" pcscd_start "* ]] || SIM_START_HOOKS+=(pcscd_start)
 }
 
 card_reader_config() {
@@ -40,4 +63,86 @@ card_reader_start() {
   fi
   SIM_RUN_WRAPPER+=(-d "$CARD_READER_FIXTURES/ccid_reader.umockdev"
     -i "$CARD_READER_NODE=$replies" --)
+  if [[ -n $SIM_CARD_READER_HOLDER ]]; then
+    # What /proc shows for a process holding the reader: an fd linking to its usbfs node.
+    local fd_dir
+    fd_dir=$(under_root /proc/$CARD_READER_HOLDER_PID/fd)
+    mkdir -p -- "$fd_dir"
+    ln -sfn -- "$CARD_READER_NODE" "$fd_dir/9"
+    printf '%s\n' "$SIM_CARD_READER_HOLDER" >"$(under_root /proc/$CARD_READER_HOLDER_PID/comm)"
+  fi
+}
+
+find_vicc_sim() {
+  local candidate posdiag
+  if [[ -n ${POSDIAG_VICC_SIM:-} ]]; then
+    [[ -x $POSDIAG_VICC_SIM ]] || fail "POSDIAG_VICC_SIM is not an executable: $POSDIAG_VICC_SIM"
+    printf '%s' "$POSDIAG_VICC_SIM"
+    return
+  fi
+  for posdiag in "${SIM_POSDIAG:-}" "${POSDIAG:-}" "$SOURCE_DIR/build/dev/agent/posdiag"; do
+    [[ -n $posdiag ]] || continue
+    candidate=$(dirname -- "$(realpath -m -- "$posdiag")")/../tests/sim/vicc_sim
+    if [[ -x $candidate ]]; then
+      realpath -- "$candidate"
+      return
+    fi
+  done
+  if command -v vicc_sim >/dev/null; then
+    command -v vicc_sim
+    return
+  fi
+  fail "no vicc_sim: build the vicc_sim target beside posdiag or set POSDIAG_VICC_SIM"
+}
+
+# The terminal's pcscd, in the foreground, with a reader.conf.d of its own.
+pcscd_start() {
+  [[ -n $SIM_PCSCD ]] || return 0
+  local pcscd conf i
+  pcscd=$(PATH=$PATH:/usr/sbin:/sbin command -v pcscd) || fail "SIM_PCSCD needs pcscd (package pcscd)"
+  conf=$DIR/reader.conf.d
+  mkdir -p -- "$conf"
+  case $SIM_PCSCD in
+    no-reader) ;;
+    card | empty)
+      [[ -f $CARD_READER_VPCD_DRIVER ]] || fail "SIM_PCSCD=$SIM_PCSCD needs vpcd (package vsmartcard-vpcd)"
+      printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:%s\nLIBPATH %s\nCHANNELID %s\n' \
+        "$CARD_READER_VPCD_PORT" "$CARD_READER_VPCD_DRIVER" "$CARD_READER_VPCD_PORT" >"$conf/vpcd"
+      ;;
+    *) fail "unknown SIM_PCSCD: $SIM_PCSCD" ;;
+  esac
+  if [[ $(findmnt -n -o SOURCE /run 2>/dev/null) != posdiag-sim-run ]]; then
+    mount -t tmpfs -o size=1m,mode=0755 posdiag-sim-run /run || fail "cannot mount a tmpfs on /run"
+  fi
+  "$pcscd" --foreground --config "$conf" >"$DIR/pcscd.log" 2>&1 &
+  PCSCD_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -S /run/pcscd/pcscd.comm ]] && break
+    kill -0 "$PCSCD_PID" 2>/dev/null || fail "pcscd exited: $(tail -n 3 "$DIR/pcscd.log")"
+    sleep 0.05
+  done
+  [[ -S /run/pcscd/pcscd.comm ]] || fail "pcscd made no socket within 5 s"
+  [[ $SIM_PCSCD == card ]] || return 0
+  local vicc ready=$DIR/vicc.ready
+  vicc=$(find_vicc_sim)
+  # vicc_sim creates $ready once pcscd itself reports the card.
+  "$vicc" --port "$CARD_READER_VPCD_PORT" --ready "$ready" --lifetime 600 >"$DIR/vicc.log" 2>&1 &
+  VICC_SIM_PID=$!
+  for ((i = 0; i < 240; i++)); do
+    [[ -e $ready ]] && break
+    kill -0 "$VICC_SIM_PID" 2>/dev/null || fail "vicc_sim exited: $(tail -n 3 "$DIR/vicc.log")"
+    sleep 0.05
+  done
+  [[ -e $ready ]] || fail "pcscd did not report vicc_sim's card within 12 s"
+}
+
+pcscd_stop() {
+  local pid
+  for pid in "$VICC_SIM_PID" "$PCSCD_PID"; do
+    [[ -n $pid ]] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  VICC_SIM_PID=""
+  PCSCD_PID=""
 }

@@ -1,0 +1,342 @@
+#include "agent/modes/daemon.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "agent/modes/console.h"
+#include "agent/modes/diagnose.h"
+#include "agent/modes/engineer_tests.h"
+#include "agent/modes/modes.h"
+#include "agent/sinks/display_screen.h"
+
+namespace posdiag::agent {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// Whole milliseconds until `at`, rounded up so the loop never wakes just before a deadline and
+// spins; capped well inside epoll_wait's int.
+int TimeoutMs(steady_clock::time_point at, steady_clock::time_point now) {
+  if (at <= now) return 0;
+  const auto left = std::chrono::ceil<milliseconds>(at - now).count();
+  return static_cast<int>(std::min<std::int64_t>(left, 24 * 3600 * 1000));
+}
+
+}  // namespace
+
+// --- EventLoop -----------------------------------------------------------------------------------
+
+EventLoop::EventLoop() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {}
+
+EventLoop::~EventLoop() {
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+void EventLoop::Add(EventSource* source) { entries_.push_back({source, -1}); }
+
+void EventLoop::OnBusy(milliseconds threshold, std::function<void(EventSource*)> after) {
+  busy_threshold_ = threshold;
+  after_busy_ = std::move(after);
+}
+
+// Keeps epoll's set in step with the descriptor the source has now.
+Result<void> EventLoop::Sync(std::size_t index) {
+  Entry& entry = entries_[index];
+  const int want = entry.source->fd();
+  if (want == entry.registered_fd) return Ok();
+  if (entry.registered_fd >= 0) {
+    // The old descriptor may already be closed (then the kernel dropped it from the set).
+    (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.registered_fd, nullptr);
+    entry.registered_fd = -1;
+  }
+  if (want >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = index;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, want, &ev) != 0) {
+      return ErrnoError("epoll_ctl add " + std::to_string(want), errno);
+    }
+    entry.registered_fd = want;
+  }
+  return Ok();
+}
+
+void EventLoop::Timed(EventSource* source, const std::function<void()>& handler) {
+  const auto start = steady_clock::now();
+  handler();
+  if (after_busy_ && steady_clock::now() - start > busy_threshold_) after_busy_(source);
+}
+
+Result<void> EventLoop::Run() {
+  if (epoll_fd_ < 0) return ErrnoError("epoll_create1", errno);
+  constexpr int kMaxEvents = 8;
+  epoll_event ready[kMaxEvents];
+  while (true) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].source->Finished()) return Ok();
+      if (auto synced = Sync(i); !synced) return synced.error();
+    }
+    std::optional<steady_clock::time_point> next;
+    for (const Entry& e : entries_) {
+      if (auto at = e.source->NextWake(); at && (!next || *at < *next)) next = at;
+    }
+    const int timeout = next ? TimeoutMs(*next, steady_clock::now()) : -1;
+    const int n = ::epoll_wait(epoll_fd_, ready, kMaxEvents, timeout);
+    ++wakeups_;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("epoll_wait", errno);
+    }
+    for (int i = 0; i < n; ++i) {
+      Entry* entry = &entries_[static_cast<std::size_t>(ready[i].data.u64)];
+      // A handler earlier in this batch may have closed or replaced this descriptor.
+      if (entry->source->fd() != entry->registered_fd || entry->registered_fd < 0) continue;
+      Timed(entry->source, [entry] { entry->source->OnReadable(); });
+    }
+    const auto now = steady_clock::now();
+    for (Entry& e : entries_) {
+      if (auto at = e.source->NextWake(); at && *at <= now) {
+        Timed(e.source, [&e, now] { e.source->OnWake(now); });
+      }
+    }
+  }
+}
+
+// --- SignalSource --------------------------------------------------------------------------------
+
+Result<std::unique_ptr<SignalSource>> SignalSource::Create() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  if (const int err = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
+    return ErrnoError("pthread_sigmask", err);
+  }
+  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return ErrnoError("signalfd", errno);
+  return std::unique_ptr<SignalSource>(new SignalSource(fd));
+}
+
+SignalSource::~SignalSource() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void SignalSource::OnReadable() {
+  signalfd_siginfo info{};
+  while (true) {
+    const ssize_t n = ::read(fd_, &info, sizeof(info));
+    if (n == static_cast<ssize_t>(sizeof(info))) {
+      signal_ = static_cast<int>(info.ssi_signo);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // EAGAIN: all read
+  }
+}
+
+// --- DiagnoseFlow --------------------------------------------------------------------------------
+
+DiagnoseFlow::DiagnoseFlow(Runner runner, Screen* screen, milliseconds result_timeout,
+                           std::shared_ptr<spdlog::logger> log)
+    : runner_(std::move(runner)),
+      screen_(screen),
+      result_timeout_(result_timeout),
+      log_(std::move(log)) {}
+
+void DiagnoseFlow::Draw(const Result<void>& drawn, const char* what) {
+  if (!drawn && log_) log_->warn("display: {}: {}", what, drawn.error().detail);
+}
+
+void DiagnoseFlow::ShowIdle() {
+  state_ = State::kIdle;
+  page_ = 0;
+  timeout_at_.reset();
+  if (screen_ != nullptr) Draw(screen_->ShowMessage("就绪", "Ready"), "idle");
+}
+
+void DiagnoseFlow::ArmTimeout() {
+  if (result_timeout_.count() > 0) {
+    timeout_at_ = steady_clock::now() + result_timeout_;
+  } else {
+    timeout_at_.reset();
+  }
+}
+
+Report DiagnoseFlow::Run(Level level) {
+  ++runs_;
+  if (log_) log_->info("daemon: {} diagnosis started", LevelName(level));
+  Report report = runner_(level, [this, level](const RunProgress& progress) {
+    if (screen_ != nullptr) Draw(screen_->ShowProgress(progress, level), "progress");
+  });
+  state_ = State::kShowing;
+  page_ = 0;
+  if (screen_ != nullptr) Draw(screen_->ShowReport(report, page_), "report");
+  if (log_) {
+    log_->info("daemon: report {} status {}", report.report_id, RunStatusName(report.status));
+  }
+  last_ = report;
+  ArmTimeout();
+  return report;
+}
+
+void DiagnoseFlow::OnKey(KeyAction action) {
+  if (log_) log_->debug("daemon: key {}", KeyActionName(action));
+  switch (action) {
+    case KeyAction::kDiagnose:
+      (void)Run(Level::kMerchant);
+      return;
+    case KeyAction::kPageNext:
+    case KeyAction::kPagePrev: {
+      if (state_ != State::kShowing || !last_) return;
+      const std::size_t pages =
+          screen_ != nullptr ? std::max<std::size_t>(1, screen_->PageCount(*last_)) : 1;
+      if (action == KeyAction::kPageNext && page_ + 1 < pages) ++page_;
+      if (action == KeyAction::kPagePrev && page_ > 0) --page_;
+      if (screen_ != nullptr) Draw(screen_->ShowReport(*last_, page_), "report");
+      ArmTimeout();
+      return;
+    }
+    case KeyAction::kBack:
+      ShowIdle();
+      return;
+  }
+}
+
+void DiagnoseFlow::OnWake(TimePoint now) {
+  if (timeout_at_ && *timeout_at_ <= now) ShowIdle();
+}
+
+// --- posdiag daemon ------------------------------------------------------------------------------
+
+namespace {
+
+// The terminal's display for the daemon: the one place the display factory is called. A display
+// that cannot be opened leaves the daemon without one (the log says why); the key and the console
+// still work, and the display probe reports the fault in every diagnosis.
+std::unique_ptr<Screen> OpenDaemonScreen(const Diagnoser& d, const io::RootFs& fs) {
+  auto screen = OpenScreen(d.config(), fs);
+  if (!screen) {
+    if (d.log()) d.log()->warn("daemon: display: {}; going on without it", screen.error().detail);
+    return nullptr;
+  }
+  return std::move(*screen);
+}
+
+// A line on stdout per event a supervisor (or a test) may wait for; the log has the detail.
+void Say(const std::string& line) {
+  std::fprintf(stdout, "posdiag daemon: %s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int RunDaemon(const DaemonArgs& args) {
+  // Before any thread exists, so every thread inherits the blocked mask and the signals wait in
+  // the signalfd.
+  auto signals = SignalSource::Create();
+  if (!signals) {
+    std::fprintf(stderr, "posdiag: %s\n", signals.error().detail.c_str());
+    return 3;
+  }
+  auto created = Diagnoser::Create(args.config);
+  if (!created) {
+    std::fprintf(stderr, "posdiag: %s\n", created.error().detail.c_str());
+    return 3;
+  }
+  Diagnoser& d = **created;
+  const Config& config = d.config();
+  const ConfigSection& keys_section = config.Section("keys");
+  std::optional<KeyConfig> key_config;
+  if (keys_section.present()) {
+    auto read = ReadKeyConfig(keys_section);
+    if (!read) {
+      std::fprintf(stderr, "posdiag: %s: %s\n", config.source().c_str(),
+                   read.error().detail.c_str());
+      return 3;
+    }
+    key_config = *read;
+  }
+  const ConfigSection& daemon = config.Section("daemon");
+  const milliseconds result_timeout(daemon.GetInt("result_timeout_ms", kDefaultResultTimeoutMs));
+  const milliseconds rescan_max(daemon.GetInt("rescan_max_ms", kDefaultRescanMaxMs));
+  const io::RootFs fs(config.Section("system").GetString("root", "/"));
+
+  std::unique_ptr<Screen> screen = OpenDaemonScreen(d, fs);
+  DiagnoseFlow flow(
+      [&d](Level level, const std::function<void(const RunProgress&)>& progress) {
+        Report report = d.Run(level, progress);
+        Say("report " + report.report_id + " level " + std::string(LevelName(level)) + " status " +
+            std::string(RunStatusName(report.status)));
+        return report;
+      },
+      screen.get(), result_timeout, d.log());
+  EngineerTests tests(d, screen.get());
+
+  EventLoop loop;
+  loop.Add(signals->get());
+  loop.Add(&flow);
+  std::unique_ptr<KeySource> keys;
+  if (key_config) {
+    keys = std::make_unique<KeySource>(
+        fs, *key_config, rescan_max, d.log(), [&flow](KeyAction action) {
+          Say(std::string("key ") + std::string(KeyActionName(action)));
+          flow.OnKey(action);
+        });
+    keys->Start(steady_clock::now());
+    loop.Add(keys.get());
+    // Presses made while a console command or an engineer test held the loop are stale.
+    loop.OnBusy(milliseconds(100), [&keys](EventSource* busy) {
+      if (busy != keys.get()) keys->Drain();
+    });
+  } else if (d.log()) {
+    d.log()->info("daemon: no [keys] table; the diagnose key is not read");
+  }
+  // The engineer's console, when [console] is configured.
+  std::unique_ptr<Console> console;
+  auto opened = Console::Open(
+      config, fs, ConsoleServices{&d, [&flow](Level level) { return flow.Run(level); }, &tests});
+  if (opened) {
+    console = std::move(*opened);
+    loop.Add(console.get());
+  } else if (opened.error().kind != ErrorKind::kNotFound) {
+    std::fprintf(stderr, "posdiag: %s: %s\n", config.source().c_str(),
+                 opened.error().detail.c_str());
+    return 3;
+  }
+  flow.ShowIdle();
+  Say(std::string("ready") +
+      (keys ? (keys->connected() ? " keys=" + keys->path() : std::string(" keys=searching"))
+            : std::string(" keys=none")) +
+      (console ? std::string(" console=on") : std::string(" console=none")));
+
+  const Result<void> ran = loop.Run();
+  int status = 0;
+  if (!ran) {
+    if (d.log()) d.log()->error("daemon: {}", ran.error().detail);
+    std::fprintf(stderr, "posdiag: daemon: %s\n", ran.error().detail.c_str());
+    status = 3;
+  } else {
+    if (d.log()) d.log()->info("daemon: signal {}: stopping", (*signals)->signal());
+    Say("stopped");
+  }
+  if (d.log()) d.log()->flush();
+  if (d.stragglers() > 0) {
+    // An abandoned probe thread may still be inside a system call; do not run static
+    // destructors under it.
+    std::fflush(nullptr);
+    ::_exit(status);
+  }
+  return status;
+}
+
+}  // namespace posdiag::agent

@@ -1,0 +1,145 @@
+#include "agent/modes/engineer_tests.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/input.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/sim/fixture_tree.h"
+
+namespace posdiag::agent {
+namespace {
+
+using std::chrono::milliseconds;
+using Verdict = EngineerTestResult::Verdict;
+
+class PatternScreen : public Screen {
+ public:
+  Result<void> ShowProgress(const RunProgress&, Level) override { return Ok(); }
+  Result<void> ShowReport(const Report&, std::size_t) override { return Ok(); }
+  std::size_t PageCount(const Report&) const override { return 1; }
+  Result<void> ShowMessage(std::string_view, std::string_view en) override {
+    messages.emplace_back(en);
+    return Ok();
+  }
+  Result<void> ShowTestPattern() override {
+    ++patterns;
+    if (broken) return Error{ErrorKind::kIo, "write /dev/fb0: no space left on device"};
+    return Ok();
+  }
+  std::vector<std::string> messages;
+  int patterns = 0;
+  bool broken = false;
+};
+
+// A terminal with a keypad (a FIFO standing in for its evdev node) and nothing else configured.
+class EngineerTestsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tree_.MakeDir("/dev/input");
+    keypad_ = tree_.At("/dev/input/event3");
+    ASSERT_EQ(::mkfifo(keypad_.c_str(), 0600), 0);
+    tree_.MakeDir("/var/log/posdiag");
+    tree_.MakeDir("/var/lib/posdiag");
+    const std::string root = tree_.root().string();
+    tree_.Put("/posdiag.toml", "[system]\nroot = \"" + root + "\"\n[log]\ndir = \"" + root +
+                                   "/var/log/posdiag\"\n[history]\ndir = \"" + root +
+                                   "/var/lib/posdiag\"\n[keys]\ndevice = \"/dev/input/event3\"\n");
+    auto d = Diagnoser::Create(tree_.At("/posdiag.toml").string());
+    ASSERT_TRUE(d.ok()) << d.error().detail;
+    diagnoser_ = std::move(*d);
+    // Held open so the FIFO keeps its bytes and never reads as end of file.
+    holder_ = ::open(keypad_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    writer_ = ::open(keypad_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(writer_, 0);
+  }
+  void TearDown() override {
+    if (writer_ >= 0) ::close(writer_);
+    if (holder_ >= 0) ::close(holder_);
+  }
+  void Press(std::uint16_t code) {
+    input_event e[2] = {};
+    e[0].type = EV_KEY;
+    e[0].code = code;
+    e[0].value = 1;
+    ASSERT_EQ(::write(writer_, e, sizeof(e)), static_cast<ssize_t>(sizeof(e)));
+  }
+
+  posdiag::testing::FixtureTree tree_;
+  std::filesystem::path keypad_;
+  std::unique_ptr<Diagnoser> diagnoser_;
+  PatternScreen screen_;
+  int holder_ = -1;
+  int writer_ = -1;
+};
+
+TEST_F(EngineerTestsTest, EveryKeyPressedPasses) {
+  for (int code : {KEY_F1, KEY_DOWN, KEY_A, KEY_UP, KEY_ESC})
+    Press(static_cast<std::uint16_t>(code));
+  EngineerTests tests(*diagnoser_, &screen_);
+  const auto r = tests.Keys(io::Deadline::In(milliseconds(5'000)));
+  EXPECT_EQ(r.verdict, Verdict::kPassed) << r.detail;
+  EXPECT_EQ(screen_.messages, std::vector<std::string>{"Press every key"});
+}
+
+TEST_F(EngineerTestsTest, AKeyNotPressedByTheDeadlineFails) {
+  Press(KEY_F1);
+  Press(KEY_DOWN);
+  EngineerTests tests(*diagnoser_, &screen_);
+  const auto r = tests.Keys(io::Deadline::In(milliseconds(200)));
+  EXPECT_EQ(r.verdict, Verdict::kFailed);
+  EXPECT_EQ(r.detail, "not pressed: page_prev, back");
+}
+
+TEST_F(EngineerTestsTest, NoKeyPressedIsSkipped) {
+  EngineerTests tests(*diagnoser_, nullptr);
+  const auto r = tests.Keys(io::Deadline::In(milliseconds(100)));
+  EXPECT_EQ(r.verdict, Verdict::kSkipped) << r.detail;
+  EXPECT_EQ(VerdictName(r.verdict), "skipped");
+}
+
+TEST_F(EngineerTestsTest, TheTestPatternIsShownOrItsFailureSaid) {
+  EngineerTests tests(*diagnoser_, &screen_);
+  EXPECT_EQ(tests.DisplayPattern(io::Deadline::In(milliseconds(100))).verdict, Verdict::kPassed);
+  screen_.broken = true;
+  const auto broken = tests.DisplayPattern(io::Deadline::In(milliseconds(100)));
+  EXPECT_EQ(broken.verdict, Verdict::kFailed);
+  EXPECT_NE(broken.detail.find("no space left"), std::string::npos);
+  EXPECT_EQ(screen_.patterns, 2);
+  EngineerTests headless(*diagnoser_, nullptr);
+  EXPECT_EQ(headless.DisplayPattern(io::Deadline::In(milliseconds(100))).verdict, Verdict::kError);
+}
+
+TEST_F(EngineerTestsTest, DevicesAbsentFromTheConfigAreNotTested) {
+  EngineerTests tests(*diagnoser_, nullptr);
+  for (const auto& r : {tests.Swipe(io::Deadline::In(milliseconds(500))),
+                        tests.Chip(io::Deadline::In(milliseconds(500))),
+                        tests.TestSlip(io::Deadline::In(milliseconds(500)))}) {
+    EXPECT_EQ(r.verdict, Verdict::kError) << r.detail;
+    EXPECT_NE(r.detail.find("not configured"), std::string::npos) << r.detail;
+  }
+}
+
+TEST_F(EngineerTestsTest, ASwipeReaderThatIsNotThereIsSaid) {
+  // [magstripe] names a node that does not exist: no reader, not a failed swipe.
+  const std::string root = tree_.root().string();
+  tree_.Put("/swipe.toml", "[system]\nroot = \"" + root + "\"\n[log]\ndir = \"" + root +
+                               "/var/log/posdiag\"\n[history]\ndir = \"" + root +
+                               "/var/lib/posdiag\"\n[magstripe]\ndevice = \"/dev/input/event9\"\n");
+  auto d = Diagnoser::Create(tree_.At("/swipe.toml").string());
+  ASSERT_TRUE(d.ok()) << d.error().detail;
+  EngineerTests tests(**d, &screen_);
+  const auto r = tests.Swipe(io::Deadline::In(milliseconds(2'000)));
+  EXPECT_EQ(r.verdict, Verdict::kError) << r.detail;
+  EXPECT_NE(r.detail.find("no reader"), std::string::npos) << r.detail;
+  EXPECT_EQ(screen_.messages, std::vector<std::string>{"Swipe a card"});
+}
+
+}  // namespace
+}  // namespace posdiag::agent

@@ -1,0 +1,71 @@
+#include "agent/modes/pin_hash.h"
+
+#include <gtest/gtest.h>
+
+namespace posdiag::agent {
+namespace {
+
+TEST(PinHash, MakeThenVerify) {
+  auto hash = MakePinHash("482915", kMinPinIterations);
+  ASSERT_TRUE(hash) << hash.error().detail;
+  EXPECT_TRUE(hash->starts_with("pbkdf2-sha256$1000$"));
+  EXPECT_EQ(hash->find("482915"), std::string::npos);
+  auto parsed = ParsePinHash(*hash);
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  EXPECT_EQ(parsed->iterations, kMinPinIterations);
+  EXPECT_EQ(parsed->salt.size(), 16u);
+  EXPECT_EQ(parsed->key.size(), 32u);
+  EXPECT_TRUE(VerifyPin(*parsed, "482915"));
+  EXPECT_FALSE(VerifyPin(*parsed, "482916"));
+  EXPECT_FALSE(VerifyPin(*parsed, "48291"));
+  EXPECT_FALSE(VerifyPin(*parsed, ""));
+  EXPECT_FALSE(VerifyPin(*parsed, "482915 "));
+  EXPECT_EQ(FormatPinHash(*parsed), *hash);
+}
+
+TEST(PinHash, SaltsDiffer) {
+  auto a = MakePinHash("1234", kMinPinIterations);
+  auto b = MakePinHash("1234", kMinPinIterations);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+}
+
+// A hash made elsewhere verifies here: Python's
+// hashlib.pbkdf2_hmac("sha256", b"1234", b"posdiag-salt-16b", 1000), base64.
+TEST(PinHash, KnownVector) {
+  auto parsed = ParsePinHash(
+      "pbkdf2-sha256$1000$cG9zZGlhZy1zYWx0LTE2Yg==$VYQ/a/180TUG3tw3J5TF6/nk+hgmzv7vsigasAQzLbQ=");
+  ASSERT_TRUE(parsed) << parsed.error().detail;
+  EXPECT_TRUE(VerifyPin(*parsed, "1234"));
+  EXPECT_FALSE(VerifyPin(*parsed, "1235"));
+}
+
+TEST(PinHash, RejectsMalformed) {
+  EXPECT_FALSE(ParsePinHash(""));
+  EXPECT_FALSE(ParsePinHash("1234"));
+  EXPECT_FALSE(ParsePinHash("sha1$1000$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5"));
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$10$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5"));
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$x$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5"));
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$1000$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"));
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$1000$c2Fs!HNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5"));
+  EXPECT_FALSE(
+      ParsePinHash("pbkdf2-sha256$1000$c2FsdA==$a2V5a2V5a2V5a2V5a2V5a2V5"));  // 4-byte salt
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$1000$c2FsdHNhbHQ=$a2V5"));         // short key
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$1000$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5$"));
+  EXPECT_FALSE(ParsePinHash("pbkdf2-sha256$1000$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2=5a2V5"));
+  auto ok = ParsePinHash("pbkdf2-sha256$1000$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5");
+  ASSERT_TRUE(ok) << ok.error().detail;
+  EXPECT_EQ(ok->salt.size(), 8u);
+  EXPECT_EQ(std::string(ok->salt.begin(), ok->salt.end()), "saltsalt");
+  EXPECT_EQ(ok->key.size(), 18u);
+}
+
+TEST(PinHash, RejectsBadPins) {
+  EXPECT_FALSE(MakePinHash("", kMinPinIterations));
+  EXPECT_FALSE(MakePinHash("12 34", kMinPinIterations));
+  EXPECT_FALSE(MakePinHash(std::string(65, '1'), kMinPinIterations));
+  EXPECT_FALSE(MakePinHash("1234", 10));
+}
+
+}  // namespace
+}  // namespace posdiag::agent

@@ -1,0 +1,292 @@
+#include "agent/sinks/display_layout.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "agent/sinks/text_report.h"
+#include "agent/sinks/text_util.h"
+#include "drivers/display/text.h"
+
+namespace posdiag::agent {
+namespace {
+
+using drivers::display::CellWidth;
+using drivers::display::DecodeUtf8;
+using drivers::display::Truncate;
+using drivers::display::Wrap;
+using rules::Lang;
+
+// The screens' own words, once per language.
+struct ScreenWords {
+  std::string_view checking;
+  std::string_view done_before;  // "<before>3/8<after>"
+  std::string_view done_after;
+  std::string_view running;
+  std::string_view finished;
+  std::string_view wait;
+  std::string_view report_id;
+  std::string_view all_clear;
+  std::string_view no_faults;
+  std::string_view checks_before;  // "<before>N<after>": checks that measured
+  std::string_view checks_after;
+  std::string_view not_run_before;  // "<before>N<after>": checks that could not run
+  std::string_view not_run_after;
+  std::string_view could_not_complete;
+  std::string_view nothing_measured;
+  std::string_view findings_before;  // "<status> · <before>N<after>"
+  std::string_view findings_after;
+  std::string_view notice;
+  std::string_view warning;  // the header's status word when there are findings
+  std::string_view error;
+  std::string_view critical;
+};
+
+constexpr ScreenWords kZh{
+    .checking = "正在检测",
+    .done_before = "已完成 ",
+    .done_after = " 项",
+    .running = "正在检测：",
+    .finished = "检测完成",
+    .wait = "请稍候…",
+    .report_id = "报告编号 ",
+    .all_clear = "未发现故障",
+    .no_faults = "终端检测正常，未发现故障。",
+    .checks_before = "已完成 ",
+    .checks_after = " 项检测",
+    .not_run_before = "另有 ",
+    .not_run_after = " 项检测未能完成",
+    .could_not_complete = "无法完成检测",
+    .nothing_measured = "没有任何检测项得到测量结果，请联系维修人员。",
+    .findings_before = "",
+    .findings_after = " 项",
+    .notice = "提示",
+    .warning = "提醒",
+    .error = "故障",
+    .critical = "严重故障",
+};
+
+constexpr ScreenWords kEn{
+    .checking = "Checking",
+    .done_before = "",
+    .done_after = " done",
+    .running = "Now: ",
+    .finished = "Checks finished",
+    .wait = "Please wait…",
+    .report_id = "Report ID ",
+    .all_clear = "All clear",
+    .no_faults = "No faults found.",
+    .checks_before = "",
+    .checks_after = " checks done",
+    .not_run_before = "",
+    .not_run_after = " checks could not run",
+    .could_not_complete = "Could not complete",
+    .nothing_measured = "No check measured anything; call for service.",
+    .findings_before = "",
+    .findings_after = " found",
+    .notice = "Notice",
+    .warning = "Warning",
+    .error = "Fault",
+    .critical = "Critical fault",
+};
+
+const ScreenWords& WordsFor(Lang lang) { return lang == Lang::kEn ? kEn : kZh; }
+
+std::u32string U(std::string_view utf8) { return DecodeUtf8(utf8); }
+
+// Report data may come from devices and site rule files: one safe line, card data redacted.
+std::u32string Safe(std::string_view text) { return DecodeUtf8(DisplayText(text)); }
+
+std::string Num(std::size_t n) { return std::to_string(n); }
+
+int BodyRows(Cells size) { return std::max(size.rows - 2, 1); }
+
+LayoutLine Text(std::u32string text, Tone tone = Tone::kPlain, int indent = 0) {
+  LayoutLine line;
+  line.text = std::move(text);
+  line.tone = tone;
+  line.indent = indent;
+  return line;
+}
+
+// One finding: its code as a coloured tag, the title on up to two rows, the first remedy on
+// up to two rows in the secondary colour.
+std::vector<LayoutLine> FindingBlock(const rules::Finding& f, Lang lang, Cells size) {
+  const int width = std::max(size.columns - kTagColumnCells, 1);
+  std::vector<LayoutLine> block;
+  const auto title = Wrap(Safe(f.title.In(lang)), width, 2);
+  for (std::size_t i = 0; i < title.size(); ++i) {
+    LayoutLine line = Text(title[i]);
+    if (i == 0) {
+      line.tag = Truncate(Safe(f.code), kTagColumnCells - 3);
+      line.tag_tone = ToneFor(f.severity);
+    }
+    line.indent = kTagColumnCells;
+    block.push_back(std::move(line));
+  }
+  const auto& steps = f.remedy.In(lang);
+  if (!steps.empty()) {
+    for (auto& row : Wrap(Safe(steps.front()), width, 2)) {
+      block.push_back(Text(std::move(row), Tone::kDim, kTagColumnCells));
+    }
+  }
+  if (block.empty()) {
+    LayoutLine line;
+    line.tag = Safe(f.code);
+    line.tag_tone = ToneFor(f.severity);
+    line.indent = kTagColumnCells;
+    block.push_back(std::move(line));
+  }
+  return block;
+}
+
+std::u32string StatusHeader(const Report& report, std::size_t findings, Lang lang) {
+  const ScreenWords& w = WordsFor(lang);
+  if (report.status == RunStatus::kUnknown) return U(w.could_not_complete);
+  if (findings == 0) return U(w.all_clear);
+  std::string text(report.status == RunStatus::kCritical  ? w.critical
+                   : report.status == RunStatus::kWarning ? w.warning
+                                                          : w.error);
+  text += " · ";
+  text += w.findings_before;
+  text += Num(findings);
+  text += w.findings_after;
+  return U(text);
+}
+
+std::u32string Footer(const Report& report, Lang lang, Cells size) {
+  return Truncate(U(WordsFor(lang).report_id) + Safe(report.report_id), size.columns);
+}
+
+// The body of a report without findings: all clear, or could not complete.
+std::vector<LayoutLine> NoFindingsBody(const Report& report, Lang lang, Cells size) {
+  const ScreenWords& w = WordsFor(lang);
+  std::vector<LayoutLine> body;
+  body.push_back(Text({}));
+  const bool unknown = report.status == RunStatus::kUnknown;
+  for (auto& row : Wrap(U(unknown ? w.nothing_measured : w.no_faults), size.columns, 3)) {
+    body.push_back(Text(std::move(row), unknown ? Tone::kPlain : Tone::kOk));
+  }
+  std::size_t measured = 0;
+  std::size_t not_run = 0;
+  for (const auto& p : report.probes) {
+    if (p.status == ProbeStatus::kOk) ++measured;
+    if (p.status == ProbeStatus::kError || p.status == ProbeStatus::kTimeout) ++not_run;
+  }
+  if (!unknown) {
+    body.push_back(Text({}));
+    body.push_back(
+        Text(Truncate(U(std::string(w.checks_before) + Num(measured) + std::string(w.checks_after)),
+                      size.columns),
+             Tone::kDim));
+  }
+  if (not_run > 0) {
+    body.push_back(Text(
+        Truncate(U(std::string(w.not_run_before) + Num(not_run) + std::string(w.not_run_after)),
+                 size.columns),
+        Tone::kWarning));
+  }
+  return body;
+}
+
+}  // namespace
+
+Tone ToneFor(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk:
+      return Tone::kOk;
+    case RunStatus::kWarning:
+      return Tone::kWarning;
+    case RunStatus::kError:
+    case RunStatus::kCritical:
+      return Tone::kError;
+    case RunStatus::kUnknown:
+      return Tone::kUnknown;
+  }
+  return Tone::kUnknown;
+}
+
+Tone ToneFor(rules::Severity severity) {
+  switch (severity) {
+    case rules::Severity::kInfo:
+      return Tone::kInfo;
+    case rules::Severity::kWarning:
+      return Tone::kWarning;
+    case rules::Severity::kError:
+    case rules::Severity::kCritical:
+      return Tone::kError;
+  }
+  return Tone::kError;
+}
+
+Page ProgressPage(const RunProgress& progress, Level level, Lang lang, Cells size) {
+  const ScreenWords& w = WordsFor(lang);
+  Page page;
+  page.header_tone = Tone::kInfo;
+  page.header = Truncate(U(std::string(w.checking) + " · " + std::string(LevelWord(level, lang))),
+                         size.columns);
+  page.body.push_back(Text({}));
+  page.body.push_back(Text(Truncate(U(std::string(w.done_before) + Num(progress.done) + "/" +
+                                      Num(progress.total) + std::string(w.done_after)),
+                                    size.columns)));
+  LayoutLine bar;
+  bar.bar =
+      progress.total == 0
+          ? 0.0
+          : std::min(1.0, static_cast<double>(progress.done) / static_cast<double>(progress.total));
+  page.body.push_back(std::move(bar));
+  const bool finished = progress.running.empty() && progress.done >= progress.total;
+  const std::u32string now = finished ? U(w.finished) : U(w.running) + Safe(progress.running);
+  page.body.push_back(Text(Truncate(now, size.columns), Tone::kDim));
+  page.footer = Truncate(U(w.wait), size.columns);
+  return page;
+}
+
+std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size) {
+  const auto findings = BySeverity(report.evaluation.findings);
+  const std::u32string header = StatusHeader(report, findings.size(), lang);
+  const std::u32string footer = Footer(report, lang, size);
+  const auto rows = static_cast<std::size_t>(BodyRows(size));
+
+  std::vector<std::vector<LayoutLine>> bodies;
+  if (findings.empty()) {
+    bodies.push_back(NoFindingsBody(report, lang, size));
+  } else {
+    bodies.emplace_back();
+    for (const rules::Finding* f : findings) {
+      auto block = FindingBlock(*f, lang, size);
+      if (block.size() > rows) block.resize(rows);  // a screen too short even for one finding
+      if (bodies.back().size() + block.size() > rows && !bodies.back().empty()) {
+        bodies.emplace_back();
+      }
+      for (auto& line : block) bodies.back().push_back(std::move(line));
+    }
+  }
+
+  std::vector<Page> pages;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    Page page;
+    page.header_tone = ToneFor(report.status);
+    if (bodies.size() > 1) page.header_right = U(Num(i + 1) + "/" + Num(bodies.size()));
+    const int room =
+        size.columns - CellWidth(page.header_right) - (page.header_right.empty() ? 0 : 1);
+    page.header = Truncate(header, room);
+    if (bodies[i].size() > rows) bodies[i].resize(rows);
+    page.body = std::move(bodies[i]);
+    page.footer = footer;
+    pages.push_back(std::move(page));
+  }
+  return pages;
+}
+
+Page MessagePage(std::string_view text, Lang lang, Cells size) {
+  Page page;
+  page.header_tone = Tone::kInfo;
+  page.header = Truncate(U(WordsFor(lang).notice), size.columns);
+  page.body.push_back(Text({}));
+  const auto rows = static_cast<std::size_t>(std::max(BodyRows(size) - 1, 1));
+  for (auto& row : Wrap(Safe(text), size.columns, rows)) page.body.push_back(Text(std::move(row)));
+  return page;
+}
+
+}  // namespace posdiag::agent

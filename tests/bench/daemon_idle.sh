@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Idle daemon benchmark: `posdiag daemon` on the simulated terminal's healthy scenario with the
+# diagnose keypad emulated by umockdev (tests/daemon/keypad.*), left alone for a while after one
+# key press has run one diagnosis. Reports its RSS (current and peak) and its wake-ups while idle:
+# the context switches of all its threads (/proc/PID/task/*/status) and, with --strace, the system
+# calls strace sees. The target is no wake-up at all: the daemon sleeps in epoll_wait with no
+# timeout when nothing is due.
+#
+#   tests/bench/daemon_idle.sh [--posdiag PATH] [--seconds N] [--strace]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+posdiag="${POSDIAG:-$src/build/release/agent/posdiag}"
+[ -x "$posdiag" ] || posdiag="$src/build/dev/agent/posdiag"
+seconds=60
+use_strace=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --posdiag) posdiag=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --strace) use_strace=1; shift ;;
+    *) echo "usage: $0 [--posdiag PATH] [--seconds N] [--strace]" >&2; exit 2 ;;
+  esac
+done
+command -v umockdev-run >/dev/null || { echo "umockdev-run is missing: bash setup.sh deps" >&2; exit 1; }
+if [ $use_strace = 1 ]; then
+  command -v strace >/dev/null || { echo "strace is missing (apt-get install strace)" >&2; exit 1; }
+fi
+
+if [ -z "${SIM_CONFIG:-}" ]; then
+  export SIM_POSDIAG=$posdiag
+  args=(--posdiag "$posdiag" --seconds "$seconds")
+  [ $use_strace = 1 ] && args+=(--strace)
+  exec "$src/tests/sim/posdiag-sim" exec healthy -- "$0" "${args[@]}"
+fi
+
+work=$(dirname "$SIM_CONFIG")/idle
+mkdir -p "$work" "$SIM_ROOT/dev/input"
+ln -sfn /dev/input/event3 "$SIM_ROOT/dev/input/event3"
+printf '\n[keys]\ndiagnose = "KEY_F1"\n' >>"$SIM_CONFIG"
+# One diagnose press half a second after the daemon opens the keypad, then nothing.
+printf 'E: 0.500000 0001 003b 0001\nE: 0.500000 0000 0000 0000\nE: 0.550000 0001 003b 0000\nE: 0.550000 0000 0000 0000\n' >"$work/press.evemu"
+
+mkfifo "$work/out"
+umockdev-run -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
+  -e "/dev/input/event3=$work/press.evemu" -- "$posdiag" daemon --config "$SIM_CONFIG" >"$work/out" &
+runner=$!
+exec 3<"$work/out"
+line=""
+until [[ $line == *"posdiag daemon: report "* ]]; do
+  IFS= read -r -t 60 line <&3 || { echo "the daemon ran no diagnosis" >&2; kill "$runner"; exit 1; }
+done
+pid=$(pgrep -n -P "$runner" -x posdiag || echo "$runner")
+[ "$(cat "/proc/$pid/comm")" = posdiag ] || { echo "cannot find the daemon's pid" >&2; exit 1; }
+
+# The run's probe threads have ended (or are stragglers); from here the daemon is idle.
+switches() {
+  local total=0 t v
+  for t in /proc/"$pid"/task/*/status; do
+    v=$(awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s}' "$t" 2>/dev/null || echo 0)
+    total=$((total + v))
+  done
+  echo "$total"
+}
+threads() { ls "/proc/$pid/task" | wc -l; }
+before=$(switches)
+if [ $use_strace = 1 ]; then
+  timeout --signal=INT "$seconds" strace -f -c -p "$pid" -o "$work/strace" 2>/dev/null || true
+else
+  # The benchmark's own clock: the daemon is left alone this long.
+  sleep "$seconds"
+fi
+after=$(switches)
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+echo "posdiag: $posdiag"
+echo "idle: ${seconds} s after one diagnosis; threads: $(threads)"
+awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "RSS: %.2f MB now, %.2f MB peak\n", r / 1024, h / 1024 }'
+echo "context switches while idle (all threads): $((after - before))"
+if [ $use_strace = 1 ]; then
+  calls=$(awk '$NF == "total" {print $(NF-2)}' "$work/strace")
+  echo "system calls while idle (strace -f -c): ${calls:-0}"
+  cat "$work/strace"
+fi
+kill -TERM "$runner"
+cat <&3 >/dev/null
+wait "$runner"
