@@ -459,6 +459,9 @@ struct Console::State {
         }
         return;
       case CommandName::kReport:
+        if (services.latest) {
+          if (auto latest = services.latest()) last_report = std::move(latest);
+        }
         if (!last_report) {
           if (!RunLevel(Level::kEngineer)) return;
         }

@@ -40,6 +40,9 @@ struct ConsoleServices {
   Diagnoser* diagnoser = nullptr;    // config, catalogue, log and history directories
   std::function<Report(Level)> run;  // runs a diagnosis and also shows it on the display
   EngineerTests* tests = nullptr;    // null: the `test` commands say "not available"
+  // The process's most recent diagnosis, whoever started it (a diagnose-key press or this
+  // console); unset: the console knows only its own runs.
+  std::function<std::optional<Report>()> latest;
 };
 
 // The [console] table, read and checked.

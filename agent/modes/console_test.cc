@@ -65,7 +65,7 @@ class ConsoleTest : public ::testing::Test {
                                ++runs_;
                                return diagnoser_->Run(level);
                              },
-                             nullptr};
+                             nullptr, [this] { return latest_; }};
     auto console = Console::Open(diagnoser_->config(), io::RootFs(dir_.path()), services,
                                  ConsoleEnv{clock_, {}});
     ASSERT_TRUE(console) << console.error().detail;
@@ -118,7 +118,17 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<Console> console_;
   std::unique_ptr<testing::ConsoleLoop> loop_;
   int runs_ = 0;
+  std::optional<Report> latest_;  // what a diagnose-key press in the daemon last ran
 };
+
+TEST_F(ConsoleTest, ReportShowsTheLatestRunEvenOneTheDiagnoseKeyStarted) {
+  latest_ = diagnoser_->Run(Level::kMerchant);  // as the daemon's key press does
+  Login();
+  const std::string reply = Say("report");
+  EXPECT_EQ(LastLine(reply), "OK " + latest_->report_id) << reply;
+  EXPECT_THAT(reply, Not(HasSubstr("NOTE running")));
+  EXPECT_EQ(runs_, 0);
+}
 
 TEST_F(ConsoleTest, HelpAndStatusWithoutPin) {
   const std::string help = Say("help");
@@ -278,7 +288,8 @@ TEST(ConsoleEngineerTests, VerdictsReachTheStatusLine) {
   ASSERT_TRUE(d) << d.error().detail;
   EngineerTests tests(**d, nullptr);
   testing::PtyTerminal term(dir.path() / "dev" / "ttyS4");
-  auto console = Console::Open((*d)->config(), io::RootFs(dir.path()), {d->get(), {}, &tests}, {});
+  auto console =
+      Console::Open((*d)->config(), io::RootFs(dir.path()), {d->get(), {}, &tests, {}}, {});
   ASSERT_TRUE(console) << console.error().detail;
   testing::ConsoleLoop loop(**console);
   term.Type("login\r" + std::string(kPin) + "\r");
@@ -372,7 +383,10 @@ TEST_F(ConsoleTest, CablePulledMidReportThenReconnect) {
   EXPECT_EQ(fd, -1);
   ASSERT_TRUE(wake);
   EXPECT_EQ(*wake, clock_->Steady() + seconds(1));
-  // The link dangles (the old pty is gone): the reopen fails and the back-off doubles.
+  // The port is gone, as a pulled USB serial adapter's node is: the reopen fails and the back-off
+  // doubles. (The link is removed rather than left dangling: the kernel hands the old pty's
+  // number to the next pty opened on the machine, and a parallel test may open one at once.)
+  std::filesystem::remove(link());
   clock_->Advance(seconds(1));
   loop_->WithLock([&](Console& c) {
     c.OnWake(clock_->Steady());

@@ -303,8 +303,10 @@ int RunDaemon(const DaemonArgs& args) {
   }
   // The engineer's console, when [console] is configured.
   std::unique_ptr<Console> console;
-  auto opened = Console::Open(
-      config, fs, ConsoleServices{&d, [&flow](Level level) { return flow.Run(level); }, &tests});
+  auto opened =
+      Console::Open(config, fs,
+                    ConsoleServices{&d, [&flow](Level level) { return flow.Run(level); }, &tests,
+                                    [&flow]() -> std::optional<Report> { return flow.last(); }});
   if (opened) {
     console = std::move(*opened);
     loop.Add(console.get());

@@ -146,8 +146,8 @@ class ConsoleSessionTest : public ::testing::Test {
     auto d = Diagnoser::Create(config_.string());
     ASSERT_TRUE(d) << d.error().detail;
     diagnoser_ = std::move(*d);
-    ConsoleServices services{diagnoser_.get(),
-                             [this](Level level) { return diagnoser_->Run(level); }, nullptr};
+    ConsoleServices services{
+        diagnoser_.get(), [this](Level level) { return diagnoser_->Run(level); }, nullptr, {}};
     auto console = Console::Open(diagnoser_->config(), io::RootFs(dir_.path()), services);
     ASSERT_TRUE(console) << console.error().detail;
     console_ = std::move(*console);
