@@ -1,9 +1,10 @@
-// The card reader probe: a USB CCID smart-card reader (drivers/card_reader), layered as an
-// engineer asks: is it on the bus (an interface of class 0x0B, or [card_reader] vid/pid) → does it
-// answer GetSlotStatus → what does it say (card present / inactive / absent, clock, bError) → with
-// at engineer level, does an inserted card give a well-formed ATR. A reader pcscd (or anyone) holds
-// is reported busy with its holder and read through PC/SC instead; the agent never claims it away.
-// It measures only; rules/catalog/card_reader.toml decides what is a fault.
+// The card reader probe: a USB or serial CCID smart-card reader (drivers/card_reader), layered
+// as an engineer asks: is it on the bus (an interface of class 0x0B, or [card_reader] vid/pid; a
+// serial reader: its [card_reader] port exists) → does it answer GetSlotStatus → what does it say
+// (card present / inactive / absent, clock, bError) → with at engineer level, does an inserted card
+// give a well-formed ATR. A reader pcscd (or anyone) holds is reported busy with its holder and
+// read through PC/SC instead; the agent never claims it away. It measures only;
+// rules/catalog/card_reader.toml decides what is a fault.
 #pragma once
 
 #include <chrono>

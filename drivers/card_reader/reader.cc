@@ -4,12 +4,16 @@
 #include <string>
 #include <utility>
 
+#include "drivers/card_reader/ccid_serial.h"
+
 namespace posdiag::drivers::card_reader {
 namespace {
 
 // A reply bigger than this is refused by the decoder anyway; the buffer only bounds the read.
 constexpr std::size_t kDefaultMaxMessage = 271;  // header + short APDU, the CCID minimum
 constexpr std::size_t kMaxMessage = 65536 + kHeaderSize;
+// libccid gives up on a frame after a few NAKs too.
+constexpr int kMaxResends = 3;
 
 }  // namespace
 
@@ -50,6 +54,70 @@ std::optional<InterruptMessage> UsbCcidTransport::PendingHardwareError(io::Deadl
   auto m = DecodeInterrupt(std::span<const std::uint8_t>(buffer, *n));
   if (!m || m->kind != InterruptMessage::Kind::kHwError) return std::nullopt;
   return *m;
+}
+
+Result<void> SerialCcidTransport::Send(std::span<const std::uint8_t> message,
+                                       io::Deadline deadline) {
+  last_message_.assign(message.begin(), message.end());
+  last_frame_ = EncodeSerialFrame(message);
+  echo_skipped_ = false;
+  resends_ = 0;
+  return port_->Write(last_frame_, deadline);
+}
+
+Result<std::vector<std::uint8_t>> SerialCcidTransport::Receive(io::Deadline deadline) {
+  for (;;) {
+    auto frame = DecodeSerialFrame(pending_, kSerialMaxMessage);
+    if (!frame) {
+      pending_.clear();  // nothing after a broken frame can be trusted to start one
+      return frame.error();
+    }
+    if (*frame) {
+      SerialFrame f = std::move(**frame);
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(f.size));
+      switch (f.kind) {
+        case SerialFrame::Kind::kMessage:
+          // A command's echo is the command itself; a reply never is (its type differs).
+          if (!echo_skipped_ && f.message == last_message_) {
+            echo_skipped_ = true;
+            continue;
+          }
+          return std::move(f.message);
+        case SerialFrame::Kind::kNak:
+          if (last_frame_.empty()) {
+            return Error{ErrorKind::kParse, "NAK from the reader before anything was sent"};
+          }
+          if (resends_ >= kMaxResends) {
+            return Error{ErrorKind::kIo, "the reader refused the frame " +
+                                             std::to_string(resends_ + 1) + " times (NAK)"};
+          }
+          ++resends_;
+          echo_skipped_ = false;
+          if (auto sent = port_->Write(last_frame_, deadline); !sent) {
+            return sent.error().Context("resend after NAK");
+          }
+          continue;
+        case SerialFrame::Kind::kSlotChange:
+        case SerialFrame::Kind::kTimeRequest:
+          continue;
+      }
+    }
+    if (deadline.Expired()) return Error{ErrorKind::kTimeout, "no reply from the reader"};
+    std::uint8_t buffer[128];
+    auto n = port_->Read(buffer, deadline);
+    if (!n) return n.error();
+    if (*n == 0) {
+      return Error{ErrorKind::kTimeout, pending_.empty()
+                                            ? "no reply from the reader"
+                                            : "the reader stopped mid-frame after " +
+                                                  std::to_string(pending_.size()) + " bytes"};
+    }
+    pending_.insert(pending_.end(), buffer, buffer + *n);
+  }
+}
+
+std::optional<InterruptMessage> SerialCcidTransport::PendingHardwareError(io::Deadline) {
+  return std::nullopt;
 }
 
 Result<Reply> CcidSession::Transact(std::uint8_t command, std::uint8_t reply_type,

@@ -16,6 +16,7 @@
 #include "drivers/card_reader/ccid.h"
 #include "drivers/io/clock.h"
 #include "drivers/io/result.h"
+#include "drivers/io/serial_port.h"
 #include "drivers/io/usb_device.h"
 
 namespace posdiag::drivers::card_reader {
@@ -49,6 +50,27 @@ class UsbCcidTransport final : public CcidTransport {
   std::uint8_t in_;
   std::optional<std::uint8_t> interrupt_;
   std::size_t max_length_;
+};
+
+// A serial (RS-232) CCID reader, GemPC Twin-style: each message framed as ccid_serial.h says on
+// an io::SerialPort the caller opened (and keeps open while the transport is used). The echo of a
+// command some readers send back before their reply is skipped, as are card movement notices and
+// time requests; a NAK makes it send the last frame again, a few times at most.
+class SerialCcidTransport final : public CcidTransport {
+ public:
+  explicit SerialCcidTransport(io::SerialPort& port) : port_(&port) {}
+  Result<void> Send(std::span<const std::uint8_t> message, io::Deadline deadline) override;
+  Result<std::vector<std::uint8_t>> Receive(io::Deadline deadline) override;
+  // A serial reader has no interrupt endpoint: never one.
+  std::optional<InterruptMessage> PendingHardwareError(io::Deadline deadline) override;
+
+ private:
+  io::SerialPort* port_;
+  std::vector<std::uint8_t> last_message_;
+  std::vector<std::uint8_t> last_frame_;
+  std::vector<std::uint8_t> pending_;  // bytes read and not yet decoded
+  bool echo_skipped_ = false;
+  int resends_ = 0;
 };
 
 struct SlotReading {

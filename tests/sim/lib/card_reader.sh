@@ -12,6 +12,12 @@
 #   SIM_CARD_READER_HOLDER     "" (default), or a command name: a process of that name (pid 4243)
 #                              holds the reader's usbfs node open, as pcscd does when it owns
 #                              the reader
+#   SIM_CARD_READER_SERIAL     "" (default): no serial reader; or a ccid_serial_sim mode
+#                              ("healthy", "no-card", "silent", "garbage"): a serial (RS-232)
+#                              CCID reader, GemPC Twin-style, on a pseudo-terminal linked at
+#                              /dev/ttyS2 and configured as [card_reader] transport = "serial";
+#                              "absent": configured, nothing at /dev/ttyS2. Instead of
+#                              SIM_CARD_READER, not with it.
 #   SIM_PCSCD                  "" (default): no pcscd in the terminal; "no-reader": a pcscd that
 #                              knows no reader; "card": a pcscd with vpcd's virtual reader
 #                              (Debian's vsmartcard-vpcd) and vicc_sim's card in it; "empty": the
@@ -19,8 +25,8 @@
 #                              socket path is fixed (/run/pcscd), so /run is a tmpfs of the
 #                              terminal's.
 #
-# vicc_sim is looked up as $POSDIAG_VICC_SIM, else in the build of the posdiag under test, else on
-# PATH.
+# vicc_sim and ccid_serial_sim are looked up as $POSDIAG_VICC_SIM / $POSDIAG_CCID_SERIAL_SIM,
+# else in the build of the posdiag under test, else on PATH.
 
 CARD_READER_FIXTURES="$SOURCE_DIR/tests/umockdev"
 CARD_READER_NODE=/dev/bus/usb/001/002
@@ -29,15 +35,18 @@ CARD_READER_VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 CARD_READER_VPCD_PORT=35963
 PCSCD_PID=""
 VICC_SIM_PID=""
+CARD_READER_SERIAL_PORT=/dev/ttyS2
+CCID_SERIAL_SIM_PID=""
 
 SIM_DEFAULT_HOOKS+=(card_reader_defaults)
 SIM_CONFIG_HOOKS+=(card_reader_config)
 SIM_START_HOOKS+=(card_reader_start)
-SIM_STOP_HOOKS+=(pcscd_stop)
+SIM_STOP_HOOKS+=(pcscd_stop ccid_serial_stop)
 
 card_reader_defaults() {
   SIM_CARD_READER=""
   SIM_CARD_READER_HOLDER=""
+  SIM_CARD_READER_SERIAL=""
   SIM_PCSCD=""
   # pcscd's socket is under /run, on which another device's start hook may mount a fresh tmpfs
   # (the network's does): pcscd starts after every other device.
@@ -45,12 +54,68 @@ card_reader_defaults() {
 }
 
 card_reader_config() {
+  if [[ -n $SIM_CARD_READER_SERIAL ]]; then
+    [[ -z $SIM_CARD_READER ]] || fail "SIM_CARD_READER and SIM_CARD_READER_SERIAL exclude each other"
+    printf '[card_reader]\ntransport = "serial"\nport = "%s"\n' "$CARD_READER_SERIAL_PORT"
+    return
+  fi
   [[ -n $SIM_CARD_READER ]] || return 0
   printf '[card_reader]\ntransport = "usb"\nvid = 0x072F\npid = 0x90CC\n'
 }
 
+find_ccid_serial_sim() {
+  local candidate posdiag
+  if [[ -n ${POSDIAG_CCID_SERIAL_SIM:-} ]]; then
+    [[ -x $POSDIAG_CCID_SERIAL_SIM ]] || fail "POSDIAG_CCID_SERIAL_SIM is not an executable: $POSDIAG_CCID_SERIAL_SIM"
+    printf '%s' "$POSDIAG_CCID_SERIAL_SIM"
+    return
+  fi
+  for posdiag in "${SIM_POSDIAG:-}" "${POSDIAG:-}" "$SOURCE_DIR/build/dev/agent/posdiag"; do
+    [[ -n $posdiag ]] || continue
+    candidate=$(dirname -- "$(realpath -m -- "$posdiag")")/../tests/sim/ccid_serial_sim
+    if [[ -x $candidate ]]; then
+      realpath -- "$candidate"
+      return
+    fi
+  done
+  if command -v ccid_serial_sim >/dev/null; then
+    command -v ccid_serial_sim
+    return
+  fi
+  fail "no ccid_serial_sim: build the ccid_serial_sim target beside posdiag or set POSDIAG_CCID_SERIAL_SIM"
+}
+
+# The serial reader: ccid_serial_sim on a pseudo-terminal linked at /dev/ttyS2 under the root.
+card_reader_serial_start() {
+  local sim link i
+  mkdir -p -- "$(under_root /dev)"
+  [[ $SIM_CARD_READER_SERIAL != absent ]] || return 0
+  sim=$(find_ccid_serial_sim)
+  link=$(under_root "$CARD_READER_SERIAL_PORT")
+  # The lifetime bounds a ccid_serial_sim whose stop hook never ran.
+  "$sim" --link "$link" --mode "$SIM_CARD_READER_SERIAL" --lifetime 600 &
+  CCID_SERIAL_SIM_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ -L $link ]] && break
+    kill -0 "$CCID_SERIAL_SIM_PID" 2>/dev/null || fail "ccid_serial_sim ($SIM_CARD_READER_SERIAL) exited before linking $CARD_READER_SERIAL_PORT"
+    sleep 0.05
+  done
+  [[ -L $link ]] || fail "ccid_serial_sim did not link $CARD_READER_SERIAL_PORT within 5 s"
+}
+
+ccid_serial_stop() {
+  [[ -n $CCID_SERIAL_SIM_PID ]] || return 0
+  kill -TERM "$CCID_SERIAL_SIM_PID" 2>/dev/null || true
+  wait "$CCID_SERIAL_SIM_PID" 2>/dev/null || true
+  CCID_SERIAL_SIM_PID=""
+}
+
 # Adds the reader to the umockdev-run prefix another device may have started.
 card_reader_start() {
+  if [[ -n $SIM_CARD_READER_SERIAL ]]; then
+    card_reader_serial_start
+    return
+  fi
   [[ -n $SIM_CARD_READER && $SIM_CARD_READER != absent ]] || return 0
   local replies="$CARD_READER_FIXTURES/ccid_$SIM_CARD_READER.ioctl"
   [[ -f $replies ]] || fail "no umockdev replies for SIM_CARD_READER=$SIM_CARD_READER ($replies)"
