@@ -69,9 +69,10 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   report.rule_errors = rule_errors_;
   report.sink_errors = startup_errors_;
 
-  RunEnvironment env{setup_.config,
-                     std::make_shared<io::RootFs>(config().Section("system").GetString("root", "/")),
-                     std::make_shared<io::SystemClock>()};
+  RunEnvironment env{
+      setup_.config,
+      std::make_shared<io::RootFs>(config().Section("system").GetString("root", "/")),
+      std::make_shared<io::SystemClock>()};
   RunOptions options;
   options.level = level;
   options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms", 10'000));

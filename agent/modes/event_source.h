@@ -1,6 +1,6 @@
 // One thing the daemon waits on: a file descriptor to read when it is readable, and a time to be
-// woken at (an idle timeout, a debounce). The daemon sleeps in epoll until one of them is due, so an
-// idle source must return no wake time. Implementations must not block: read what is there.
+// woken at (an idle timeout, a debounce). The daemon sleeps in epoll until one of them is due, so
+// an idle source must return no wake time. Implementations must not block: read what is there.
 // Example:
 //   class Ticker : public EventSource {
 //     int fd() const override { return -1; }
