@@ -117,6 +117,13 @@ net_in_bank() {
   nsenter --net=/run/netns/$NET_NS -- "$@"
 }
 
+# For a server started with `net_serve_in_bank … &`: the subshell becomes nsenter, which becomes
+# the server (nsenter enters a network namespace without forking), so $! is the server's own PID
+# and net_stop stops the server itself, not a wrapper around it.
+net_serve_in_bank() {
+  exec nsenter --net=/run/netns/$NET_NS -- "$@"
+}
+
 # Waits up to 5 s for a listening socket in the bank (ss filter: "sport = :53") while PID lives.
 net_wait_listen() {
   local proto=$1 port=$2 pid=$3 what=$4 i
@@ -154,7 +161,7 @@ net_start() {
   fi
   if [[ $SIM_NET_DNS == 1 ]]; then
     command -v dnsmasq >/dev/null || fail "the network simulation needs dnsmasq (dnsmasq-base)"
-    net_in_bank dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+    net_serve_in_bank dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
       --listen-address=$NET_BANK_IP --address=/$NET_HOST/$NET_BANK_IP \
       --address=/other.bank.test/$NET_BANK_IP --user=root --pid-file="$DIR/net/dnsmasq.pid" \
       --log-facility=- >"$DIR/net/dnsmasq.log" 2>&1 &
@@ -162,7 +169,7 @@ net_start() {
     net_wait_listen u 53 "$NET_DNS_PID" dnsmasq
   fi
   if [[ $SIM_NET_TLS_SERVER == 1 ]]; then
-    net_in_bank openssl s_server -quiet -www -accept $NET_BANK_IP:$NET_PORT \
+    net_serve_in_bank openssl s_server -quiet -www -accept $NET_BANK_IP:$NET_PORT \
       -cert "$DIR/net/server.pem" -key "$DIR/net/server.key" </dev/null \
       >"$DIR/net/s_server.log" 2>&1 &
     NET_TLS_PID=$!
