@@ -1,83 +1,164 @@
-// The TOML configuration. Every section and key is declared (core sections here, device sections
-// by their probes), so an unknown key, a wrong type or a missing file is a clear error naming the
-// key and file, and `posdiag` exits 3. Values are read through ConfigSection with defaults in code.
+// The TOML configuration, checked against schemas that are data. Each section's owner (the core
+// here, a device in agent/probes/<device>/, a mode) declares its keys: type, default, range or
+// choices, whether it is required, and how keys depend on each other. The loader, `posdiag config
+// check`, the getters and docs/configuration.md all read that one declaration, so
+//   - a wrong value stops posdiag before it measures anything: exit 3 and one line per problem,
+//     `file:line:col: [section] key: why`;
+//   - defaults live in the schema only: ConfigSection::GetInt("baud") is the file's value or the
+//     declared default, and asking for a key no schema declares is a programming error
+//     (std::logic_error, which a test finds).
+// Example of a section's declaration:
+//   SectionSpec{"printer", "the receipt printer", {
+//       String("transport").OneOf({"serial", "usb"}).Default("serial").Means("how it is attached"),
+//       TerminalPath("port").RequiredWhen("transport", "serial").Means("its serial port"),
+//       Int("baud", 300, 4'000'000).Default(9600).Means("line speed"),
+//       Int("vid", 0, 0xFFFF).With("pid").Means("USB vendor id")}}
 #pragma once
 
-#include <climits>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 
 enum class ValueType { kBool, kInt, kReal, kString, kStringList };
 
+using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>>;
+
+// Paths in the config: a terminal path is under [system] root (devices, CA files, the journal);
+// a host path is posdiag's own (log, history, outbox). Both must be absolute.
+enum class PathKind { kNone, kTerminal, kHost };
+
 struct KeySpec {
   std::string name;
-  ValueType type;
-  // Accepted range for kInt keys (inclusive).
-  std::int64_t min = 0;
-  std::int64_t max = INT64_MAX;
+  ValueType type = ValueType::kString;
+  std::optional<ConfigValue> default_value;
+  std::string default_text;  // for the docs when the default is not a literal ("the host's")
+  std::string meaning;       // one line for the docs
+  std::int64_t min = std::numeric_limits<std::int64_t>::min();  // kInt, inclusive
+  std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  double real_min = -std::numeric_limits<double>::infinity();  // kReal, inclusive
+  double real_max = std::numeric_limits<double>::infinity();
+  std::vector<std::string> choices;  // kString: the value is one of these
+  bool required = false;
+  bool non_empty = false;  // kString: "" is refused
+  PathKind path = PathKind::kNone;
+  // A further check of a value of the right type: "" when it is good, else why not.
+  std::function<std::string(const ConfigValue&)> check;
+  std::string with;        // both or neither: this key and `with`
+  std::string when_key;    // required when `when_key` (after defaults) equals `when_value`
+  std::string when_value;
+
+  KeySpec Default(bool v) &&;
+  KeySpec Default(int v) &&;
+  KeySpec Default(std::int64_t v) &&;
+  KeySpec Default(double v) &&;
+  KeySpec Default(const char* v) &&;
+  KeySpec Default(std::string v) &&;
+  KeySpec Default(std::vector<std::string> v) &&;
+  KeySpec DefaultText(std::string text) &&;
+  KeySpec Means(std::string text) &&;
+  KeySpec OneOf(std::vector<std::string> values) &&;
+  KeySpec Required() &&;
+  KeySpec NonEmpty() &&;
+  KeySpec With(std::string other) &&;
+  KeySpec RequiredWhen(std::string key, std::string value) &&;
+  KeySpec Check(std::function<std::string(const ConfigValue&)> fn) &&;
 };
 
+KeySpec Bool(std::string name);
+KeySpec Int(std::string name, std::int64_t min, std::int64_t max);
+KeySpec Real(std::string name, double min, double max);
+KeySpec String(std::string name);
+KeySpec StringList(std::string name);
+KeySpec TerminalPath(std::string name);  // a string, absolute, under [system] root
+KeySpec HostPath(std::string name);      // a string, absolute, on the host
+
 struct SectionSpec {
-  std::string name;  // "power", "system", ...
+  std::string name;     // "power", "system", ...
+  std::string meaning;  // one line for the docs: what the table configures
   std::vector<KeySpec> keys;
 };
 
-using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>>;
+// Specs that name the same section are merged (the core [system] keys plus the system probe's).
+std::vector<SectionSpec> MergeSpecs(std::vector<SectionSpec> specs);
+
+// The sections every config may have whatever the build: system, run, log, history, rules.
+std::vector<SectionSpec> CoreSections();
 
 class ConfigSection {
  public:
   ConfigSection() = default;
-  ConfigSection(std::string name, bool present, std::map<std::string, ConfigValue, std::less<>> v)
-      : name_(std::move(name)), present_(present), values_(std::move(v)) {}
+  ConfigSection(const SectionSpec* spec, bool present,
+                std::map<std::string, ConfigValue, std::less<>> values,
+                std::map<std::string, std::string, std::less<>> where, std::string header_where);
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const;
   // True when the file has this table (a device absent from the config is not_configured).
   bool present() const { return present_; }
+  // True when the file sets the key (a default does not count).
   bool Has(std::string_view key) const { return values_.find(key) != values_.end(); }
 
-  bool GetBool(std::string_view key, bool fallback) const;
-  std::int64_t GetInt(std::string_view key, std::int64_t fallback) const;
-  double GetReal(std::string_view key, double fallback) const;  // integers are accepted too
-  std::string GetString(std::string_view key, std::string fallback) const;
+  // The file's value, else the declared default, else false / 0 / "" / {}.
+  bool GetBool(std::string_view key) const;
+  std::int64_t GetInt(std::string_view key) const;
+  double GetReal(std::string_view key) const;  // integers are accepted too
+  std::string GetString(std::string_view key) const;
   std::vector<std::string> GetStringList(std::string_view key) const;
 
+  // "file:line:col" of the key (or of the table when the file does not set it), for messages
+  // of checks that can only be made later.
+  std::string Where(std::string_view key) const;
+
  private:
-  std::string name_;
+  const KeySpec& Spec(std::string_view key, ValueType type) const;
+  const ConfigValue* Value(std::string_view key, ValueType type) const;
+
+  const SectionSpec* spec_ = nullptr;
   bool present_ = false;
   std::map<std::string, ConfigValue, std::less<>> values_;
+  std::map<std::string, std::string, std::less<>> where_;
+  std::string header_where_;
 };
 
 class Config {
  public:
-  // Core sections every config may have: system, run, log, history, rules.
-  static std::vector<SectionSpec> CoreSections();
-  // Merges specs that name the same section (core [system] plus the system probe's keys).
-  static std::vector<SectionSpec> MergeSpecs(std::vector<SectionSpec> specs);
-
-  // Parses TOML text against the declared sections. file_name is used in messages.
+  // Parses TOML text against the declared sections, checking every value, every dependency and
+  // every custom check. All problems are reported, one line each: `file:line:col: [s] key: why`.
   static Result<Config> Parse(std::string_view text, std::string_view file_name,
-                              const std::vector<SectionSpec>& sections);
-  static Result<Config> Load(const std::string& path, const std::vector<SectionSpec>& sections);
+                              std::vector<SectionSpec> sections);
+  static Result<Config> Load(const std::string& path, std::vector<SectionSpec> sections);
 
-  // A section; an empty, not-present one when the file does not have it.
+  // Any declared section; one the file does not have is not present and yields the defaults. An
+  // undeclared name is a programming error (std::logic_error).
   const ConfigSection& Section(std::string_view name) const;
   const std::string& source() const { return source_; }
+  const std::vector<SectionSpec>& specs() const { return *specs_; }
 
   // Marks a section present with no keys (built-in defaults when no config file exists).
-  void AddEmptySection(std::string name);
+  void AddEmptySection(std::string_view name);
 
  private:
   std::string source_;
+  std::shared_ptr<const std::vector<SectionSpec>> specs_;
   std::map<std::string, ConfigSection, std::less<>> sections_;
 };
+
+// The schemas as a Markdown table (docs/configuration.md) or plain text (`posdiag config keys`).
+std::string RenderConfigMarkdown(const std::vector<SectionSpec>& specs);
+std::string RenderConfigText(const std::vector<SectionSpec>& specs);
+
+// Checks the schemas themselves: every default passes its key's own checks, every `with` and
+// `when_key` names a key of the section, no key is declared twice. One line per problem.
+std::vector<std::string> CheckSpecs(const std::vector<SectionSpec>& specs);
 
 }  // namespace posdiag::agent

@@ -1,12 +1,17 @@
 // A probe measures one device or subsystem and reports facts; it never judges (thresholds are
-// catalogue data). To add one: derive from Probe, put it in agent/probes/, add one line to
-// agent/probes/registry.cc. CheckSupport() runs first and says unsupported / not_configured with a
-// reason; Measure() then writes facts before ctx.deadline, and a fact it could not read is
-// written as Missing(name, reason), never guessed. Example:
+// catalogue data). It lives in its device's folder (agent/probes/<device>/, see device.h), which
+// declares the probe's config table; the probe declares the facts it may write (Facts()), and the
+// runner drops and reports any other. CheckSupport() runs first and says unsupported /
+// not_configured with a reason; Measure() then writes facts before ctx.deadline, reaching its
+// device only through ctx.open, and a fact it could not read is written as Missing(name,
+// reason), never guessed. Example:
 //
 //   class FanProbe : public Probe {
 //     std::string_view Name() const override { return "fan"; }
 //     LevelMask Levels() const override { return kAllLevels; }
+//     std::vector<rules::FactSpec> Facts() const override {
+//       return {{"fan.rpm", rules::FactType::kInt, "rpm", "the fan's speed"}};
+//     }
 //     Support CheckSupport(const ProbeContext& ctx) override {
 //       if (!ctx.fs.Exists("/sys/class/hwmon")) return Support::Unsupported("no hwmon");
 //       return Support::Yes();
@@ -26,16 +31,15 @@
 #include <vector>
 
 #include "agent/config.h"
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "agent/openers.h"
+#include "agent/report.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
 #include "rules/engine/fact.h"
+#include "rules/engine/fact_schema.h"
 
 namespace posdiag::agent {
-
-enum class Level { kBoot, kMerchant, kEngineer };
-std::string_view LevelName(Level level);
-bool ParseLevel(std::string_view text, Level& out);
 
 using LevelMask = unsigned;
 constexpr LevelMask LevelBit(Level l) { return 1u << static_cast<unsigned>(l); }
@@ -55,6 +59,7 @@ struct Support {
 struct ProbeContext {
   const io::RootFs& fs;
   const io::Clock& clock;
+  const Openers& open;           // the only way to the device: serial, USB, input, network
   const ConfigSection& section;  // the probe's own section ([power] for "power")
   const Config& config;          // for probes that read another section too
   io::Deadline deadline;
@@ -65,7 +70,7 @@ struct ProbeContext {
 };
 
 // Collects a probe's facts; the runner stamps each with the probe's name and keeps them only if
-// the probe finished in time.
+// the probe finished in time and declared them.
 class FactWriter {
  public:
   void Set(std::string name, rules::FactValue value, std::string unit = {});
@@ -86,12 +91,12 @@ class Probe {
   // Stable name; also the name of its config section and the first segment of its facts.
   virtual std::string_view Name() const = 0;
   virtual LevelMask Levels() const = 0;
+  // The default of its section's `timeout_ms`.
   virtual std::chrono::milliseconds DefaultTimeout() const { return std::chrono::seconds(2); }
-  // The config sections this probe reads, its own first. Every probe's own section also accepts
-  // `enabled` (bool) and `timeout_ms` (int), added by the runner.
-  virtual std::vector<SectionSpec> ConfigSections() const { return {{std::string(Name()), {}}}; }
   // False for probes of the system itself, which run without a section in the config.
   virtual bool NeedsConfigSection() const { return true; }
+  // Every fact it may write (or record as missing), by name or pattern.
+  virtual std::vector<rules::FactSpec> Facts() const = 0;
 
   virtual Support CheckSupport(const ProbeContext& ctx) = 0;
   virtual Result<void> Measure(const ProbeContext& ctx, FactWriter& out) = 0;

@@ -4,6 +4,28 @@
 
 namespace posdiag::agent {
 
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kBoot:
+      return "boot";
+    case Level::kMerchant:
+      return "merchant";
+    case Level::kEngineer:
+      return "engineer";
+  }
+  return "boot";
+}
+
+bool ParseLevel(std::string_view text, Level& out) {
+  for (Level l : {Level::kBoot, Level::kMerchant, Level::kEngineer}) {
+    if (text == LevelName(l)) {
+      out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string_view ProbeStatusName(ProbeStatus s) {
   switch (s) {
     case ProbeStatus::kOk:

@@ -5,13 +5,27 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "agent/probe.h"
 #include "rules/engine/evaluator.h"
 #include "rules/engine/fact.h"
 
 namespace posdiag::agent {
+
+// How deep a run goes: at boot, for the merchant (diagnose key), for the engineer (everything,
+// including what needs a person at the terminal).
+enum class Level { kBoot, kMerchant, kEngineer };
+std::string_view LevelName(Level level);
+bool ParseLevel(std::string_view text, Level& out);
+
+// Where a run is, for a progress screen: `done` of `total` probes have finished; `running` is
+// one still running (empty when all are done).
+struct RunProgress {
+  std::size_t done = 0;
+  std::size_t total = 0;
+  std::string running;
+};
 
 enum class ProbeStatus { kOk, kUnsupported, kNotConfigured, kError, kTimeout };
 std::string_view ProbeStatusName(ProbeStatus s);  // "ok", "unsupported", "not_configured", ...

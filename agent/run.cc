@@ -38,8 +38,8 @@ void RunOne(const std::shared_ptr<Probe>& probe, const RunEnvironment& env,
             std::stop_token stop, Level level) {
   Slot local;
   const ConfigSection& section = env.config->Section(probe->Name());
-  const ProbeContext ctx{*env.fs,  *env.clock,      section, *env.config,
-                         deadline, std::move(stop), level};
+  const ProbeContext ctx{*env.fs,      *env.clock, *env.open,       section,
+                         *env.config, deadline,   std::move(stop), level};
   try {
     const Support support = probe->CheckSupport(ctx);
     switch (support.state) {
@@ -77,41 +77,6 @@ void RunOne(const std::shared_ptr<Probe>& probe, const RunEnvironment& env,
 
 }  // namespace
 
-std::vector<SectionSpec> ConfigSpecs(const std::vector<std::shared_ptr<Probe>>& probes) {
-  std::vector<SectionSpec> specs = Config::CoreSections();
-  for (const auto& probe : probes) {
-    auto sections = probe->ConfigSections();
-    if (sections.empty()) sections.push_back({std::string(probe->Name()), {}});
-    sections.front().keys.push_back({"enabled", ValueType::kBool});
-    sections.front().keys.push_back({"timeout_ms", ValueType::kInt, 1, 600'000});
-    for (auto& s : sections) specs.push_back(std::move(s));
-  }
-  // The daemon's diagnose key (agent/modes/keys.h) and its screen timing (agent/modes/daemon.h).
-  specs.push_back({"keys",
-                   {{"device", ValueType::kString},
-                    {"diagnose", ValueType::kString},
-                    {"page_next", ValueType::kString},
-                    {"page_prev", ValueType::kString},
-                    {"back", ValueType::kString},
-                    {"debounce_ms", ValueType::kInt, 0, 5'000}}});
-  specs.push_back({"daemon",
-                   {{"result_timeout_ms", ValueType::kInt, 0, 3'600'000},
-                    {"rescan_max_ms", ValueType::kInt, 100, 3'600'000}}});
-  // The engineer's serial console (agent/modes/console.h).
-  specs.push_back({"console",
-                   {{"port", ValueType::kString},
-                    {"baud", ValueType::kInt, 50, 4'000'000},
-                    {"pin_hash", ValueType::kString},
-                    {"idle_timeout_s", ValueType::kInt, 10, 86'400},
-                    {"max_line", ValueType::kInt, 32, 4'096},
-                    {"max_failures", ValueType::kInt, 1, 100},
-                    {"lockout_s", ValueType::kInt, 1, 86'400},
-                    {"write_timeout_ms", ValueType::kInt, 10, 60'000},
-                    {"test_timeout_s", ValueType::kInt, 1, 600},
-                    {"lang", ValueType::kString}}});
-  return Config::MergeSpecs(std::move(specs));
-}
-
 RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const RunEnvironment& env,
                     const RunOptions& options) {
   const auto start = steady_clock::now();
@@ -136,12 +101,12 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
                             "no [" + name + "] section in the config"});
       continue;
     }
-    if (!section.GetBool("enabled", true)) {
+    if (!section.GetBool("enabled")) {
       out.probes.push_back(
           {name, ProbeStatus::kNotConfigured, milliseconds(0), "disabled in the config"});
       continue;
     }
-    const milliseconds timeout(section.GetInt("timeout_ms", probe->DefaultTimeout().count()));
+    const milliseconds timeout(section.GetInt("timeout_ms"));
     planned.push_back({probe, std::min(start + timeout, budget_end), std::stop_source()});
     slot_of.push_back(out.probes.size());
     out.probes.push_back({name, ProbeStatus::kOk, milliseconds(0), {}});
@@ -229,15 +194,31 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
       timed_out[i] = true;
       continue;
     }
+    const rules::FactSchema declared(planned[i].probe->Facts());
+    const auto dropped = [&](const std::string& name, const std::string& why) {
+      out.problems.push_back("probe " + outcome.name + ": fact \"" + name + "\" dropped: " + why);
+    };
     for (auto& fact : slot.writer.facts()) {
+      const rules::FactSpec* spec = declared.Find(fact.name);
+      if (spec == nullptr) {
+        dropped(fact.name, "not declared");
+        continue;
+      }
+      if (!rules::FactValueFits(spec->type, fact.value)) {
+        dropped(fact.name, "a " + std::string(rules::FactTypeName(fact.value)) +
+                               " where the declaration says " +
+                               std::string(rules::FactTypeName(spec->type)));
+        continue;
+      }
       fact.probe = outcome.name;
       std::string fact_name = fact.name;
-      if (!out.facts.Add(std::move(fact))) {
-        out.problems.push_back("probe " + outcome.name + ": invalid fact name \"" + fact_name +
-                               "\" dropped");
-      }
+      if (!out.facts.Add(std::move(fact))) dropped(fact_name, "not a valid fact name");
     }
     for (auto& missing : slot.writer.missing()) {
+      if (declared.Find(missing.name) == nullptr) {
+        dropped(missing.name, "not declared (recorded as missing)");
+        continue;
+      }
       missing.probe = outcome.name;
       out.facts.AddMissing(std::move(missing));
     }

@@ -11,20 +11,13 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/openers.h"
 #include "agent/probe.h"
 #include "agent/report.h"
-#include "drivers/io/clock.h"
+#include "drivers/base/clock.h"
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::agent {
-
-// Where the run is, for a progress screen: `done` of `total` probes have finished; `running` is
-// one still running (empty when all are done).
-struct RunProgress {
-  std::size_t done = 0;
-  std::size_t total = 0;
-  std::string running;
-};
 
 struct RunOptions {
   Level level = Level::kBoot;
@@ -37,7 +30,9 @@ struct RunOptions {
 struct RunOutput {
   std::vector<ProbeOutcome> probes;  // in registry order
   rules::FactSet facts;
-  std::vector<std::string> problems;  // e.g. a fact with an invalid name, dropped
+  // Facts dropped: an invalid or undeclared name, a value of the wrong type. Each is a bug in
+  // the probe; the tests fail on any.
+  std::vector<std::string> problems;
   std::size_t stragglers = 0;         // probe threads still running when the run returned
 };
 
@@ -47,11 +42,8 @@ struct RunEnvironment {
   std::shared_ptr<const Config> config;
   std::shared_ptr<const io::RootFs> fs;
   std::shared_ptr<const io::Clock> clock;
+  std::shared_ptr<const Openers> open;
 };
-
-// The sections every config may hold: the core ones, every probe's, and for each probe's own
-// section the `enabled` and `timeout_ms` keys the runner reads.
-std::vector<SectionSpec> ConfigSpecs(const std::vector<std::shared_ptr<Probe>>& probes);
 
 RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const RunEnvironment& env,
                     const RunOptions& options);

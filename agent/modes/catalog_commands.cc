@@ -6,7 +6,7 @@
 
 #include "agent/modes/modes.h"
 #include "agent/modes/setup.h"
-#include "rules/engine/catalog.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent {
 

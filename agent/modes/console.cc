@@ -13,8 +13,8 @@
 #include "agent/sinks/log_sink.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
-#include "drivers/io/file.h"
-#include "rules/engine/catalog.h"
+#include "drivers/base/file.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent {
 namespace {

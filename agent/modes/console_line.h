@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 

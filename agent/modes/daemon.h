@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "agent/modes/event_source.h"
-#include "agent/modes/keys.h"
+#include "agent/probes/keys/keys.h"
 #include "agent/report.h"
 #include "agent/run.h"
-#include "agent/sinks/screen.h"
-#include "drivers/io/result.h"
+#include "agent/screen.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 

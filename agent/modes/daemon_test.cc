@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/modes/keys.h"
+#include "agent/probes/keys/keys.h"
 #include "tests/sim/fixture_tree.h"
 
 namespace posdiag::agent {

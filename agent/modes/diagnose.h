@@ -15,7 +15,7 @@
 #include "agent/report.h"
 #include "agent/run.h"
 #include "agent/sinks/sink.h"
-#include "rules/engine/catalog.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent {
 

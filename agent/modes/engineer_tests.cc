@@ -13,7 +13,7 @@
 #include <utility>
 #include <variant>
 
-#include "agent/modes/keys.h"
+#include "agent/probes/keys/keys.h"
 #include "agent/run.h"
 #include "drivers/io/root_fs.h"
 

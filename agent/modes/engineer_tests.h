@@ -10,8 +10,8 @@
 #include <string>
 
 #include "agent/modes/diagnose.h"
-#include "agent/sinks/screen.h"
-#include "drivers/io/clock.h"
+#include "agent/screen.h"
+#include "drivers/base/clock.h"
 
 namespace posdiag::agent {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 

@@ -9,7 +9,7 @@
 
 #include "agent/config.h"
 #include "agent/probe.h"
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 

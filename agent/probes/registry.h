@@ -1,14 +1,19 @@
-// Every probe the agent knows, in the order reports list them. Adding a probe is one line in
-// registry.cc; nothing else in the agent names a probe.
+// Every device the agent knows, in the order reports list their probes. The list itself is
+// generated from the posdiag_add_device() calls of agent/probes/*/CMakeLists.txt (in the order
+// agent/probes/CMakeLists.txt adds the folders); nothing else in the agent names a device.
 #pragma once
 
 #include <memory>
 #include <vector>
 
-#include "agent/probe.h"
+#include "agent/device.h"
 
 namespace posdiag::agent {
 
-std::vector<std::unique_ptr<Probe>> MakeProbes();
+// Generated: one of each device, in order.
+std::vector<std::shared_ptr<Device>> MakeDevices();
+
+// BuildRegistry(MakeDevices()), once per process.
+const Registry& Devices();
 
 }  // namespace posdiag::agent

@@ -1,4 +1,4 @@
-// The terminal's display as a Screen (agent/sinks/screen.h), chosen by [display]:
+// The terminal's display as a Screen (agent/screen.h), chosen by [display]:
 //   backend = "framebuffer"  device (default /dev/fb0) under [system] root; geometry from the
 //                            FBIOGET ioctls, or from `geometry` ("320x240x16", with an optional
 //                            `line_length`) when the device is a regular file standing in for one
@@ -17,9 +17,9 @@
 #include <string>
 
 #include "agent/config.h"
-#include "agent/sinks/screen.h"
+#include "agent/screen.h"
 #include "drivers/display/framebuffer.h"
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
 #include "rules/engine/rule.h"
 

@@ -17,7 +17,7 @@
 #include "agent/sinks/json_report.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
-#include "drivers/io/file.h"
+#include "drivers/base/file.h"
 
 namespace posdiag::agent {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "agent/report.h"
 #include "agent/sinks/sink.h"
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 #include "rules/engine/rule.h"
 
 namespace posdiag::agent {

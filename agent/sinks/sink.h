@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "agent/report.h"
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::agent {
 

@@ -1,5 +1,7 @@
 #include "agent/sinks/text_util.h"
 
+#include "drivers/base/card_number.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -9,29 +11,6 @@ namespace posdiag::agent {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-struct Split {
-  std::time_t seconds;
-  int millis;
-};
-
-Split SplitTime(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  // Floor division so a time before 1970 (a terminal with a dead clock battery) still formats.
-  std::int64_t secs = ms / 1000;
-  std::int64_t rem = ms % 1000;
-  if (rem < 0) {
-    rem += 1000;
-    secs -= 1;
-  }
-  return {static_cast<std::time_t>(secs), static_cast<int>(rem)};
-}
-
-std::string Format(const char* fmt, const std::tm& tm) {
-  char buf[64];
-  const std::size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
-  return std::string(buf, n);
-}
 
 // Length of the valid UTF-8 sequence at s[i] and its code point, or 0 when it is not valid.
 std::size_t Utf8At(std::string_view s, std::size_t i, char32_t& cp) {
@@ -70,21 +49,6 @@ std::size_t Utf8At(std::string_view s, std::size_t i, char32_t& cp) {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-bool LuhnValid(const std::string& digits) {
-  int sum = 0;
-  bool twice = false;
-  for (std::size_t i = digits.size(); i-- > 0;) {
-    int d = digits[i] - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
-}
-
 struct Group {
   std::size_t begin;  // offset of the first digit
   std::size_t end;    // one past the last digit
@@ -104,30 +68,6 @@ bool StartsNumber(const std::string& s, std::size_t i) {
 
 }  // namespace
 
-std::string FormatRfc3339Utc(std::chrono::system_clock::time_point t) {
-  const Split s = SplitTime(t);
-  std::tm tm{};
-  if (gmtime_r(&s.seconds, &tm) == nullptr) return "invalid-time";
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", s.millis);
-  return Format("%Y-%m-%dT%H:%M:%S", tm) + ms;
-}
-
-std::string FormatCompactUtc(std::chrono::system_clock::time_point t) {
-  const Split s = SplitTime(t);
-  std::tm tm{};
-  if (gmtime_r(&s.seconds, &tm) == nullptr) return "invalid-time";
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03dZ", s.millis);
-  return Format("%Y%m%dT%H%M%S", tm) + ms;
-}
-
-std::string FormatLocalTime(std::chrono::system_clock::time_point t) {
-  const Split s = SplitTime(t);
-  std::tm tm{};
-  if (localtime_r(&s.seconds, &tm) == nullptr) return "invalid-time";
-  return Format("%Y-%m-%d %H:%M:%S %z", tm);
-}
 
 std::string RedactCardData(std::string_view text) {
   constexpr std::string_view kTrackRemoved = "[track data removed]";

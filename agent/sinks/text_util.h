@@ -1,20 +1,14 @@
-// Text helpers every sink shares: timestamps, safe display text and card-data redaction. What a
+// Text helpers every sink shares: safe display text and card-data redaction. What a
 // sink prints comes partly from devices and files, so it is made valid UTF-8 without control
 // codes, and anything that looks like a card number is cut to first 6 + last 4 first.
 #pragma once
 
-#include <chrono>
 #include <string>
 #include <string_view>
 
-namespace posdiag::agent {
+#include "drivers/base/time_format.h"  // the sinks' timestamps
 
-// "2026-11-21T05:40:49.123Z" (RFC 3339, UTC, milliseconds).
-std::string FormatRfc3339Utc(std::chrono::system_clock::time_point t);
-// "20261121T054049.123Z": sorts like the time it names, safe in a file name.
-std::string FormatCompactUtc(std::chrono::system_clock::time_point t);
-// "2026-11-21 13:40:49 +0800": the terminal's local time with its offset, for people.
-std::string FormatLocalTime(std::chrono::system_clock::time_point t);
+namespace posdiag::agent {
 
 // Masks card numbers (13-19 digits, optionally grouped by single spaces or dashes, passing the
 // Luhn check) to first 6 + last 4, and drops the rest of a token that follows one with a track

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::card_reader {
 

@@ -18,7 +18,7 @@
 #include <span>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::card_reader {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::card_reader {
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "drivers/card_reader/ccid.h"
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/serial_port.h"
 #include "drivers/io/usb_device.h"
 

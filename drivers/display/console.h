@@ -8,8 +8,8 @@
 #include <memory>
 #include <string_view>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::display {
 

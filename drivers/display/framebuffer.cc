@@ -1,5 +1,7 @@
 #include "drivers/display/framebuffer.h"
 
+#include "drivers/base/unique_fd.h"
+
 #include <fcntl.h>
 #include <linux/fb.h>
 #include <sys/ioctl.h>
@@ -16,22 +18,6 @@
 
 namespace posdiag::drivers::display {
 namespace {
-
-// Closes a descriptor on every early return.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 bool ParseNumber(std::string_view text, std::uint32_t& out) {
   if (text.empty()) return false;
@@ -198,7 +184,7 @@ Result<FbFormat> ReadFormat(const std::filesystem::path& path,
   if (!S_ISCHR(st.st_mode)) {
     return Error{ErrorKind::kInvalid, name + ": neither a framebuffer device nor a file"};
   }
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  io::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return ErrnoError(name, errno);
   return FormatFromIoctls(fd.get(), name);
 }
@@ -206,7 +192,7 @@ Result<FbFormat> ReadFormat(const std::filesystem::path& path,
 Result<std::unique_ptr<Framebuffer>> Framebuffer::Open(const std::filesystem::path& path,
                                                        const std::optional<FbFormat>& file_format) {
   const std::string name = path.string();
-  Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
+  io::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return ErrnoError(name, errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoError(name, errno);

@@ -49,6 +49,12 @@ Result<EvdevDevice> EvdevDevice::Open(const std::filesystem::path& path) {
   return EvdevDevice(fd);
 }
 
+Result<std::unique_ptr<InputDevice>> OpenInputDevice(const std::filesystem::path& path) {
+  auto dev = EvdevDevice::Open(ResolveDeviceLinks(path));
+  if (!dev) return dev.error();
+  return std::unique_ptr<InputDevice>(std::make_unique<EvdevDevice>(std::move(*dev)));
+}
+
 EvdevDevice::EvdevDevice(EvdevDevice&& other) noexcept : fd_(other.fd_), grabbed_(other.grabbed_) {
   other.fd_ = -1;
   other.grabbed_ = false;

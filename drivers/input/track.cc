@@ -1,5 +1,7 @@
 #include "drivers/input/track.h"
 
+#include "drivers/base/card_number.h"
+
 #include <string.h>
 
 #include <cstddef>
@@ -154,30 +156,6 @@ void SetError(SwipeVerdict& v, const std::string& e) {
 }
 
 }  // namespace
-
-bool LuhnValid(std::string_view digits) {
-  if (!AllDigits(digits)) return false;
-  int sum = 0;
-  bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    int d = *it - '0';
-    if (twice) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
-}
-
-std::string MaskPan(std::string_view pan) {
-  if (pan.size() < 13) return std::string(pan.size(), '*');
-  std::string out(pan.substr(0, 6));
-  out.append(pan.size() - 10, '*');
-  out.append(pan.substr(pan.size() - 4));
-  return out;
-}
 
 void Wipe(std::string& secret) {
   if (!secret.empty()) ::explicit_bzero(secret.data(), secret.size());

@@ -29,13 +29,6 @@ struct SwipeVerdict {
 
 SwipeVerdict ParseSwipe(std::string_view typed);
 
-// True when the digits pass the Luhn check (protocol-facts 3); false for an empty or non-digit
-// string.
-bool LuhnValid(std::string_view digits);
-
-// First 6 and last 4 digits, the rest as '*'; all '*' for a number shorter than 13 digits.
-std::string MaskPan(std::string_view pan);
-
 // Overwrites the string's bytes in a way the compiler may not drop, then empties it.
 void Wipe(std::string& secret);
 

@@ -22,8 +22,8 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::io {

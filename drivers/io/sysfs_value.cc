@@ -1,5 +1,7 @@
 #include "drivers/io/sysfs_value.h"
 
+#include "drivers/base/text.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -9,17 +11,7 @@
 namespace posdiag::io {
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 bool IsPrintable(char c) { return c >= 0x20 && c <= 0x7e; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Shows a value in a message without letting control bytes or a huge text through.
 std::string Quote(std::string_view s) {
@@ -47,9 +39,9 @@ std::vector<std::string_view> Fields(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && IsSpace(s[i])) ++i;
+    while (i < s.size() && IsAsciiSpace(s[i])) ++i;
     const std::size_t start = i;
-    while (i < s.size() && !IsSpace(s[i])) ++i;
+    while (i < s.size() && !IsAsciiSpace(s[i])) ++i;
     if (i > start) out.push_back(s.substr(start, i - start));
   }
   return out;
@@ -294,7 +286,7 @@ Result<std::string> FindInstalledPackageVersion(std::string_view status_text,
       finish();
       return !found.has_value();
     }
-    if (IsSpace(line.front())) return true;  // continuation of a multi-line field
+    if (IsAsciiSpace(line.front())) return true;  // continuation of a multi-line field
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) return true;
     const std::string_view name = line.substr(0, colon);

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::io {
 

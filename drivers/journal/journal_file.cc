@@ -1,5 +1,7 @@
 #include "drivers/journal/journal_file.h"
 
+#include "drivers/base/unique_fd.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,21 +15,6 @@ namespace {
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-
-// An open descriptor that closes itself.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Opens a regular file for reading without blocking on a FIFO; size is its length.
 Result<int> OpenRegular(const std::filesystem::path& path, off_t& size) {
@@ -76,7 +63,7 @@ Result<Tail> ReadTail(const std::filesystem::path& path, const io::Deadline& dea
   off_t size = 0;
   auto opened = OpenRegular(path, size);
   if (!opened) return opened.error();
-  const Fd fd(*opened);
+  const io::UniqueFd fd(*opened);
   const auto max = static_cast<off_t>(options.max_bytes);
   const off_t start = size > max ? size - max : 0;
   auto bytes = ReadRange(fd.get(), path, start, static_cast<std::size_t>(size - start), deadline);
@@ -120,7 +107,7 @@ Result<std::string> ReadFirstLine(const std::filesystem::path& path, const io::D
   off_t size = 0;
   auto opened = OpenRegular(path, size);
   if (!opened) return opened.error();
-  const Fd fd(*opened);
+  const io::UniqueFd fd(*opened);
   auto bytes =
       ReadRange(fd.get(), path, 0,
                 std::min(max_bytes, static_cast<std::size_t>(std::max<off_t>(size, 0))), deadline);

@@ -1,5 +1,7 @@
 #include "drivers/journal/journal_line.h"
 
+#include "drivers/base/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -21,15 +23,6 @@ constexpr std::size_t kMaxEpochDigits = 12;
 constexpr std::size_t kMaxTypeBytes = 64;
 
 Error ParseError(std::string detail) { return Error{ErrorKind::kParse, std::move(detail)}; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 

@@ -1,5 +1,7 @@
 #include "drivers/modem/at_response.h"
 
+#include "drivers/base/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -11,12 +13,6 @@ namespace {
 constexpr std::size_t kMaxLines = 64;
 constexpr std::size_t kMaxLineLength = 512;
 constexpr std::size_t kMaxIdentity = 200;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 

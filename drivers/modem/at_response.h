@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::modem {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/clock.h"
+#include "drivers/base/clock.h"
 #include "drivers/network/endpoint.h"
 
 namespace posdiag::drivers::network {

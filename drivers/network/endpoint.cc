@@ -94,16 +94,4 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   return hp;
 }
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.Release();
-  }
-  return *this;
-}
-
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 }  // namespace posdiag::drivers::network

@@ -2,13 +2,15 @@
 // passes between its steps. ParseHostPort and ParseIpLiteral are pure.
 #pragma once
 
+#include "drivers/base/unique_fd.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::network {
 
@@ -31,27 +33,6 @@ struct HostPort {
 // literal without brackets or a host that is not a valid DNS name is a kInvalid error saying so.
 Result<HostPort> ParseHostPort(std::string_view text);
 
-// Owns a file descriptor; closes it once.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(o.Release()) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd();
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+using io::UniqueFd;
 
 }  // namespace posdiag::drivers::network

@@ -1,5 +1,7 @@
 #include "drivers/network/netlink.h"
 
+#include "drivers/base/unique_fd.h"
+
 #include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -196,20 +198,6 @@ Result<bool> DecodeNetlinkDatagram(std::span<const std::uint8_t> bytes, NetlinkS
 
 namespace {
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 template <typename Body>
 Result<void> SendDump(int fd, std::uint16_t type, std::uint32_t seq, const Body& body) {
   struct {
@@ -263,7 +251,7 @@ Result<void> ReceiveDump(int fd, std::uint32_t seq, io::Deadline deadline, Netli
 }  // namespace
 
 Result<NetlinkSnapshot> ReadNetlinkSnapshot(io::Deadline deadline) {
-  Fd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
+  io::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
   if (fd.get() < 0) return ErrnoError("netlink socket", errno);
   sockaddr_nl local{};
   local.nl_family = AF_NETLINK;

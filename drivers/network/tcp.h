@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "drivers/io/clock.h"
+#include "drivers/base/clock.h"
 #include "drivers/network/endpoint.h"
 
 namespace posdiag::drivers::network {

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/network/endpoint.h"
 
 namespace posdiag::drivers::network {

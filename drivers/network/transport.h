@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/network/dns.h"
 #include "drivers/network/endpoint.h"
 #include "drivers/network/netlink.h"

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::drivers::power::internal {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::drivers::power {

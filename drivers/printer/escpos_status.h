@@ -10,7 +10,7 @@
 #include <optional>
 #include <span>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::drivers::printer {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/printer/escpos_status.h"
 #include "drivers/printer/transport.h"
 

@@ -16,8 +16,8 @@
 #include <span>
 #include <string_view>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/serial_port.h"
 
 namespace posdiag::drivers::printer {

@@ -1,5 +1,7 @@
 #include "drivers/printer/usb_transport.h"
 
+#include "drivers/base/text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -26,13 +28,6 @@ std::string Printable(std::string_view s, std::size_t max) {
     out.push_back(u >= 0x20 && u < 0x7F ? c : '?');
   }
   return out;
-}
-
-std::string Trim(std::string_view s) {
-  const auto not_space = [](char c) { return c != ' ' && c != '\t' && c != '\r' && c != '\n'; };
-  auto begin = std::find_if(s.begin(), s.end(), not_space);
-  auto end = std::find_if(s.rbegin(), s.rend(), not_space).base();
-  return begin < end ? std::string(begin, end) : std::string();
 }
 
 std::string Upper(std::string s) {
@@ -188,10 +183,15 @@ Result<std::unique_ptr<UsbTransport>> OpenUsbTransport(const io::UsbDeviceInfo& 
                                                        const io::UsbInterface& itf) {
   auto opened = io::OpenUsbDevice(device);
   if (!opened) return opened.error().Context("printer");
-  if (auto claimed = (*opened)->Claim(itf.number); !claimed) {
+  return ClaimUsbTransport(std::move(*opened), itf);
+}
+
+Result<std::unique_ptr<UsbTransport>> ClaimUsbTransport(std::unique_ptr<io::UsbDevice> device,
+                                                        const io::UsbInterface& itf) {
+  if (auto claimed = device->Claim(itf.number); !claimed) {
     return claimed.error().Context("printer");
   }
-  return UsbTransport::Make(std::move(*opened), itf);
+  return UsbTransport::Make(std::move(device), itf);
 }
 
 }  // namespace posdiag::drivers::printer

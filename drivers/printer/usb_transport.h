@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "drivers/io/clock.h"
-#include "drivers/io/result.h"
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
 #include "drivers/io/usb_device.h"
 #include "drivers/printer/transport.h"
 
@@ -105,8 +105,12 @@ class UsbTransport final : public PrinterTransport {
   std::deque<std::uint8_t> kept_;
 };
 
-// Opens `device`, claims `itf` (detaching usblp; kBusy when another process has claimed it) and
-// makes the transport over it.
+// Claims `itf` of an opened device (detaching usblp; kBusy when another process has claimed it)
+// and makes the transport over it.
+Result<std::unique_ptr<UsbTransport>> ClaimUsbTransport(std::unique_ptr<io::UsbDevice> device,
+                                                        const io::UsbInterface& itf);
+
+// Opens `device` (io::OpenUsbDevice), then as ClaimUsbTransport.
 Result<std::unique_ptr<UsbTransport>> OpenUsbTransport(const io::UsbDeviceInfo& device,
                                                        const io::UsbInterface& itf);
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "rules/engine/catalog.h"
+#include "rules/loader/catalog.h"
 #include "rules/engine/evaluator.h"
 #include "rules/engine/expr.h"
 #include "rules/engine/fact.h"

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "rules/engine/catalog.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::rules {
 namespace {
@@ -232,7 +232,7 @@ TEST(Evaluate, ManyFactsResolveByName) {
 
 TEST(Evaluate, LoadedCatalogueEndToEnd) {
   LoadOutcome loaded =
-      LoadRuleFile(std::string(POSDIAG_SOURCE_DIR) + "/rules/engine/testdata/good.toml");
+      LoadRuleFile(std::string(POSDIAG_SOURCE_DIR) + "/rules/loader/testdata/good.toml");
   ASSERT_TRUE(loaded.ok());
   FactSet facts;
   facts.Add({"power.adapter.online", false, "", "power"});

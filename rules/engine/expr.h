@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 #include "rules/engine/fact.h"
 
 namespace posdiag::rules {

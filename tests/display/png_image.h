@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "drivers/io/result.h"
+#include "drivers/base/result.h"
 
 namespace posdiag::testing {
 

@@ -1,0 +1,135 @@
+#include "agent/probes/keys/keys.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+
+#include "tests/sim/fixture_tree.h"
+
+namespace posdiag::agent {
+namespace {
+
+using drivers::input::InputEvent;
+using std::chrono::milliseconds;
+using T = KeyFilter::TimePoint;
+
+constexpr std::uint16_t kF1 = 59, kDown = 108, kUp = 103, kEsc = 1, kA = 30;
+
+InputEvent Key(std::uint16_t code, std::int32_t value) { return {1, code, value}; }
+InputEvent Syn(std::uint16_t code = 0) { return {0, code, 0}; }
+
+ConfigSection Keys(std::map<std::string, ConfigValue, std::less<>> values) {
+  return ConfigSection("keys", true, std::move(values));
+}
+
+TEST(ParseKeyCode, NamesAndNumbers) {
+  EXPECT_EQ(*ParseKeyCode("KEY_F1"), 59);
+  EXPECT_EQ(*ParseKeyCode("KEY_ENTER"), 28);
+  EXPECT_EQ(*ParseKeyCode("KEY_OK"), 0x160);
+  EXPECT_EQ(*ParseKeyCode("59"), 59);
+  EXPECT_EQ(*ParseKeyCode("767"), 767);
+  for (const char* bad : {"", "0", "768", "59x", "-1", "KEY_NOPE", "key_f1", "F1"}) {
+    auto r = ParseKeyCode(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalid) << bad;
+  }
+}
+
+TEST(ReadKeyConfig, DefaultsAndOverrides) {
+  auto defaults = ReadKeyConfig(Keys({}));
+  ASSERT_TRUE(defaults.ok()) << defaults.error().detail;
+  EXPECT_EQ(defaults->device, "");
+  EXPECT_EQ(defaults->codes, (std::array<std::uint16_t, 4>{kF1, kDown, kUp, kEsc}));
+  EXPECT_EQ(defaults->debounce, milliseconds(kDefaultDebounceMs));
+
+  auto set = ReadKeyConfig(Keys({{"device", std::string("/dev/input/event2")},
+                                 {"diagnose", std::string("KEY_ENTER")},
+                                 {"back", std::string("158")},
+                                 {"debounce_ms", std::int64_t{20}}}));
+  ASSERT_TRUE(set.ok()) << set.error().detail;
+  EXPECT_EQ(set->device, "/dev/input/event2");
+  EXPECT_EQ(set->codes[0], 28);
+  EXPECT_EQ(set->codes[3], 158);
+  EXPECT_EQ(set->debounce, milliseconds(20));
+}
+
+TEST(ReadKeyConfig, BadValuesNameTheKey) {
+  auto unknown = ReadKeyConfig(Keys({{"page_next", std::string("KEY_SIDEWAYS")}}));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().detail.find("[keys] page_next"), std::string::npos)
+      << unknown.error().detail;
+  auto twice = ReadKeyConfig(Keys({{"back", std::string("KEY_F1")}}));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().detail.find("back and diagnose"), std::string::npos)
+      << twice.error().detail;
+  auto relative = ReadKeyConfig(Keys({{"device", std::string("input/event2")}}));
+  ASSERT_FALSE(relative.ok());
+  EXPECT_NE(relative.error().detail.find("absolute"), std::string::npos);
+}
+
+class KeyFilterTest : public ::testing::Test {
+ protected:
+  KeyFilterTest() : filter_(Config()) {}
+  static KeyConfig Config() {
+    KeyConfig c = *ReadKeyConfig(Keys({}));
+    c.debounce = milliseconds(80);
+    return c;
+  }
+  std::optional<KeyAction> At(int ms, InputEvent e) {
+    return filter_.Feed(e, t0_ + milliseconds(ms));
+  }
+  KeyFilter filter_;
+  T t0_ = T() + std::chrono::hours(1);
+};
+
+TEST_F(KeyFilterTest, PressesOfConfiguredKeysOnly) {
+  EXPECT_EQ(At(0, Key(kF1, 1)), KeyAction::kDiagnose);
+  EXPECT_EQ(At(1, Key(kF1, 0)), std::nullopt);    // release
+  EXPECT_EQ(At(500, Key(kF1, 2)), std::nullopt);  // autorepeat
+  EXPECT_EQ(At(600, Key(kDown, 1)), KeyAction::kPageNext);
+  EXPECT_EQ(At(700, Key(kUp, 1)), KeyAction::kPagePrev);
+  EXPECT_EQ(At(800, Key(kEsc, 1)), KeyAction::kBack);
+  EXPECT_EQ(At(900, Key(kA, 1)), std::nullopt);
+  EXPECT_EQ(At(901, InputEvent{2, 0, 1}), std::nullopt);  // EV_REL
+  EXPECT_EQ(filter_.ignored(), 1u);
+}
+
+TEST_F(KeyFilterTest, BouncesWithinTheDebounceTimeAreDropped) {
+  EXPECT_EQ(At(0, Key(kDown, 1)), KeyAction::kPageNext);
+  EXPECT_EQ(At(5, Key(kDown, 0)), std::nullopt);
+  EXPECT_EQ(At(10, Key(kDown, 1)), std::nullopt);        // contact bounce
+  EXPECT_EQ(At(20, Key(kUp, 1)), KeyAction::kPagePrev);  // another key is not a bounce
+  EXPECT_EQ(At(79, Key(kDown, 1)), std::nullopt);
+  EXPECT_EQ(At(80, Key(kDown, 1)), KeyAction::kPageNext);  // measured from the accepted press
+  EXPECT_EQ(filter_.debounced(), 2u);
+}
+
+TEST_F(KeyFilterTest, SynDroppedDropsUpToTheNextReport) {
+  EXPECT_EQ(At(0, Syn(3)), std::nullopt);
+  EXPECT_EQ(At(1, Key(kF1, 1)), std::nullopt);  // part of the overflowed packet
+  EXPECT_EQ(At(2, Syn()), std::nullopt);
+  EXPECT_EQ(At(3, Key(kF1, 1)), KeyAction::kDiagnose);
+  EXPECT_EQ(filter_.resyncs(), 1u);
+}
+
+TEST_F(KeyFilterTest, AStormOfUnknownKeysGivesNothing) {
+  for (int i = 0; i < 100'000; ++i) {
+    ASSERT_EQ(At(i, Key(static_cast<std::uint16_t>(200 + i % 300), i % 3)), std::nullopt);
+  }
+  EXPECT_GT(filter_.ignored(), 30'000u);
+}
+
+TEST(FindKeyDevice, NoInputDevicesIsNotFound) {
+  posdiag::testing::FixtureTree tree;
+  std::filesystem::create_directories(tree.At("/dev/input"));
+  tree.Put("/dev/input/event0", "a regular file, not an input device");
+  tree.Put("/dev/input/mice", "");
+  auto found = FindKeyDevice(io::RootFs(tree.root()), kF1);
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().kind, ErrorKind::kNotFound);
+  EXPECT_NE(found.error().detail.find("event0"), std::string::npos) << found.error().detail;
+}
+
+}  // namespace
+}  // namespace posdiag::agent

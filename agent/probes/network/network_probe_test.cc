@@ -1,0 +1,318 @@
+#include "agent/probes/network/network_probe.h"
+
+#include <gtest/gtest.h>
+#include <linux/if.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "agent/probes/testing/probe_harness.h"
+
+namespace posdiag::agent::probes {
+namespace {
+
+namespace net = drivers::network;
+using posdiag::testing::FixtureTree;
+using testing::AtEpoch;
+using testing::FixedClock;
+using testing::ProbeRun;
+using testing::RunProbe;
+using V = rules::FactValue;
+
+constexpr std::int64_t kNow = 1'750'000'000;
+
+// Answers each step from what the test set, and records what the probe asked.
+class FakeNetwork final : public net::NetworkTransport {
+ public:
+  Result<net::NetlinkSnapshot> interfaces = Healthy();
+  net::DnsResult dns = Resolved("10.77.0.1");
+  net::TcpOutcome tcp = net::TcpOutcome::kConnected;
+  std::vector<net::TcpOutcome> latency;  // outcomes of the attempts after the first connect
+  Result<net::TlsReading> tls = GoodTls();
+
+  int resolves = 0;
+  int connects = 0;
+  int handshakes = 0;
+  net::DnsConfig dns_config;
+  net::TlsOptions tls_options;
+
+  static net::NetlinkSnapshot Healthy() {
+    net::NetlinkSnapshot s;
+    s.links.push_back(
+        {1, "lo", ARPHRD_LOOPBACK, IFF_UP | IFF_LOOPBACK | IFF_LOWER_UP, IF_OPER_UNKNOWN, true});
+    s.links.push_back({2, "eth0", ARPHRD_ETHER, IFF_UP | IFF_LOWER_UP, IF_OPER_UP, true});
+    s.addrs.push_back({2, AF_INET, 24, RT_SCOPE_UNIVERSE, "10.77.0.2"});
+    s.addrs.push_back({2, AF_INET6, 64, RT_SCOPE_LINK, "fe80::1"});
+    s.routes.push_back({AF_INET, 0, RTN_UNICAST, RT_TABLE_MAIN, 2, "10.77.0.1"});
+    return s;
+  }
+  static net::DnsResult Resolved(const char* ip) {
+    net::DnsResult r;
+    r.ok = true;
+    r.addresses.push_back(*net::ParseIpLiteral(ip));
+    r.elapsed = std::chrono::microseconds(1234);
+    return r;
+  }
+  static net::TlsReading GoodTls() {
+    net::TlsReading t;
+    t.handshake_ok = true;
+    t.protocol = "TLSv1.3";
+    t.verify_result = "ok";
+    t.chain_trusted = true;
+    t.hostname_match = true;
+    t.not_before_epoch_s = kNow - 86400;
+    t.not_after_epoch_s = kNow + 90 * 86400 + 3600;
+    return t;
+  }
+
+  Result<net::NetlinkSnapshot> ReadInterfaces(io::Deadline) override { return interfaces; }
+  net::DnsResult Resolve(const std::string&, const net::DnsConfig& config, io::Deadline) override {
+    ++resolves;
+    dns_config = config;
+    return dns;
+  }
+  net::TcpConnectResult Connect(const net::IpAddress&, std::uint16_t, io::Deadline) override {
+    net::TcpConnectResult r;
+    const int n = connects++;
+    r.outcome =
+        n == 0 ? tcp : (static_cast<std::size_t>(n - 1) < latency.size() ? latency[n - 1] : tcp);
+    r.elapsed = std::chrono::microseconds(1000 * (n + 1));
+    return r;
+  }
+  Result<net::TlsReading> Handshake(net::UniqueFd, const net::TlsOptions& options,
+                                    io::Deadline) override {
+    ++handshakes;
+    tls_options = options;
+    return tls;
+  }
+};
+
+class NetworkProbeTest : public ::testing::Test {
+ protected:
+  NetworkProbeTest() : fake_(std::make_shared<FakeNetwork>()), probe_(fake_) {
+    tree_.Put("/etc/resolv.conf", "nameserver 10.77.0.1\n");
+  }
+  ProbeRun Run(const std::string& extra = "") {
+    return RunProbe(probe_, tree_,
+                    "[network]\npayment_host = \"pay.bank.test:8443\"\nca_file = "
+                    "\"/etc/posdiag/ca.pem\"\n" +
+                        extra,
+                    clock_);
+  }
+  FixtureTree tree_;
+  FixedClock clock_{AtEpoch(kNow)};
+  std::shared_ptr<FakeNetwork> fake_;
+  NetworkProbe probe_;
+};
+
+TEST_F(NetworkProbeTest, HealthyChainIsMeasuredToTheEnd) {
+  const auto run = Run();
+  ASSERT_TRUE(run.measured);
+  ASSERT_TRUE(run.result.ok()) << run.result.error().detail;
+  EXPECT_TRUE(run.invalid_names.empty());
+  EXPECT_EQ(run.Value("network.link.up_count"), V(std::int64_t{1}));
+  EXPECT_EQ(run.Value("network.link.carrier"), V(true));
+  EXPECT_EQ(run.Value("network.address.present"), V(true));
+  EXPECT_EQ(run.Value("network.route.default"), V(true));
+  EXPECT_EQ(run.Value("network.route.default_dev"), V(std::string("eth0")));
+  EXPECT_EQ(run.Value("network.if.eth0.type"), V(std::string("ethernet")));
+  EXPECT_EQ(run.Value("network.if.eth0.operstate"), V(std::string("up")));
+  EXPECT_EQ(run.Value("network.if.eth0.ipv4"), V(std::string("10.77.0.2/24")));
+  EXPECT_FALSE(run.Has("network.if.lo.type"));
+  EXPECT_EQ(run.Value("network.dns.needed"), V(true));
+  EXPECT_EQ(run.Value("network.dns.ok"), V(true));
+  EXPECT_EQ(run.Value("network.dns.address"), V(std::string("10.77.0.1")));
+  EXPECT_EQ(run.Value("network.dns.ms"), V(1.2));
+  EXPECT_EQ(run.Value("network.tcp.result"), V(std::string("connected")));
+  EXPECT_EQ(run.Value("network.tls.ok"), V(true));
+  EXPECT_EQ(run.Value("network.tls.days_to_expiry"), V(std::int64_t{90}));
+  EXPECT_EQ(run.Value("network.tls.expired"), V(false));
+  EXPECT_EQ(run.Value("network.tls.not_yet_valid"), V(false));
+  EXPECT_EQ(run.Value("network.tls.expiry_warn_days"), V(std::int64_t{30}));
+  EXPECT_EQ(run.Value("network.latency.loss_pct"), V(0.0));
+  EXPECT_EQ(run.Value("network.latency.median_ms"), V(3.0));  // attempts took 2, 3, 4 ms
+  EXPECT_EQ(run.Value("network.latency.max_ms"), V(4.0));
+  // resolv.conf and the CA file are the terminal's, under the root.
+  EXPECT_EQ(fake_->dns_config.resolv_conf, tree_.At("/etc/resolv.conf"));
+  EXPECT_EQ(fake_->tls_options.ca_file, tree_.At("/etc/posdiag/ca.pem"));
+  EXPECT_EQ(fake_->tls_options.server_name, "pay.bank.test");
+  EXPECT_EQ(fake_->connects, 4);
+}
+
+// Behind a broken link the later steps are still tried and measured as they are; the catalogue
+// makes the link the root cause and hides what follows from it.
+TEST_F(NetworkProbeTest, NoCarrierIsMeasuredAndTheLaterStepsStillTried) {
+  auto s = FakeNetwork::Healthy();
+  s.links[1].flags = IFF_UP;
+  s.links[1].carrier = false;
+  s.links[1].operstate = IF_OPER_LOWERLAYERDOWN;
+  fake_->interfaces = s;
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.link.carrier"), V(false));
+  EXPECT_EQ(run.Value("network.link.up_count"), V(std::int64_t{0}));
+  EXPECT_EQ(fake_->resolves, 1);
+  EXPECT_TRUE(run.Has("network.dns.ok"));
+  EXPECT_TRUE(run.Has("network.tcp.result"));
+}
+
+TEST_F(NetworkProbeTest, NoAddressAndNoRoute) {
+  auto s = FakeNetwork::Healthy();
+  s.addrs.erase(s.addrs.begin());  // only the link-local one is left
+  s.routes.clear();
+  fake_->interfaces = s;
+  auto run = Run();
+  EXPECT_EQ(run.Value("network.address.present"), V(false));
+  EXPECT_EQ(run.Value("network.route.default"), V(false));
+
+  s = FakeNetwork::Healthy();
+  s.routes.clear();
+  fake_->interfaces = s;
+  run = Run();
+  EXPECT_EQ(run.Value("network.route.default"), V(false));
+  // A host on the terminal's own subnet needs no default route: the connect decides.
+  EXPECT_TRUE(run.Has("network.tcp.ok"));
+}
+
+TEST_F(NetworkProbeTest, InterfacesUnreadableStillTriesTheHost) {
+  fake_->interfaces = Error{ErrorKind::kPermission, "netlink socket: permission denied"};
+  const auto run = Run();
+  EXPECT_EQ(run.Why("network.link.carrier"), "netlink socket: permission denied");
+  EXPECT_EQ(run.Value("network.tcp.ok"), V(true));
+}
+
+TEST_F(NetworkProbeTest, DnsFailureStopsBeforeTcp) {
+  fake_->dns = net::DnsResult{};
+  fake_->dns.error = "nxdomain";
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.dns.ok"), V(false));
+  EXPECT_EQ(run.Value("network.dns.error"), V(std::string("nxdomain")));
+  EXPECT_EQ(run.Why("network.tcp.ok"), "not tried: DNS failed");
+  EXPECT_EQ(fake_->connects, 0);
+}
+
+TEST_F(NetworkProbeTest, NoNameserverIsNoServers) {
+  tree_.Put("/etc/resolv.conf", "search bank.test\n");
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.dns.error"), V(std::string("no_servers")));
+  EXPECT_EQ(fake_->resolves, 0);
+  tree_.Remove("/etc/resolv.conf");
+  EXPECT_EQ(Run().Value("network.dns.error"), V(std::string("no_servers")));
+}
+
+TEST_F(NetworkProbeTest, ConfiguredServersReplaceResolvConf) {
+  tree_.Remove("/etc/resolv.conf");
+  const auto run = Run("dns_servers = [\"10.0.0.53:5353\"]\n");
+  EXPECT_EQ(run.Value("network.dns.ok"), V(true));
+  ASSERT_EQ(fake_->dns_config.servers.size(), 1u);
+  EXPECT_EQ(fake_->dns_config.servers[0], "10.0.0.53:5353");
+}
+
+TEST_F(NetworkProbeTest, LiteralSkipsDns) {
+  const auto run =
+      RunProbe(probe_, tree_, "[network]\npayment_host = \"10.77.0.1:8443\"\n", clock_);
+  EXPECT_EQ(run.Value("network.dns.needed"), V(false));
+  EXPECT_FALSE(run.Has("network.dns.ok"));
+  EXPECT_EQ(fake_->resolves, 0);
+  EXPECT_EQ(run.Value("network.tcp.ok"), V(true));
+  EXPECT_EQ(fake_->tls_options.server_name, "");  // no SNI for an address
+}
+
+TEST_F(NetworkProbeTest, InvalidHostIsAFactNotAFailure) {
+  const auto run = RunProbe(probe_, tree_, "[network]\npayment_host = \"pay.bank.test\"\n", clock_);
+  ASSERT_TRUE(run.result.ok());
+  EXPECT_EQ(run.Value("network.payment_host.valid"), V(false));
+  EXPECT_NE(std::get<std::string>(run.Value("network.payment_host.error")).find("port"),
+            std::string::npos);
+  EXPECT_EQ(run.Value("network.link.carrier"), V(true));  // the link steps still report
+  EXPECT_EQ(run.Why("network.tcp.ok"), "not tried: payment_host is not valid");
+}
+
+TEST_F(NetworkProbeTest, RefusedStopsBeforeTls) {
+  fake_->tcp = net::TcpOutcome::kRefused;
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.tcp.ok"), V(false));
+  EXPECT_EQ(run.Value("network.tcp.result"), V(std::string("refused")));
+  EXPECT_EQ(run.Why("network.tls.ok"), "not tried: TCP connect refused");
+  EXPECT_EQ(run.Why("network.latency.loss_pct"), "not tried: TCP connect refused");
+  EXPECT_EQ(fake_->handshakes, 0);
+}
+
+TEST_F(NetworkProbeTest, ExpiredAndWrongHostCertificate) {
+  auto t = FakeNetwork::GoodTls();
+  t.not_after_epoch_s = kNow - 3600;
+  t.verify_code = 10;
+  t.verify_result = "certificate has expired";
+  t.hostname_match = false;
+  fake_->tls = t;
+  const auto run = Run("cert_warn_days = 14\n");
+  EXPECT_EQ(run.Value("network.tls.ok"), V(false));
+  EXPECT_EQ(run.Value("network.tls.expired"), V(true));
+  EXPECT_EQ(run.Value("network.tls.days_to_expiry"), V(std::int64_t{-1}));
+  EXPECT_EQ(run.Value("network.tls.hostname_match"), V(false));
+  EXPECT_EQ(run.Value("network.tls.verify_code"), V(std::int64_t{10}));
+  EXPECT_EQ(run.Value("network.tls.expiry_warn_days"), V(std::int64_t{14}));
+}
+
+TEST_F(NetworkProbeTest, FailedHandshakeLeavesCertificateFactsMissing) {
+  net::TlsReading t;
+  t.error = "timeout";
+  fake_->tls = t;
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.tls.handshake"), V(false));
+  EXPECT_EQ(run.Value("network.tls.ok"), V(false));
+  EXPECT_EQ(run.Why("network.tls.expired"), "handshake failed: timeout");
+}
+
+TEST_F(NetworkProbeTest, TlsOffSkipsTheHandshake) {
+  const auto run = Run("tls = false\n");
+  EXPECT_EQ(run.Value("network.tls.enabled"), V(false));
+  EXPECT_EQ(run.Why("network.tls.ok"), "not tried: [network] tls = false");
+  EXPECT_EQ(fake_->handshakes, 0);
+  EXPECT_TRUE(run.Has("network.latency.median_ms"));
+}
+
+TEST_F(NetworkProbeTest, LatencyLoss) {
+  fake_->latency = {net::TcpOutcome::kTimeout, net::TcpOutcome::kConnected,
+                    net::TcpOutcome::kTimeout, net::TcpOutcome::kConnected};
+  const auto run = Run("latency_attempts = 4\n");
+  EXPECT_EQ(run.Value("network.latency.loss_pct"), V(50.0));
+  EXPECT_EQ(run.Value("network.latency.median_ms"), V(4.0));  // 3 and 5 ms connected
+}
+
+TEST_F(NetworkProbeTest, WifiSignalAndType) {
+  auto s = FakeNetwork::Healthy();
+  s.links[1].name = "wlan0";
+  fake_->interfaces = s;
+  tree_.Put("/proc/net/wireless",
+            "Inter-| sta-|   Quality        |   Discarded packets               | Missed | WE\n"
+            " face | tus | link level noise |  nwid  crypt   frag  retry   misc | beacon | 22\n"
+            " wlan0: 0000   25.  -85.  -256        0      0      0      0      0        0\n");
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.if.wlan0.type"), V(std::string("wifi")));
+  EXPECT_EQ(run.Value("network.wifi.signal_dbm"), V(std::int64_t{-85}));
+  EXPECT_EQ(run.Unit("network.wifi.signal_dbm"), "dBm");
+  EXPECT_EQ(run.Value("network.wifi.wlan0.link_quality"), V(25.0));
+}
+
+TEST_F(NetworkProbeTest, InterfaceKinds) {
+  auto s = FakeNetwork::Healthy();
+  s.links.push_back({3, "wwan0", ARPHRD_NONE, IFF_UP, IF_OPER_DOWN, false});
+  s.links.push_back({4, "wlp2s0", ARPHRD_ETHER, 0, IF_OPER_DOWN, false});
+  s.links.push_back({5, "tun0", ARPHRD_TUNNEL, 0, IF_OPER_DOWN, false});
+  fake_->interfaces = s;
+  tree_.MakeDir("/sys/class/net/wlp2s0/wireless");
+  const auto run = Run();
+  EXPECT_EQ(run.Value("network.if.wwan0.type"), V(std::string("cellular")));
+  EXPECT_EQ(run.Value("network.if.wlp2s0.type"), V(std::string("wifi")));
+  EXPECT_EQ(run.Value("network.if.tun0.type"), V(std::string("other")));
+  EXPECT_EQ(run.Value("network.if.wlp2s0.up"), V(false));
+}
+
+TEST_F(NetworkProbeTest, WithoutPaymentHostOnlyTheLinkIsMeasured) {
+  const auto run = RunProbe(probe_, tree_, "[network]\n", clock_);
+  EXPECT_EQ(run.Value("network.link.carrier"), V(true));
+  EXPECT_EQ(run.Why("network.tcp.ok"), "[network] names no payment_host");
+}
+
+}  // namespace
+}  // namespace posdiag::agent::probes

@@ -1,0 +1,254 @@
+#include "agent/probes/system/system_probe.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "agent/probes/testing/probe_harness.h"
+
+namespace posdiag::agent::probes {
+namespace {
+
+using posdiag::testing::FixtureTree;
+using testing::AtEpoch;
+using testing::FixedClock;
+using testing::ProbeRun;
+using testing::RunProbe;
+using V = rules::FactValue;
+
+constexpr std::int64_t kBuild = 1'714'521'600;  // 2024-05-01T00:00:00Z
+constexpr std::int64_t kNow = 1'717'243'200;    // 2024-06-01T12:00:00Z, 31.5 days later
+
+constexpr char kMemInfo[] =
+    "MemTotal:        1000000 kB\n"
+    "MemFree:          100000 kB\n"
+    "MemAvailable:     250000 kB\n";
+
+class SystemProbeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tree_.Put("/proc/meminfo", kMemInfo);
+    tree_.Put("/proc/loadavg", "1.20 0.80 0.40 2/180 4242\n");
+    tree_.Put("/proc/uptime", "3600.50 10000.00\n");
+    tree_.Put("/sys/devices/system/cpu/online", "0-3\n");
+    tree_.MakeDir("/data");
+    tree_.MakeDir("/var/log");
+  }
+  ProbeRun Run(std::string_view config = "[system]\ndata_path = \"/data\"\n",
+               std::int64_t now = kNow) {
+    SystemProbe probe(kBuild);
+    FixedClock clock(AtEpoch(now));
+    ProbeRun run = RunProbe(probe, tree_, config, clock);
+    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
+    EXPECT_TRUE(run.measured);
+    return run;
+  }
+  std::string AppConfig(const std::string& app_keys) {
+    return "[system]\ndata_path = \"/data\"\n[app]\n" + app_keys;
+  }
+  void PutApp(const std::string& path, std::filesystem::perms perms) {
+    tree_.Put(path, "#!/bin/sh\n");
+    tree_.Chmod(path, perms);
+  }
+
+  FixtureTree tree_;
+};
+
+TEST_F(SystemProbeTest, RunsWithoutASectionAndDeclaresItsKeys) {
+  SystemProbe probe(kBuild);
+  EXPECT_FALSE(probe.NeedsConfigSection());
+  EXPECT_EQ(probe.Name(), "system");
+  EXPECT_EQ(probe.Levels(), kAllLevels);
+  const auto sections = probe.ConfigSections();
+  ASSERT_EQ(sections.size(), 2u);
+  EXPECT_EQ(sections[0].name, "system");
+  EXPECT_EQ(sections[1].name, "app");
+  // An empty config is enough.
+  const ProbeRun r = Run("");
+  EXPECT_TRUE(r.result.ok());
+  EXPECT_EQ(r.Value("system.storage.data.path"), V(std::string("/var/lib")));
+  EXPECT_EQ(r.Value("system.storage.log.path"), V(std::string("/var/log")));
+}
+
+TEST_F(SystemProbeTest, ModelAsConfigured) {
+  EXPECT_EQ(Run("[system]\nmodel = \"A8\"\n").Value("system.model"), V(std::string("A8")));
+  EXPECT_FALSE(Run("").Has("system.model"));
+}
+
+TEST_F(SystemProbeTest, MemoryLoadAndUptime) {
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("system.memory.total_kib"), V(std::int64_t{1000000}));
+  EXPECT_EQ(r.Unit("system.memory.total_kib"), "KiB");
+  EXPECT_EQ(r.Value("system.memory.available_kib"), V(std::int64_t{250000}));
+  EXPECT_EQ(r.Value("system.memory.available_pct"), V(25.0));
+  EXPECT_EQ(r.Unit("system.memory.available_pct"), "%");
+  EXPECT_EQ(r.Value("system.load.avg_1m"), V(1.2));
+  EXPECT_EQ(r.Value("system.load.avg_5m"), V(0.8));
+  EXPECT_EQ(r.Value("system.load.avg_15m"), V(0.4));
+  EXPECT_EQ(r.Value("system.cpu.count"), V(std::int64_t{4}));
+  EXPECT_EQ(r.Value("system.load.per_cpu_1m"), V(0.3));
+  EXPECT_EQ(r.Value("system.uptime_s"), V(3600.5));
+  EXPECT_EQ(r.Unit("system.uptime_s"), "s");
+}
+
+TEST_F(SystemProbeTest, ClockAgainstTheBuildDate) {
+  const ProbeRun r = Run();
+  EXPECT_EQ(r.Value("system.clock.now"), V(std::string("2024-06-01T12:00:00Z")));
+  EXPECT_EQ(r.Value("system.clock.epoch_s"), V(kNow));
+  EXPECT_EQ(r.Value("system.build.epoch_s"), V(kBuild));
+  EXPECT_EQ(r.Value("system.clock.days_since_build"), V(std::int64_t{31}));
+}
+
+TEST_F(SystemProbeTest, ClockBeforeTheBuildIsNegative) {
+  EXPECT_EQ(Run("", kBuild - 1).Value("system.clock.days_since_build"), V(std::int64_t{-1}));
+  const ProbeRun y2k = Run("", 946'684'800);  // 2000-01-01, an RTC that lost its battery
+  EXPECT_EQ(y2k.Value("system.clock.now"), V(std::string("2000-01-01T00:00:00Z")));
+  EXPECT_EQ(y2k.Value("system.clock.days_since_build"), V(std::int64_t{-8887}));
+}
+
+TEST_F(SystemProbeTest, StorageOfTheConfiguredPaths) {
+  const ProbeRun r = Run();
+  EXPECT_EQ(r.Value("system.storage.data.path"), V(std::string("/data")));
+  const auto total = std::get<std::int64_t>(r.Value("system.storage.data.total_kib"));
+  const auto free = std::get<std::int64_t>(r.Value("system.storage.data.free_kib"));
+  const double pct = std::get<double>(r.Value("system.storage.data.free_pct"));
+  EXPECT_GT(total, 0);
+  EXPECT_GE(free, 0);
+  EXPECT_LE(free, total);
+  EXPECT_GE(pct, 0.0);
+  EXPECT_LE(pct, 100.0);
+  EXPECT_EQ(r.Unit("system.storage.data.free_kib"), "KiB");
+  EXPECT_TRUE(r.Has("system.storage.log.free_pct"));
+  // Compare with the file system the fixture lives on.
+  const auto space = std::filesystem::space(tree_.root());
+  EXPECT_EQ(total, static_cast<std::int64_t>(space.capacity / 1024));
+}
+
+TEST_F(SystemProbeTest, MissingStoragePathIsMissing) {
+  const ProbeRun r = Run("[system]\ndata_path = \"/nowhere\"\n");
+  EXPECT_EQ(r.Value("system.storage.data.path"), V(std::string("/nowhere")));
+  EXPECT_FALSE(r.Has("system.storage.data.free_kib"));
+  EXPECT_EQ(r.Why("system.storage.data.free_pct"), "/nowhere: No such file or directory");
+}
+
+TEST_F(SystemProbeTest, GarbageProcFilesAreMissingWithReasons) {
+  tree_.Put("/proc/meminfo", "MemTotal: lots kB\n");
+  tree_.Put("/proc/loadavg", "0.1 0.2\n");
+  tree_.Remove("/proc/uptime");
+  tree_.Put("/sys/devices/system/cpu/online", "3-1\n");
+  const ProbeRun r = Run();
+  EXPECT_TRUE(r.result.ok());
+  EXPECT_NE(r.Why("system.memory.total_kib").find("not an integer"), std::string::npos);
+  EXPECT_NE(r.Why("system.memory.available_pct").find("MemTotal"), std::string::npos);
+  EXPECT_NE(r.Why("system.load.avg_1m").find("expected 3 to 5 fields"), std::string::npos);
+  EXPECT_EQ(r.Why("system.uptime_s"), "/proc/uptime: not found");
+  EXPECT_NE(r.Why("system.cpu.count").find("/sys/devices/system/cpu/online: cpu list: bad entry"),
+            std::string::npos);
+  EXPECT_NE(r.Why("system.load.per_cpu_1m"), "<not missing>");
+  EXPECT_TRUE(r.Has("system.clock.epoch_s"));  // the rest still measured
+}
+
+TEST_F(SystemProbeTest, OldKernelWithoutMemAvailable) {
+  tree_.Put("/proc/meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\n");
+  const ProbeRun r = Run();
+  EXPECT_EQ(r.Value("system.memory.total_kib"), V(std::int64_t{1000}));
+  EXPECT_NE(r.Why("system.memory.available_kib").find("no MemAvailable"), std::string::npos);
+  EXPECT_NE(r.Why("system.memory.available_pct").find("no MemAvailable"), std::string::npos);
+}
+
+TEST_F(SystemProbeTest, WithoutAnAppSectionThereAreNoAppFacts) {
+  const ProbeRun r = Run();
+  for (const char* name : {"system.app.present", "system.app.executable", "system.app.version",
+                           "system.app.expected_version"}) {
+    EXPECT_FALSE(r.Has(name)) << name;
+    EXPECT_EQ(r.Why(name), "<not missing>") << name;
+  }
+}
+
+TEST_F(SystemProbeTest, AppFromExecutableAndVersionFile) {
+  PutApp("/opt/payapp/bin/payapp", std::filesystem::perms::owner_all);
+  tree_.Put("/opt/payapp/VERSION", "2.4.1\nbuilt 2024-04-30\n");
+  const ProbeRun r = Run(
+      AppConfig("executable = \"/opt/payapp/bin/payapp\"\nversion_file = \"/opt/payapp/VERSION\"\n"
+                "version = \"2.4.1\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(true));
+  EXPECT_EQ(r.Value("system.app.executable"), V(true));
+  EXPECT_EQ(r.Value("system.app.version"), V(std::string("2.4.1")));
+  EXPECT_EQ(r.Value("system.app.expected_version"), V(std::string("2.4.1")));
+}
+
+TEST_F(SystemProbeTest, AppWithoutAnExecutableBit) {
+  PutApp("/opt/payapp/bin/payapp", std::filesystem::perms::owner_read);
+  const ProbeRun r = Run(AppConfig("executable = \"/opt/payapp/bin/payapp\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(true));
+  EXPECT_EQ(r.Value("system.app.executable"), V(false));
+  EXPECT_EQ(r.Why("system.app.expected_version"), "[app] sets no version");
+}
+
+TEST_F(SystemProbeTest, ADirectoryIsNotAnExecutable) {
+  tree_.MakeDir("/opt/payapp/bin/payapp");
+  const ProbeRun r = Run(AppConfig("executable = \"/opt/payapp/bin/payapp\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(true));
+  EXPECT_EQ(r.Value("system.app.executable"), V(false));
+}
+
+TEST_F(SystemProbeTest, MissingAppAndVersionFile) {
+  const ProbeRun r = Run(
+      AppConfig("executable = \"/opt/payapp/bin/payapp\"\nversion_file = \"/opt/payapp/VERSION\"\n"
+                "version = \"2.4.1\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(false));
+  EXPECT_EQ(r.Value("system.app.executable"), V(false));
+  EXPECT_EQ(r.Why("system.app.version"), "/opt/payapp/VERSION: not found");
+}
+
+TEST_F(SystemProbeTest, GarbageVersionFileIsMissing) {
+  tree_.Put("/opt/payapp/VERSION", "\x01\x02\x03\n");
+  const ProbeRun r = Run(AppConfig("version_file = \"/opt/payapp/VERSION\"\n"));
+  EXPECT_NE(r.Why("system.app.version").find("/opt/payapp/VERSION: value has a non-printable"),
+            std::string::npos);
+  EXPECT_EQ(r.Why("system.app.present"), "[app] names neither an executable nor a package");
+}
+
+TEST_F(SystemProbeTest, AppFromTheDpkgDatabase) {
+  tree_.Put("/var/lib/dpkg/status",
+            "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\n"
+            "Package: payapp\nStatus: install ok installed\nVersion: 2.4.0\n");
+  const ProbeRun r = Run(AppConfig("package = \"payapp\"\nversion = \"2.4.1\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(true));
+  EXPECT_EQ(r.Why("system.app.executable"), "[app] names no executable");
+  EXPECT_EQ(r.Value("system.app.version"), V(std::string("2.4.0")));
+  EXPECT_EQ(r.Value("system.app.expected_version"), V(std::string("2.4.1")));
+}
+
+TEST_F(SystemProbeTest, AppFromTheOpkgDatabase) {
+  tree_.Put("/usr/lib/opkg/status",
+            "Package: payapp\nVersion: 3.0\nStatus: install user installed\n");
+  const ProbeRun r = Run(AppConfig("package = \"payapp\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(true));
+  EXPECT_EQ(r.Value("system.app.version"), V(std::string("3.0")));
+}
+
+TEST_F(SystemProbeTest, PackageNotInstalledIsAbsent) {
+  tree_.Put("/var/lib/dpkg/status", "Package: payapp\nStatus: deinstall ok config-files\n");
+  const ProbeRun r = Run(AppConfig("package = \"payapp\"\n"));
+  EXPECT_EQ(r.Value("system.app.present"), V(false));
+  EXPECT_NE(r.Why("system.app.version").find("not installed"), std::string::npos);
+}
+
+TEST_F(SystemProbeTest, NoPackageDatabaseIsUnknownNotAbsent) {
+  const ProbeRun r = Run(AppConfig("package = \"payapp\"\n"));
+  EXPECT_FALSE(r.Has("system.app.present"));
+  EXPECT_NE(r.Why("system.app.present").find("no package database"), std::string::npos);
+}
+
+TEST_F(SystemProbeTest, UnknownAppKeyIsAConfigError) {
+  SystemProbe probe(kBuild);
+  std::vector<std::shared_ptr<Probe>> list{std::shared_ptr<Probe>(&probe, [](Probe*) {})};
+  auto config = Config::Parse("[app]\nexecutabel = \"/x\"\n", "test.toml", ConfigSpecs(list));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().detail.find("executabel"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace posdiag::agent::probes
