@@ -139,9 +139,9 @@ std::string EffectiveText(const SectionSpec& spec,
                           std::string_view key) {
   auto it = values.find(key);
   const KeySpec* k = FindKey(spec, key);
-  const ConfigValue* v = it != values.end()                       ? &it->second
-                         : (k != nullptr && k->default_value)     ? &*k->default_value
-                                                                  : nullptr;
+  const ConfigValue* v = it != values.end()                   ? &it->second
+                         : (k != nullptr && k->default_value) ? &*k->default_value
+                                                              : nullptr;
   if (v == nullptr) return "";
   if (const auto* s = std::get_if<std::string>(v)) return *s;
   return Literal(*v);
@@ -162,20 +162,37 @@ ValueType TypeOf(const ConfigValue& v) {
   }
 }
 
-KeySpec Make(std::string name, ValueType type) {
+KeySpec Make(std::string_view name, ValueType type) {
   KeySpec k;
-  k.name = std::move(name);
+  k.name = name;
   k.type = type;
   return k;
 }
 
 }  // namespace
 
-KeySpec KeySpec::Default(bool v) && {
+KeySpec::KeySpec() = default;
+KeySpec::KeySpec(const KeySpec&) = default;
+KeySpec::KeySpec(KeySpec&&) noexcept = default;
+KeySpec& KeySpec::operator=(const KeySpec&) = default;
+KeySpec& KeySpec::operator=(KeySpec&&) noexcept = default;
+KeySpec::~KeySpec() = default;
+
+SectionSpec::SectionSpec(std::string_view name_, std::string_view meaning_,
+                         std::vector<KeySpec> keys_,
+                         std::function<std::optional<KeyProblem>(const ConfigSection&)> check_)
+    : name(name_), meaning(meaning_), keys(std::move(keys_)), check(std::move(check_)) {}
+SectionSpec::SectionSpec(const SectionSpec&) = default;
+SectionSpec::SectionSpec(SectionSpec&&) noexcept = default;
+SectionSpec& SectionSpec::operator=(const SectionSpec&) = default;
+SectionSpec& SectionSpec::operator=(SectionSpec&&) noexcept = default;
+SectionSpec::~SectionSpec() = default;
+
+KeySpec&& KeySpec::Default(bool v) && {
   default_value = ConfigValue{v};
   return std::move(*this);
 }
-KeySpec KeySpec::Default(int v) && {
+KeySpec&& KeySpec::Default(int v) && {
   if (type == ValueType::kReal) {
     default_value = ConfigValue{static_cast<double>(v)};
   } else {
@@ -183,79 +200,79 @@ KeySpec KeySpec::Default(int v) && {
   }
   return std::move(*this);
 }
-KeySpec KeySpec::Default(std::int64_t v) && {
+KeySpec&& KeySpec::Default(std::int64_t v) && {
   default_value = ConfigValue{v};
   return std::move(*this);
 }
-KeySpec KeySpec::Default(double v) && {
+KeySpec&& KeySpec::Default(double v) && {
   default_value = ConfigValue{v};
   return std::move(*this);
 }
-KeySpec KeySpec::Default(const char* v) && { return std::move(*this).Default(std::string(v)); }
-KeySpec KeySpec::Default(std::string v) && {
+KeySpec&& KeySpec::Default(const char* v) && { return std::move(*this).Default(std::string(v)); }
+KeySpec&& KeySpec::Default(std::string v) && {
   default_value = ConfigValue{std::move(v)};
   return std::move(*this);
 }
-KeySpec KeySpec::Default(std::vector<std::string> v) && {
+KeySpec&& KeySpec::Default(std::vector<std::string> v) && {
   default_value = ConfigValue{std::move(v)};
   return std::move(*this);
 }
-KeySpec KeySpec::DefaultText(std::string text) && {
-  default_text = std::move(text);
+KeySpec&& KeySpec::DefaultText(std::string_view text) && {
+  default_text = text;
   return std::move(*this);
 }
-KeySpec KeySpec::Means(std::string text) && {
-  meaning = std::move(text);
+KeySpec&& KeySpec::Means(std::string_view text) && {
+  meaning = text;
   return std::move(*this);
 }
-KeySpec KeySpec::OneOf(std::vector<std::string> values) && {
-  choices = std::move(values);
+KeySpec&& KeySpec::OneOf(std::initializer_list<std::string_view> values) && {
+  choices.assign(values.begin(), values.end());
   return std::move(*this);
 }
-KeySpec KeySpec::Required() && {
+KeySpec&& KeySpec::Required() && {
   required = true;
   return std::move(*this);
 }
-KeySpec KeySpec::NonEmpty() && {
+KeySpec&& KeySpec::NonEmpty() && {
   non_empty = true;
   return std::move(*this);
 }
-KeySpec KeySpec::With(std::string other) && {
-  with = std::move(other);
+KeySpec&& KeySpec::With(std::string_view other) && {
+  with = other;
   return std::move(*this);
 }
-KeySpec KeySpec::RequiredWhen(std::string key, std::string value) && {
-  when_key = std::move(key);
-  when_value = std::move(value);
+KeySpec&& KeySpec::RequiredWhen(std::string_view key, std::string_view value) && {
+  when_key = key;
+  when_value = value;
   return std::move(*this);
 }
-KeySpec KeySpec::Check(std::function<std::string(const ConfigValue&)> fn) && {
+KeySpec&& KeySpec::Check(std::function<std::string(const ConfigValue&)> fn) && {
   check = std::move(fn);
   return std::move(*this);
 }
 
-KeySpec Bool(std::string name) { return Make(std::move(name), ValueType::kBool); }
-KeySpec Int(std::string name, std::int64_t min, std::int64_t max) {
-  KeySpec k = Make(std::move(name), ValueType::kInt);
+KeySpec Bool(std::string_view name) { return Make(name, ValueType::kBool); }
+KeySpec Int(std::string_view name, std::int64_t min, std::int64_t max) {
+  KeySpec k = Make(name, ValueType::kInt);
   k.min = min;
   k.max = max;
   return k;
 }
-KeySpec Real(std::string name, double min, double max) {
-  KeySpec k = Make(std::move(name), ValueType::kReal);
+KeySpec Real(std::string_view name, double min, double max) {
+  KeySpec k = Make(name, ValueType::kReal);
   k.real_min = min;
   k.real_max = max;
   return k;
 }
-KeySpec String(std::string name) { return Make(std::move(name), ValueType::kString); }
-KeySpec StringList(std::string name) { return Make(std::move(name), ValueType::kStringList); }
-KeySpec TerminalPath(std::string name) {
-  KeySpec k = Make(std::move(name), ValueType::kString);
+KeySpec String(std::string_view name) { return Make(name, ValueType::kString); }
+KeySpec StringList(std::string_view name) { return Make(name, ValueType::kStringList); }
+KeySpec TerminalPath(std::string_view name) {
+  KeySpec k = Make(name, ValueType::kString);
   k.path = PathKind::kTerminal;
   return k;
 }
-KeySpec HostPath(std::string name) {
-  KeySpec k = Make(std::move(name), ValueType::kString);
+KeySpec HostPath(std::string_view name) {
+  KeySpec k = Make(name, ValueType::kString);
   k.path = PathKind::kHost;
   return k;
 }
@@ -270,6 +287,7 @@ std::vector<SectionSpec> MergeSpecs(std::vector<SectionSpec> specs) {
       continue;
     }
     if (it->meaning.empty()) it->meaning = spec.meaning;
+    if (!it->check) it->check = std::move(spec.check);
     for (auto& key : spec.keys) it->keys.push_back(std::move(key));  // CheckSpecs finds twins
   }
   return out;
@@ -279,9 +297,8 @@ std::vector<SectionSpec> CoreSections() {
   return {
       {"system",
        "the terminal itself",
-       {TerminalPath("root")
-            .Default("/")
-            .Means("prefix for /sys, /proc, /dev and every terminal path (a fixture tree in tests)"),
+       {TerminalPath("root").Default("/").Means(
+            "prefix for /sys, /proc, /dev and every terminal path (a fixture tree in tests)"),
         String("model").Means("the terminal model; reported as the fact system.model")}},
       {"run",
        "one diagnosis",
@@ -299,7 +316,9 @@ std::vector<SectionSpec> CoreSections() {
         Int("keep", 1, 10'000).Default(50).Means("reports kept")}},
       {"rules",
        "site rule files, merged over the built-in catalogue",
-       {StringList("files").Default(std::vector<std::string>{}).Means("site rule files (host paths)"),
+       {StringList("files")
+            .Default(std::vector<std::string>{})
+            .Means("site rule files (host paths)"),
         HostPath("dir").Means("every *.toml in it is a site rule file")}},
   };
 }
@@ -381,8 +400,8 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
   try {
     root = toml::parse(text, file_name);
   } catch (const toml::parse_error& e) {
-    return Error{ErrorKind::kInvalid, Where(file_name, e.source()) + ": " +
-                                          std::string(e.description())};
+    return Error{ErrorKind::kInvalid,
+                 Where(file_name, e.source()) + ": " + std::string(e.description())};
   }
 
   std::vector<std::string> problems;
@@ -405,8 +424,10 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
       continue;
     }
     const std::string header = Where(file_name, table->source());
+    const std::size_t problems_before = problems.size();
     std::map<std::string, ConfigValue, std::less<>> values;
     std::map<std::string, std::string, std::less<>> where;
+    std::set<std::string, std::less<>> rejected;  // set, but refused: said once, above
     for (const auto& [k, v] : *table) {
       const std::string key_name(k.str());
       const std::string at = Where(file_name, k.source());
@@ -419,31 +440,37 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
       if (!value) {
         problem(Where(file_name, v.source()), name, key_name,
                 "must be " + std::string(TypeName(key_spec->type)));
+        rejected.insert(key_name);
         continue;
       }
       if (const std::string why = Violation(*key_spec, *value); !why.empty()) {
         problem(Where(file_name, v.source()), name, key_name, why);
+        rejected.insert(key_name);
         continue;
       }
       where.emplace(key_name, at);
       values.emplace(key_name, std::move(*value));
     }
     for (const KeySpec& k : spec->keys) {
+      if (rejected.contains(k.name)) continue;
       const bool has = values.contains(k.name);
-      if (k.required && !has && !where.contains(k.name)) {
-        problem(header, name, k.name, "is required");
-      }
-      if (!k.with.empty() && has && !values.contains(k.with) && !where.contains(k.with)) {
+      if (k.required && !has) problem(header, name, k.name, "is required");
+      if (!k.with.empty() && has && !values.contains(k.with) && !rejected.contains(k.with)) {
         problem(where[k.name], name, k.name, "goes with " + k.with + ", which is not set");
       }
-      if (!k.when_key.empty() && !has && EffectiveText(*spec, values, k.when_key) == k.when_value) {
+      if (!k.when_key.empty() && !has && !rejected.contains(k.when_key) &&
+          EffectiveText(*spec, values, k.when_key) == k.when_value) {
         auto at = where.find(k.when_key);
         problem(at != where.end() ? at->second : header, name, k.name,
                 "is required when " + k.when_key + " = \"" + k.when_value + "\"");
       }
     }
-    config.sections_.insert_or_assign(
-        name, ConfigSection(&*spec, true, std::move(values), std::move(where), header));
+    ConfigSection section(&*spec, true, std::move(values), std::move(where), header);
+    if (spec->check && problems.size() == problems_before) {
+      if (auto bad = spec->check(section))
+        problem(section.Where(bad->key), name, bad->key, bad->why);
+    }
+    config.sections_.insert_or_assign(name, std::move(section));
   }
   if (!problems.empty()) return Error{ErrorKind::kInvalid, Join(problems, "\n")};
 
@@ -542,7 +569,7 @@ std::string RenderConfigMarkdown(const std::vector<SectionSpec>& specs) {
   for (const SectionSpec& s : specs) {
     bool first = true;
     for (const KeySpec& k : s.keys) {
-      out += "| " + (first ? "`[" + s.name + "]`" : std::string()) + " | `" + k.name + "` | " +
+      out += "|" + (first ? " `[" + s.name + "]` " : std::string(" ")) + "| `" + k.name + "` | " +
              Cell(TypeText(k, true)) + " | " + Cell(DefaultText(k, true)) + " | " +
              Cell(MeaningText(k, true)) + " |\n";
       first = false;

@@ -12,11 +12,13 @@
 //       String("transport").OneOf({"serial", "usb"}).Default("serial").Means("how it is attached"),
 //       TerminalPath("port").RequiredWhen("transport", "serial").Means("its serial port"),
 //       Int("baud", 300, 4'000'000).Default(9600).Means("line speed"),
-//       Int("vid", 0, 0xFFFF).With("pid").Means("USB vendor id")}}
+//       Int("vid", 0, 0xFFFF).With("pid").Means("USB vendor id"),
+//       Int("pid", 0, 0xFFFF).With("vid").Means("USB product id")}}
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -39,6 +41,15 @@ using ConfigValue = std::variant<bool, std::int64_t, double, std::string, std::v
 enum class PathKind { kNone, kTerminal, kHost };
 
 struct KeySpec {
+  // Out of line: a schema declares many keys, and inlined copies of this struct at every
+  // declaration would cost the binary more than the schemas themselves.
+  KeySpec();
+  KeySpec(const KeySpec&);
+  KeySpec(KeySpec&&) noexcept;
+  KeySpec& operator=(const KeySpec&);
+  KeySpec& operator=(KeySpec&&) noexcept;
+  ~KeySpec();
+
   std::string name;
   ValueType type = ValueType::kString;
   std::optional<ConfigValue> default_value;
@@ -54,39 +65,59 @@ struct KeySpec {
   PathKind path = PathKind::kNone;
   // A further check of a value of the right type: "" when it is good, else why not.
   std::function<std::string(const ConfigValue&)> check;
-  std::string with;        // both or neither: this key and `with`
-  std::string when_key;    // required when `when_key` (after defaults) equals `when_value`
+  std::string with;      // this key needs `with` set too (declare it on both: both or neither)
+  std::string when_key;  // required when `when_key` (after defaults) equals `when_value`
   std::string when_value;
 
-  KeySpec Default(bool v) &&;
-  KeySpec Default(int v) &&;
-  KeySpec Default(std::int64_t v) &&;
-  KeySpec Default(double v) &&;
-  KeySpec Default(const char* v) &&;
-  KeySpec Default(std::string v) &&;
-  KeySpec Default(std::vector<std::string> v) &&;
-  KeySpec DefaultText(std::string text) &&;
-  KeySpec Means(std::string text) &&;
-  KeySpec OneOf(std::vector<std::string> values) &&;
-  KeySpec Required() &&;
-  KeySpec NonEmpty() &&;
-  KeySpec With(std::string other) &&;
-  KeySpec RequiredWhen(std::string key, std::string value) &&;
-  KeySpec Check(std::function<std::string(const ConfigValue&)> fn) &&;
+  // Builders on a temporary, each handing the same temporary on (no copy per step).
+  KeySpec&& Default(bool v) &&;
+  KeySpec&& Default(int v) &&;
+  KeySpec&& Default(std::int64_t v) &&;
+  KeySpec&& Default(double v) &&;
+  KeySpec&& Default(const char* v) &&;
+  KeySpec&& Default(std::string v) &&;
+  KeySpec&& Default(std::vector<std::string> v) &&;
+  KeySpec&& DefaultText(std::string_view text) &&;
+  KeySpec&& Means(std::string_view text) &&;
+  KeySpec&& OneOf(std::initializer_list<std::string_view> values) &&;
+  KeySpec&& Required() &&;
+  KeySpec&& NonEmpty() &&;
+  KeySpec&& With(std::string_view other) &&;
+  KeySpec&& RequiredWhen(std::string_view key, std::string_view value) &&;
+  KeySpec&& Check(std::function<std::string(const ConfigValue&)> fn) &&;
 };
 
-KeySpec Bool(std::string name);
-KeySpec Int(std::string name, std::int64_t min, std::int64_t max);
-KeySpec Real(std::string name, double min, double max);
-KeySpec String(std::string name);
-KeySpec StringList(std::string name);
-KeySpec TerminalPath(std::string name);  // a string, absolute, under [system] root
-KeySpec HostPath(std::string name);      // a string, absolute, on the host
+KeySpec Bool(std::string_view name);
+KeySpec Int(std::string_view name, std::int64_t min, std::int64_t max);
+KeySpec Real(std::string_view name, double min, double max);
+KeySpec String(std::string_view name);
+KeySpec StringList(std::string_view name);
+KeySpec TerminalPath(std::string_view name);  // a string, absolute, under [system] root
+KeySpec HostPath(std::string_view name);      // a string, absolute, on the host
+
+class ConfigSection;
+
+// A problem a section-wide check found: the key to point at and why.
+struct KeyProblem {
+  std::string key;
+  std::string why;
+};
 
 struct SectionSpec {
+  SectionSpec(std::string_view name_, std::string_view meaning_, std::vector<KeySpec> keys_,
+              std::function<std::optional<KeyProblem>(const ConfigSection&)> check_ = {});
+  SectionSpec(const SectionSpec&);
+  SectionSpec(SectionSpec&&) noexcept;
+  SectionSpec& operator=(const SectionSpec&);
+  SectionSpec& operator=(SectionSpec&&) noexcept;
+  ~SectionSpec();
+
   std::string name;     // "power", "system", ...
   std::string meaning;  // one line for the docs: what the table configures
   std::vector<KeySpec> keys;
+  // A check across keys, run on a present section after every key passed its own checks
+  // (two actions on one key, a row length too short for the geometry).
+  std::function<std::optional<KeyProblem>(const ConfigSection&)> check;
 };
 
 // Specs that name the same section are merged (the core [system] keys plus the system probe's).

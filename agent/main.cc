@@ -40,6 +40,8 @@ const std::vector<std::pair<std::string, Lang>> kLangs{
     {"zh-CN", Lang::kZhCn}, {"zh", Lang::kZhCn}, {"en", Lang::kEn}};
 const std::vector<std::pair<std::string, OutputFormat>> kReportFormats{
     {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}};
+const std::vector<std::pair<std::string, OutputFormat>> kDocFormats{
+    {"text", OutputFormat::kText}, {"markdown", OutputFormat::kMarkdown}};
 const std::vector<std::pair<std::string, OutputFormat>> kCodesFormats{
     {"text", OutputFormat::kText},
     {"json", OutputFormat::kJson},
@@ -78,6 +80,20 @@ int main(int argc, char** argv) {
   AddChoice(codes, "--format", codes_format, kCodesFormats, "text (default), json or markdown");
   AddChoice(codes, "--lang", codes_lang, kLangs, "zh-CN (default) or en");
 
+  OutputFormat facts_format = OutputFormat::kText;
+  auto* facts = app.add_subcommand("facts", "Print every fact the probes may write");
+  AddChoice(facts, "--format", facts_format, kDocFormats, "text (default) or markdown");
+
+  auto* config_cmd = app.add_subcommand("config", "Config file tools");
+  config_cmd->require_subcommand(1);
+  std::string config_file;
+  auto* config_check = config_cmd->add_subcommand(
+      "check", "Validate the whole config (default /etc/posdiag/posdiag.toml); exit 0 or 3");
+  config_check->add_option("file", config_file, "Config file (TOML)");
+  OutputFormat keys_format = OutputFormat::kText;
+  auto* config_keys = config_cmd->add_subcommand("keys", "Print every table and key");
+  AddChoice(config_keys, "--format", keys_format, kDocFormats, "text (default) or markdown");
+
   OutputFormat history_format = OutputFormat::kText;
   Lang history_lang = Lang::kZhCn;
   auto* history = app.add_subcommand("history", "List past reports");
@@ -110,6 +126,12 @@ int main(int argc, char** argv) {
   if (daemon->parsed()) return posdiag::agent::RunDaemon({config_path});
   if (check->parsed()) return posdiag::agent::RunRulesCheck(rule_files);
   if (codes->parsed()) return posdiag::agent::RunCodes(config_path, codes_format, codes_lang);
+  if (facts->parsed()) return posdiag::agent::RunFacts(facts_format);
+  if (config_check->parsed()) {
+    return posdiag::agent::RunConfigCheck(config_file.empty() ? std::nullopt
+                                                              : std::optional(config_file));
+  }
+  if (config_keys->parsed()) return posdiag::agent::RunConfigKeys(keys_format);
   if (history->parsed())
     return posdiag::agent::RunHistory(config_path, history_format, history_lang);
   if (hash_pin->parsed()) return posdiag::agent::RunHashPin(pin_iterations);

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "agent/device.h"
+
 namespace posdiag::agent {
 namespace {
 
@@ -22,6 +24,14 @@ class FakeProbe : public Probe {
   LevelMask Levels() const override { return levels_; }
   bool NeedsConfigSection() const override { return needs_section_; }
   std::chrono::milliseconds DefaultTimeout() const override { return milliseconds(300); }
+  std::vector<rules::FactSpec> Facts() const override {
+    using rules::FactType;
+    return {{name_ + ".value", FactType::kInt, "V", "a value"},
+            {name_ + ".other", FactType::kInt, "", "one it cannot read"},
+            {name_ + ".late", FactType::kBool, "", "what a slow probe writes too late"},
+            {name_ + ".partial", FactType::kInt, "", "written before a failure"},
+            {name_ + ".fine", FactType::kBool, "", "a good name"}};
+  }
   Support CheckSupport(const ProbeContext&) override {
     return mode_ == Mode::kUnsupported ? Support::Unsupported("no such device") : Support::Yes();
   }
@@ -52,13 +62,28 @@ class FakeProbe : public Probe {
   bool needs_section_;
 };
 
-RunEnvironment Env(std::string_view toml = "") {
-  std::vector<std::shared_ptr<Probe>> none;
-  auto config = Config::Parse(
-      toml, "test.toml", ConfigSpecs({std::make_shared<FakeProbe>("dev", FakeProbe::Mode::kOk)}));
+// A device around one of the probes, for the registry to declare its table.
+class FakeDevice : public Device {
+ public:
+  explicit FakeDevice(std::shared_ptr<Probe> probe) : probe_(std::move(probe)) {}
+  std::string_view Name() const override { return probe_->Name(); }
+  std::vector<SectionSpec> ConfigSections() const override { return {}; }
+  std::shared_ptr<Probe> MakeProbe() const override { return probe_; }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+};
+
+// The config with a table for each probe (enabled, timeout_ms), parsed from `toml`.
+RunEnvironment Env(const std::vector<std::shared_ptr<Probe>>& probes, std::string_view toml = "") {
+  std::vector<std::shared_ptr<Device>> devices;
+  for (const auto& p : probes) devices.push_back(std::make_shared<FakeDevice>(p));
+  auto config = Config::Parse(toml, "test.toml", BuildRegistry(std::move(devices)).sections);
   EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error().detail);
+  static const SystemOpeners open;
   return {std::make_shared<Config>(std::move(*config)), std::make_shared<io::RootFs>("/"),
-          std::make_shared<io::SystemClock>()};
+          std::make_shared<io::SystemClock>(),
+          std::shared_ptr<const Openers>(std::shared_ptr<const Openers>{}, &open)};
 }
 
 const ProbeOutcome& Find(const RunOutput& out, std::string_view name) {
@@ -71,7 +96,7 @@ const ProbeOutcome& Find(const RunOutput& out, std::string_view name) {
 TEST(RunTest, OkProbeContributesStampedFacts) {
   std::vector<std::shared_ptr<Probe>> probes{
       std::make_shared<FakeProbe>("alpha", FakeProbe::Mode::kOk)};
-  const auto out = RunProbes(probes, Env(), {});
+  const auto out = RunProbes(probes, Env(probes), {});
   ASSERT_EQ(out.probes.size(), 1u);
   EXPECT_EQ(out.probes[0].status, ProbeStatus::kOk);
   const auto* fact = out.facts.Find("alpha.value");
@@ -88,7 +113,7 @@ TEST(RunTest, FailuresStayWithTheirProbe) {
       std::make_shared<FakeProbe>("failer", FakeProbe::Mode::kFail),
       std::make_shared<FakeProbe>("absent", FakeProbe::Mode::kUnsupported),
       std::make_shared<FakeProbe>("good", FakeProbe::Mode::kOk)};
-  const auto out = RunProbes(probes, Env(), {});
+  const auto out = RunProbes(probes, Env(probes), {});
   EXPECT_EQ(Find(out, "thrower").status, ProbeStatus::kError);
   EXPECT_NE(Find(out, "thrower").error.find("boom"), std::string::npos);
   EXPECT_EQ(Find(out, "failer").status, ProbeStatus::kError);
@@ -105,7 +130,7 @@ TEST(RunTest, OverrunningProbeTimesOutAndItsLateResultIsDropped) {
       std::make_shared<FakeProbe>("slow", FakeProbe::Mode::kSlow),
       std::make_shared<FakeProbe>("good", FakeProbe::Mode::kOk)};
   const auto started = std::chrono::steady_clock::now();
-  const auto out = RunProbes(probes, Env(), {});
+  const auto out = RunProbes(probes, Env(probes), {});
   const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(Find(out, "slow").status, ProbeStatus::kTimeout);
   EXPECT_EQ(Find(out, "good").status, ProbeStatus::kOk);
@@ -121,7 +146,7 @@ TEST(RunTest, BudgetCapsEveryDeadline) {
       std::make_shared<FakeProbe>("slow", FakeProbe::Mode::kSlow)};
   RunOptions options;
   options.budget = milliseconds(50);
-  const auto out = RunProbes(probes, Env(), options);
+  const auto out = RunProbes(probes, Env(probes), options);
   EXPECT_EQ(Find(out, "slow").status, ProbeStatus::kTimeout);
   EXPECT_LE(Find(out, "slow").duration, milliseconds(60));
 }
@@ -129,16 +154,16 @@ TEST(RunTest, BudgetCapsEveryDeadline) {
 TEST(RunTest, ConfigDecidesSectionsTimeoutsAndEnabled) {
   auto dev = std::make_shared<FakeProbe>("dev", FakeProbe::Mode::kOk, kAllLevels, true);
   std::vector<std::shared_ptr<Probe>> probes{dev};
-  EXPECT_EQ(RunProbes(probes, Env(), {}).probes[0].status, ProbeStatus::kNotConfigured);
-  EXPECT_EQ(RunProbes(probes, Env("[dev]\nenabled = false\n"), {}).probes[0].status,
+  EXPECT_EQ(RunProbes(probes, Env(probes), {}).probes[0].status, ProbeStatus::kNotConfigured);
+  EXPECT_EQ(RunProbes(probes, Env(probes, "[dev]\nenabled = false\n"), {}).probes[0].status,
             ProbeStatus::kNotConfigured);
-  EXPECT_EQ(RunProbes(probes, Env("[dev]\n"), {}).probes[0].status, ProbeStatus::kOk);
+  EXPECT_EQ(RunProbes(probes, Env(probes, "[dev]\n"), {}).probes[0].status, ProbeStatus::kOk);
 }
 
 TEST(RunTest, TimeoutComesFromTheConfig) {
   std::vector<std::shared_ptr<Probe>> probes{
       std::make_shared<FakeProbe>("dev", FakeProbe::Mode::kSlow)};
-  const auto out = RunProbes(probes, Env("[dev]\ntimeout_ms = 20\n"), {});
+  const auto out = RunProbes(probes, Env(probes, "[dev]\ntimeout_ms = 20\n"), {});
   EXPECT_EQ(out.probes[0].status, ProbeStatus::kTimeout);
   EXPECT_LT(out.probes[0].duration, milliseconds(200));
 }
@@ -149,27 +174,39 @@ TEST(RunTest, LevelsChooseProbes) {
       std::make_shared<FakeProbe>("all", FakeProbe::Mode::kOk)};
   RunOptions boot;
   boot.level = Level::kBoot;
-  EXPECT_EQ(RunProbes(probes, Env(), boot).probes.size(), 1u);
+  EXPECT_EQ(RunProbes(probes, Env(probes), boot).probes.size(), 1u);
   RunOptions eng;
   eng.level = Level::kEngineer;
-  EXPECT_EQ(RunProbes(probes, Env(), eng).probes.size(), 2u);
+  EXPECT_EQ(RunProbes(probes, Env(probes), eng).probes.size(), 2u);
 }
 
-TEST(RunTest, InvalidFactNamesAreDroppedAndSaid) {
+TEST(RunTest, UndeclaredAndMistypedFactsAreDroppedAndSaid) {
   class BadNames : public FakeProbe {
    public:
     BadNames() : FakeProbe("bad", Mode::kOk) {}
     Result<void> Measure(const ProbeContext&, FactWriter& out) override {
       out.Set("Bad Name", true);
       out.Set("bad.fine", true);
+      out.Set("bad.undeclared", true);
+      out.Set("bad.value", std::string("42"));  // declared an integer
+      out.Missing("bad.nowhere", "never measured");
       return Ok();
     }
   };
   std::vector<std::shared_ptr<Probe>> probes{std::make_shared<BadNames>()};
-  const auto out = RunProbes(probes, Env(), {});
+  const auto out = RunProbes(probes, Env(probes), {});
   EXPECT_EQ(out.facts.size(), 1u);
-  ASSERT_EQ(out.problems.size(), 1u);
-  EXPECT_NE(out.problems[0].find("Bad Name"), std::string::npos);
+  EXPECT_NE(out.facts.Find("bad.fine"), nullptr);
+  EXPECT_EQ(out.facts.FindMissing("bad.nowhere"), nullptr);
+  ASSERT_EQ(out.problems.size(), 4u);
+  EXPECT_NE(out.problems[0].find("\"Bad Name\" dropped: not declared"), std::string::npos)
+      << out.problems[0];
+  EXPECT_NE(out.problems[1].find("\"bad.undeclared\" dropped: not declared"), std::string::npos);
+  EXPECT_NE(
+      out.problems[2].find("\"bad.value\" dropped: a text where the declaration says integer"),
+      std::string::npos)
+      << out.problems[2];
+  EXPECT_NE(out.problems[3].find("\"bad.nowhere\" dropped"), std::string::npos);
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ SerialAccess OpenSerialForProbe(const ProbeContext& ctx, std::string_view port,
     out.Set(names.busy, true);
     const std::string who = HolderText(*holder);
     out.Set(names.holder, who);
+    access.busy = true;
     access.why_not = where + " is in use by " + who + "; posdiag sends nothing to it";
     return access;
   }
@@ -55,6 +56,7 @@ SerialAccess OpenSerialForProbe(const ProbeContext& ctx, std::string_view port,
   if (!opened && opened.error().kind == ErrorKind::kBusy) {
     out.Set(names.busy, true);  // held exclusively (TIOCEXCL) by a process we cannot see
     out.Missing(names.holder, opened.error().detail);
+    access.busy = true;
     access.why_not = where + " is in use; posdiag sends nothing to it";
     return access;
   }

@@ -4,8 +4,8 @@
 // someone else holds is reported busy, never a fault, and not one byte is sent to it.
 // Example:
 //   auto access = OpenSerialForProbe(ctx, port, {.baud = 9600},
-//                                    {"modem.port.present", "modem.port.busy", "modem.port.holder"},
-//                                    deadline, out);
+//                                    {"modem.port.present", "modem.port.busy",
+//                                    "modem.port.holder"}, deadline, out);
 //   if (!access.port) { AllMissing(out, access.why_not); return access.result; }
 #pragma once
 
@@ -29,9 +29,10 @@ struct AccessFactNames {
 
 struct SerialAccess {
   std::unique_ptr<io::SerialPort> port;  // null when the probe must not (or cannot) talk to it
-  std::string why_not;                   // then: why, for the facts the dialogue would measure
-  Result<void> result = Ok();            // then: what Measure returns (an error only for faults
-                                         // of the access itself, not for absent or busy)
+  bool busy = false;           // another process holds it: the caller may ask another way (pcscd)
+  std::string why_not;         // then: why, for the facts the dialogue would measure
+  Result<void> result = Ok();  // then: what Measure returns (an error only for faults
+                               // of the access itself, not for absent or busy)
 };
 
 // `port` is a terminal path (under [system] root). Opens with settings.exclusive set.

@@ -1,4 +1,4 @@
-// `posdiag rules check` and `posdiag codes`.
+// `posdiag rules check`, `posdiag codes`, `posdiag facts` and `posdiag config check|keys`.
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -6,6 +6,7 @@
 
 #include "agent/modes/modes.h"
 #include "agent/modes/setup.h"
+#include "agent/probes/registry.h"
 #include "rules/loader/catalog.h"
 
 namespace posdiag::agent {
@@ -49,6 +50,8 @@ int RunRulesCheck(const std::vector<std::string>& files) {
   auto checks = rules::CheckCatalog(merged);
   auto code_checks = rules::CheckCodes(merged, codes);
   checks.insert(checks.end(), code_checks.begin(), code_checks.end());
+  auto fact_checks = rules::CheckFactNames(site, Devices().facts);
+  checks.insert(checks.end(), fact_checks.begin(), fact_checks.end());
   for (auto& d : checks) {
     if (checked.contains(d.where.file)) problems.push_back(std::move(d));
   }
@@ -68,10 +71,11 @@ int RunCodes(const std::optional<std::string>& config, OutputFormat format, rule
   if (config) {
     auto setup = LoadSetup(config);
     if (!setup) {
-      std::fprintf(stderr, "posdiag: %s\n", setup.error().detail.c_str());
+      PrintError(setup.error());
       return 3;
     }
-    auto merged = rules::MergeCatalog(builtin.rules, SiteRuleFiles(*setup->config), builtin.codes);
+    auto merged = rules::MergeCatalog(builtin.rules, SiteRuleFiles(*setup->config), builtin.codes,
+                                      &setup->registry->facts);
     for (const auto& d : merged.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
     catalog = std::move(merged.rules);
     codes = std::move(merged.codes);
@@ -90,6 +94,37 @@ int RunCodes(const std::optional<std::string>& config, OutputFormat format, rule
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 3;
+}
+
+namespace {
+
+int Print(const std::string& out) {
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 3;
+}
+
+}  // namespace
+
+int RunFacts(OutputFormat format) {
+  const rules::FactSchema& facts = Devices().facts;
+  return Print(format == OutputFormat::kMarkdown ? rules::RenderFactsMarkdown(facts)
+                                                 : rules::RenderFactsText(facts));
+}
+
+int RunConfigCheck(const std::optional<std::string>& config) {
+  auto setup = LoadSetup(config);
+  if (!setup) {
+    PrintError(setup.error());
+    return 3;
+  }
+  std::printf("%s: OK\n", setup->config->source().c_str());
+  return std::fflush(stdout) == 0 ? 0 : 3;
+}
+
+int RunConfigKeys(OutputFormat format) {
+  const auto specs = AllConfigSections();
+  return Print(format == OutputFormat::kMarkdown ? RenderConfigMarkdown(specs)
+                                                 : RenderConfigText(specs));
 }
 
 }  // namespace posdiag::agent

@@ -6,7 +6,6 @@
 
 #include "agent/modes/console_line.h"
 #include "agent/modes/diagnose.h"
-#include "agent/modes/engineer_tests.h"
 #include "agent/modes/pin_hash.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/json_report.h"
@@ -47,10 +46,17 @@ constexpr std::string_view kHelp =
     "* history [n]                  the last n reports kept (default 10)\n"
     "* show REPORT_ID               a kept report, as JSON\n"
     "* codes                        the code catalogue\n"
-    "* log [n]                      the last n lines of the log (default 20)\n"
-    "* test swipe|chip|keys|display|slip   an interactive engineer test\n"
+    "* log [n]                      the last n lines of the log (default 20)\n";
+constexpr std::string_view kHelpEnd =
     "Every reply ends with a line \"OK ...\" or \"ERR <reason>\"; lines \"NOTE ...\" come "
     "unasked.\n";
+
+// "* COMMAND   what it does", in the columns of kHelp.
+std::string HelpLine(const std::string& command, std::string_view what) {
+  constexpr std::size_t kColumn = 29;
+  const std::size_t pad = command.size() < kColumn ? kColumn - command.size() : 1;
+  return "* " + command + std::string(pad, ' ') + std::string(what) + "\n";
+}
 
 std::string WithCrlf(std::string_view text) {
   std::string out;
@@ -113,35 +119,48 @@ Result<std::string> ReadTail(const std::filesystem::path& path, std::size_t max_
 
 }  // namespace
 
+SectionSpec ConsoleSection() {
+  return {"console",
+          "the engineer's serial console (posdiag daemon)",
+          {TerminalPath("port").Required().Means("the maintenance serial port"),
+           Int("baud", 50, 4'000'000).Default(115200).Means("its line speed (8N1)"),
+           String("pin_hash")
+               .Check([](const ConfigValue& v) {
+                 auto parsed = ParsePinHash(std::get<std::string>(v));
+                 return parsed ? std::string() : parsed.error().detail;
+               })
+               .Means("the engineer PIN, from `posdiag console hash-pin`; without it the "
+                      "PIN-protected commands are refused"),
+           Int("idle_timeout_s", 10, 86'400).Default(300).Means("a session ends after this idle"),
+           Int("max_line", 32, 4'096).Default(256).Means("longest command line accepted"),
+           Int("max_failures", 1, 100).Default(3).Means("wrong PINs in a row before a lockout"),
+           Int("lockout_s", 1, 86'400)
+               .Default(30)
+               .Means("the first lockout; it doubles with each further failure"),
+           Int("write_timeout_ms", 10, 60'000)
+               .Default(2000)
+               .Means("a reply chunk the peer does not take by then drops the session"),
+           Int("test_timeout_s", 1, 600).Default(30).Means("how long an engineer test waits"),
+           String("lang")
+               .OneOf({"en", "zh-CN", "zh"})
+               .Default("en")
+               .Means("the language of reports on the console")}};
+}
+
 Result<ConsoleSettings> ReadConsoleSettings(const Config& config) {
   const ConfigSection& section = config.Section("console");
   if (!section.present()) return Error{ErrorKind::kNotFound, "no [console] section in the config"};
   ConsoleSettings s;
-  s.port = section.GetString("port", "");
-  if (s.port.empty()) return Error{ErrorKind::kInvalid, "[console] port: not set"};
-  s.baud = static_cast<int>(section.GetInt("baud", s.baud));
-  s.pin_hash = section.GetString("pin_hash", "");
-  if (!s.pin_hash.empty()) {
-    if (auto parsed = ParsePinHash(s.pin_hash); !parsed) {
-      return Error{ErrorKind::kInvalid, "[console] " + parsed.error().detail};
-    }
-  }
-  s.idle_timeout = seconds(section.GetInt("idle_timeout_s", s.idle_timeout.count()));
-  s.max_line =
-      static_cast<std::size_t>(section.GetInt("max_line", static_cast<std::int64_t>(s.max_line)));
-  s.max_failures = static_cast<int>(section.GetInt("max_failures", s.max_failures));
-  s.lockout = seconds(section.GetInt("lockout_s", s.lockout.count()));
-  s.write_timeout = milliseconds(section.GetInt("write_timeout_ms", s.write_timeout.count()));
-  s.test_timeout = seconds(section.GetInt("test_timeout_s", s.test_timeout.count()));
-  const std::string lang = section.GetString("lang", "en");
-  if (lang == "en") {
-    s.lang = rules::Lang::kEn;
-  } else if (lang == "zh-CN" || lang == "zh") {
-    s.lang = rules::Lang::kZhCn;
-  } else {
-    return Error{ErrorKind::kInvalid,
-                 "[console] lang: \"" + DisplayText(lang) + "\" is not one of en, zh-CN"};
-  }
+  s.port = section.GetString("port");
+  s.baud = static_cast<int>(section.GetInt("baud"));
+  s.pin_hash = section.GetString("pin_hash");
+  s.idle_timeout = seconds(section.GetInt("idle_timeout_s"));
+  s.max_line = static_cast<std::size_t>(section.GetInt("max_line"));
+  s.max_failures = static_cast<int>(section.GetInt("max_failures"));
+  s.lockout = seconds(section.GetInt("lockout_s"));
+  s.write_timeout = milliseconds(section.GetInt("write_timeout_ms"));
+  s.test_timeout = seconds(section.GetInt("test_timeout_s"));
+  s.lang = section.GetString("lang") == "en" ? rules::Lang::kEn : rules::Lang::kZhCn;
   return s;
 }
 
@@ -373,43 +392,40 @@ struct Console::State {
     return out;
   }
 
-  // The one place that calls the engineer tests.
+  // `test NAME`: the routine of that name, from the registry.
   void RunTest(std::string_view which) {
-    if (services.tests == nullptr) {
+    if (!services.run_test || services.diagnoser == nullptr) {
       Err("not available: this process has no engineer tests");
       return;
     }
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAsk{{
-        {"swipe", "swipe a card through the stripe reader"},
-        {"chip", "insert a chip card in the reader"},
-        {"keys", "press every key once"},
-        {"display", "look at the display: colour bars and a frame"},
-        {"slip", "take the test slip from the printer"},
-    }};
-    for (const auto& [name, ask] : kAsk) {
-      if (name == which) {
-        if (!Send("NOTE " + std::string(ask) + " (within " +
-                  std::to_string(settings.test_timeout.count()) + " s)\n")) {
-          return;
-        }
-      }
+    Routine* routine = nullptr;
+    for (const auto& r : services.diagnoser->routines()) {
+      if (r->Name() == which) routine = r.get();
     }
-    const io::Deadline deadline = io::Deadline::In(settings.test_timeout);
-    EngineerTestResult result;
-    if (which == "swipe") {
-      result = services.tests->Swipe(deadline);
-    } else if (which == "chip") {
-      result = services.tests->Chip(deadline);
-    } else if (which == "keys") {
-      result = services.tests->Keys(deadline);
-    } else if (which == "display") {
-      result = services.tests->DisplayPattern(deadline);
-    } else {
-      result = services.tests->TestSlip(deadline);
+    if (routine == nullptr) {
+      Err("unknown test " + DisplayText(which) + " (" + TestNames(", ") + ")");
+      return;
     }
+    if (services.diagnoser->config().Section(routine->Section()).present() &&
+        !Send("NOTE " + std::string(routine->Help()) + " (within " +
+              std::to_string(settings.test_timeout.count()) + " s)\n")) {
+      return;
+    }
+    const RoutineResult result =
+        services.run_test(*routine, io::Deadline::In(settings.test_timeout));
     const std::string verdict(VerdictName(result.verdict));
     Log(spdlog::level::info, "event=test test=" + std::string(which) + " verdict=" + verdict);
     Ok(std::string(which) + ": " + verdict + ": " + DisplayText(result.detail), verdict);
+  }
+
+  // The routines' names, joined: "chip, swipe, slip, display, keys".
+  std::string TestNames(std::string_view sep) const {
+    std::string out;
+    if (services.diagnoser == nullptr) return out;
+    for (const auto& r : services.diagnoser->routines()) {
+      out += (out.empty() ? "" : std::string(sep)) + std::string(r->Name());
+    }
+    return out;
   }
 
   // Runs a diagnosis; false when it could not (the reply is sent) or the port went away.
@@ -427,7 +443,8 @@ struct Console::State {
   void Run(const Command& c, TimePoint now) {
     switch (c.name) {
       case CommandName::kHelp:
-        Ok(kHelp);
+        Ok(std::string(kHelp) + HelpLine("test " + TestNames("|"), "an interactive engineer test") +
+           std::string(kHelpEnd));
         return;
       case CommandName::kStatus:
         Ok(Status(now));

@@ -4,9 +4,9 @@
 // PIN (`[console] pin_hash`). The daemon adds the console to its epoll loop as an EventSource;
 // the console never waits for input; its replies are written under a deadline, and `run` and
 // `test` hold the loop for their own deadlines (the run budget, [console] test_timeout_s):
-//   auto console = Console::Open(diagnoser.config(), fs, {&diagnoser, run_and_show, &tests});
-//   if (!console) ...  // kNotFound: no [console] table; kInvalid: a bad value (a missing port
-//                      // is not an error: it is retried)
+//   auto console = Console::Open(diagnoser.config(), fs, {&diagnoser, run_and_show, run_test});
+//   if (!console) ...  // kNotFound: no [console] table (a port that is not there yet is not an
+//                      // error: it is retried)
 //   loop.Add(console->get());
 #pragma once
 
@@ -24,6 +24,7 @@
 #include "agent/config.h"
 #include "agent/modes/event_source.h"
 #include "agent/report.h"
+#include "agent/routine.h"
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
 #include "drivers/io/root_fs.h"
@@ -33,13 +34,14 @@
 namespace posdiag::agent {
 
 class Diagnoser;
-class EngineerTests;
 
 // What the daemon hands the console.
 struct ConsoleServices {
-  Diagnoser* diagnoser = nullptr;    // config, catalogue, log and history directories
+  Diagnoser* diagnoser = nullptr;    // config, catalogue, routines, log and history directories
   std::function<Report(Level)> run;  // runs a diagnosis and also shows it on the display
-  EngineerTests* tests = nullptr;    // null: the `test` commands say "not available"
+  // Runs an engineer routine (`test NAME`, from the diagnoser's routines) with the display;
+  // unset: the `test` commands say "not available".
+  std::function<RoutineResult(Routine&, io::Deadline)> run_test;
   // The process's most recent diagnosis, whoever started it (a diagnose-key press or this
   // console); unset: the console knows only its own runs.
   std::function<std::optional<Report>()> latest;
@@ -59,8 +61,11 @@ struct ConsoleSettings {
   rules::Lang lang = rules::Lang::kEn;
 };
 
-// Reads [console]; kNotFound when the config has no [console] table (no console), kInvalid for a
-// value that cannot be used (an unparsable pin_hash, an unknown lang).
+// [console], declared as data: the loader refuses a missing port, an unparsable pin_hash, an
+// unknown lang before anything runs.
+SectionSpec ConsoleSection();
+
+// Reads [console]; kNotFound when the config has no [console] table (no console).
 Result<ConsoleSettings> ReadConsoleSettings(const Config& config);
 
 // What tests substitute: the clock that idle timeouts, lockouts and reopening are measured on, and

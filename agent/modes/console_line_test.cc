@@ -167,7 +167,10 @@ TEST(ParseCommand, ReportRunTest) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().detail, "usage: run boot|merchant|engineer");
   EXPECT_EQ(ParseCommand("test slip")->name, CommandName::kTest);
-  EXPECT_FALSE(ParseCommand("test printer"));
+  EXPECT_EQ(ParseCommand("test Slip")->word, "slip");
+  EXPECT_FALSE(ParseCommand("test"));
+  EXPECT_FALSE(ParseCommand("test slip chip"));
+  EXPECT_FALSE(ParseCommand("test sl1p"));
 }
 
 TEST(ParseCommand, Counts) {

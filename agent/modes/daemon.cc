@@ -13,8 +13,10 @@
 
 #include "agent/modes/console.h"
 #include "agent/modes/diagnose.h"
-#include "agent/modes/engineer_tests.h"
+#include "agent/modes/key_source.h"
 #include "agent/modes/modes.h"
+#include "agent/modes/setup.h"
+#include "agent/probes/display/display_device.h"
 #include "agent/sinks/display_screen.h"
 
 namespace posdiag::agent {
@@ -223,8 +225,10 @@ namespace {
 // The terminal's display for the daemon: the one place the display factory is called. A display
 // that cannot be opened leaves the daemon without one (the log says why); the key and the console
 // still work, and the display probe reports the fault in every diagnosis.
-std::unique_ptr<Screen> OpenDaemonScreen(const Diagnoser& d, const io::RootFs& fs) {
-  auto screen = OpenScreen(d.config(), fs);
+std::unique_ptr<Screen> OpenDaemonScreen(const Diagnoser& d) {
+  auto settings = probes::ReadDisplaySettings(d.config().Section("display"));
+  auto screen =
+      settings ? OpenScreen(*settings, d.fs()) : Result<std::unique_ptr<Screen>>(settings.error());
   if (!screen) {
     if (d.log()) d.log()->warn("daemon: display: {}; going on without it", screen.error().detail);
     return nullptr;
@@ -240,6 +244,17 @@ void Say(const std::string& line) {
 
 }  // namespace
 
+SectionSpec DaemonSection() {
+  return {"daemon",
+          "posdiag daemon: the merchant's screen and the key device",
+          {Int("result_timeout_ms", 0, 3'600'000)
+               .Default(120'000)
+               .Means("how long a result stays on the screen without a key (0: until a key)"),
+           Int("rescan_max_ms", 100, 3'600'000)
+               .Default(30'000)
+               .Means("the longest wait between two looks for a key device that is not there")}};
+}
+
 int RunDaemon(const DaemonArgs& args) {
   // Before any thread exists, so every thread inherits the blocked mask and the signals wait in
   // the signalfd.
@@ -250,28 +265,20 @@ int RunDaemon(const DaemonArgs& args) {
   }
   auto created = Diagnoser::Create(args.config);
   if (!created) {
-    std::fprintf(stderr, "posdiag: %s\n", created.error().detail.c_str());
+    PrintError(created.error());
     return 3;
   }
   Diagnoser& d = **created;
   const Config& config = d.config();
   const ConfigSection& keys_section = config.Section("keys");
   std::optional<KeyConfig> key_config;
-  if (keys_section.present()) {
-    auto read = ReadKeyConfig(keys_section);
-    if (!read) {
-      std::fprintf(stderr, "posdiag: %s: %s\n", config.source().c_str(),
-                   read.error().detail.c_str());
-      return 3;
-    }
-    key_config = *read;
-  }
+  if (keys_section.present()) key_config = ReadKeyConfig(keys_section);
   const ConfigSection& daemon = config.Section("daemon");
-  const milliseconds result_timeout(daemon.GetInt("result_timeout_ms", kDefaultResultTimeoutMs));
-  const milliseconds rescan_max(daemon.GetInt("rescan_max_ms", kDefaultRescanMaxMs));
-  const io::RootFs fs(config.Section("system").GetString("root", "/"));
+  const milliseconds result_timeout(daemon.GetInt("result_timeout_ms"));
+  const milliseconds rescan_max(daemon.GetInt("rescan_max_ms"));
+  const io::RootFs& fs = d.fs();
 
-  std::unique_ptr<Screen> screen = OpenDaemonScreen(d, fs);
+  std::unique_ptr<Screen> screen = OpenDaemonScreen(d);
   DiagnoseFlow flow(
       [&d](Level level, const std::function<void(const RunProgress&)>& progress) {
         Report report = d.Run(level, progress);
@@ -280,7 +287,6 @@ int RunDaemon(const DaemonArgs& args) {
         return report;
       },
       screen.get(), result_timeout, d.log());
-  EngineerTests tests(d, screen.get());
 
   EventLoop loop;
   loop.Add(signals->get());
@@ -288,7 +294,7 @@ int RunDaemon(const DaemonArgs& args) {
   std::unique_ptr<KeySource> keys;
   if (key_config) {
     keys = std::make_unique<KeySource>(
-        fs, *key_config, rescan_max, d.log(), [&flow](KeyAction action) {
+        fs, d.openers(), *key_config, rescan_max, d.log(), [&flow](KeyAction action) {
           Say(std::string("key ") + std::string(KeyActionName(action)));
           flow.OnKey(action);
         });
@@ -303,10 +309,14 @@ int RunDaemon(const DaemonArgs& args) {
   }
   // The engineer's console, when [console] is configured.
   std::unique_ptr<Console> console;
-  auto opened =
-      Console::Open(config, fs,
-                    ConsoleServices{&d, [&flow](Level level) { return flow.Run(level); }, &tests,
-                                    [&flow]() -> std::optional<Report> { return flow.last(); }});
+  ConsoleServices services;
+  services.diagnoser = &d;
+  services.run = [&flow](Level level) { return flow.Run(level); };
+  services.run_test = [&d, &screen](Routine& routine, io::Deadline deadline) {
+    return d.RunRoutine(routine, screen.get(), deadline);
+  };
+  services.latest = [&flow]() -> std::optional<Report> { return flow.last(); };
+  auto opened = Console::Open(config, fs, std::move(services));
   if (opened) {
     console = std::move(*opened);
     loop.Add(console.get());

@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "agent/config.h"
 #include "agent/modes/event_source.h"
 #include "agent/probes/keys/keys.h"
 #include "agent/report.h"
@@ -123,7 +124,7 @@ class DiagnoseFlow final : public EventSource {
   std::optional<TimePoint> timeout_at_;
 };
 
-inline constexpr std::int64_t kDefaultResultTimeoutMs = 120'000;
-inline constexpr std::int64_t kDefaultRescanMaxMs = 30'000;
+// [daemon]: how long a result stays on the screen, how long the key device is looked for.
+SectionSpec DaemonSection();
 
 }  // namespace posdiag::agent

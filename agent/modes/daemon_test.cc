@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/modes/key_source.h"
 #include "agent/probes/keys/keys.h"
+#include "agent/probes/keys/keys_device.h"
 #include "tests/sim/fixture_tree.h"
 
 namespace posdiag::agent {
@@ -103,13 +105,15 @@ class DaemonTest : public ::testing::Test {
               return FakeReport(levels_.size());
             },
             &screen_, milliseconds(60'000), nullptr),
-        keys_(io::RootFs(tree_.root()), Config(), milliseconds(2'000), nullptr,
+        keys_(io::RootFs(tree_.root()), open_, Config(), milliseconds(2'000), nullptr,
               [this](KeyAction a) { flow_.OnKey(a); }) {}
 
   static KeyConfig Config() {
     // No debounce: the test presses faster than a person (ABounceIsOnePress has one).
-    KeyConfig c =
-        *ReadKeyConfig(ConfigSection("keys", true, {{"device", std::string("/dev/input/event3")}}));
+    auto config = Config::Parse("[keys]\ndevice = \"/dev/input/event3\"\n", "test.toml",
+                                probes::KeysDevice().ConfigSections());
+    EXPECT_TRUE(config.ok());
+    KeyConfig c = ReadKeyConfig(config->Section("keys"));
     c.debounce = milliseconds(0);
     return c;
   }
@@ -120,6 +124,7 @@ class DaemonTest : public ::testing::Test {
   }
 
   posdiag::testing::FixtureTree tree_;
+  const SystemOpeners open_;
   KeyFifo fifo_;
   RecordingScreen screen_;
   std::vector<Level> levels_;
@@ -182,7 +187,7 @@ TEST_F(DaemonTest, PageKeysPageWithinTheReportAndBackReturnsToIdle) {
 TEST_F(DaemonTest, ABounceIsOnePress) {
   KeyConfig config = Config();
   config.debounce = milliseconds(80);
-  KeySource keys(io::RootFs(tree_.root()), config, milliseconds(2'000), nullptr,
+  KeySource keys(io::RootFs(tree_.root()), open_, config, milliseconds(2'000), nullptr,
                  [this](KeyAction a) { flow_.OnKey(a); });
   keys.Start(steady_clock::now());
   ASSERT_TRUE(keys.connected());

@@ -1,5 +1,6 @@
 #include "agent/modes/diagnose.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -10,18 +11,20 @@
 
 namespace posdiag::agent {
 
-Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(
-    const std::optional<std::string>& config_path) {
+Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::string>& config_path,
+                                                     std::shared_ptr<const Openers> open) {
   auto setup = LoadSetup(config_path);
   if (!setup) return setup.error();
   std::unique_ptr<Diagnoser> d(new Diagnoser(std::move(*setup)));
+  d->open_ = open ? std::move(open) : std::make_shared<SystemOpeners>();
+  d->fs_ = std::make_shared<io::RootFs>(d->config().Section("system").GetString("root"));
 
   // The log first, so everything after it can be logged. Without it the runs go on.
   const ConfigSection& log_section = d->config().Section("log");
   LogOptions log_options;
   log_options.dir = d->log_dir();
-  log_options.max_bytes = static_cast<std::size_t>(log_section.GetInt("max_size_kb", 1024)) * 1024;
-  log_options.max_files = static_cast<std::size_t>(log_section.GetInt("files", 3));
+  log_options.max_bytes = static_cast<std::size_t>(log_section.GetInt("max_size_kb")) * 1024;
+  log_options.max_files = static_cast<std::size_t>(log_section.GetInt("files"));
   if (auto logger = MakeLogger(log_options)) {
     d->log_ = *logger;
   } else {
@@ -32,19 +35,58 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(
   // Catalogue: built-in rules, with the site's files merged in; a broken file is skipped.
   const auto& builtin = rules::BuiltinCatalog();
   for (const auto& diag : builtin.diagnostics) d->rule_errors_.push_back(diag.ToString());
-  d->catalog_ = rules::MergeCatalog(builtin.rules, SiteRuleFiles(d->config()), builtin.codes);
+  d->catalog_ = rules::MergeCatalog(builtin.rules, SiteRuleFiles(d->config()), builtin.codes,
+                                    &d->registry().facts);
   for (const auto& diag : d->catalog_.diagnostics) d->rule_errors_.push_back(diag.ToString());
   return d;
 }
 
-std::string Diagnoser::log_dir() const {
-  return config().Section("log").GetString("dir", kDefaultLogDir);
-}
-std::string Diagnoser::history_dir() const {
-  return config().Section("history").GetString("dir", kDefaultHistoryDir);
-}
+std::string Diagnoser::log_dir() const { return config().Section("log").GetString("dir"); }
+std::string Diagnoser::history_dir() const { return config().Section("history").GetString("dir"); }
 std::size_t Diagnoser::history_keep() const {
-  return static_cast<std::size_t>(config().Section("history").GetInt("keep", 50));
+  return static_cast<std::size_t>(config().Section("history").GetInt("keep"));
+}
+
+Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline deadline) {
+  std::shared_ptr<Probe> probe;
+  for (const auto& p : probes()) {
+    if (p->Name() == name) probe = p;
+  }
+  if (!probe) {
+    return Error{ErrorKind::kUnsupported, "this build has no " + std::string(name) + " probe"};
+  }
+  RunOptions options;
+  options.level = Level::kEngineer;
+  options.budget = std::max(deadline.Remaining(), std::chrono::milliseconds(1));
+  RunOutput out = RunProbes({probe}, Environment(), options);
+  stragglers_ += out.stragglers;
+  if (log_) {
+    for (const auto& problem : out.problems) log_->error("run {}", LogValue(problem));
+  }
+  if (out.probes.empty()) return Error{ErrorKind::kUnsupported, "the probe did not run"};
+  return ProbeRun{out.probes.front(), std::move(out.facts)};
+}
+
+RoutineResult Diagnoser::RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline) {
+  const std::string section(routine.Section());
+  if (!config().Section(section).present()) {
+    return {RoutineResult::Verdict::kSkipped, "not configured: no [" + section + "] table"};
+  }
+  const RoutineContext ctx{
+      config(),
+      fs(),
+      openers(),
+      screen,
+      [this](std::string_view probe, io::Deadline d) { return RunProbeAlone(probe, d); },
+      [this](const std::string& line) {
+        if (log_) log_->warn("{}", LogValue(line));
+      }};
+  return routine.Run(ctx, deadline);
+}
+
+RunEnvironment Diagnoser::Environment() const {
+  // The diagnoser outlives every run; a probe thread abandoned at its deadline only reads these.
+  return RunEnvironment{setup_.config, fs_, std::make_shared<io::SystemClock>(), open_};
 }
 
 void Diagnoser::Deliver(Sink& sink, Report& report) const {
@@ -69,15 +111,11 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   report.rule_errors = rule_errors_;
   report.sink_errors = startup_errors_;
 
-  RunEnvironment env{
-      setup_.config,
-      std::make_shared<io::RootFs>(config().Section("system").GetString("root", "/")),
-      std::make_shared<io::SystemClock>()};
   RunOptions options;
   options.level = level;
-  options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms", 10'000));
+  options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms"));
   options.on_progress = on_progress;
-  RunOutput run = RunProbes(setup_.probes, env, options);
+  RunOutput run = RunProbes(probes(), Environment(), options);
   stragglers_ += run.stragglers;
   if (log_) {
     for (const auto& problem : run.problems)

@@ -12,8 +12,11 @@
 #include <vector>
 
 #include "agent/modes/setup.h"
+#include "agent/openers.h"
 #include "agent/report.h"
+#include "agent/routine.h"
 #include "agent/run.h"
+#include "agent/screen.h"
 #include "agent/sinks/sink.h"
 #include "rules/loader/catalog.h"
 
@@ -22,19 +25,34 @@ namespace posdiag::agent {
 class Diagnoser {
  public:
   // Loads the config (or the default one), opens the log and merges the site rules. An error
-  // names the file and key; the caller exits 3.
-  static Result<std::unique_ptr<Diagnoser>> Create(const std::optional<std::string>& config_path);
+  // names the file and key; the caller exits 3. `open` reaches the devices (null: the real ones).
+  static Result<std::unique_ptr<Diagnoser>> Create(const std::optional<std::string>& config_path,
+                                                   std::shared_ptr<const Openers> open = nullptr);
 
   // Runs the probes of `level` and evaluates them; the report goes to the log and to history
   // before it is returned. `on_progress` is called on this thread as probes finish.
   Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {});
+
+  // Runs one probe (by name) alone at engineer level within the deadline, for a routine.
+  Result<ProbeRun> RunProbeAlone(std::string_view name, io::Deadline deadline);
+
+  // Runs an engineer routine (`test NAME`) with the display `screen` (may be null). A routine
+  // whose device table is absent from the config is not run: kSkipped, before any prompt.
+  RoutineResult RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline);
 
   // Hands the report to a sink; a failure is logged (or said on stderr without a log) and kept
   // in report.sink_errors for the sinks after it.
   void Deliver(Sink& sink, Report& report) const;
 
   const Config& config() const { return *setup_.config; }
-  const std::vector<std::shared_ptr<Probe>>& probes() const { return setup_.probes; }
+  const Registry& registry() const { return *setup_.registry; }
+  const std::vector<std::shared_ptr<Probe>>& probes() const { return setup_.registry->probes; }
+  const std::vector<std::shared_ptr<Routine>>& routines() const {
+    return setup_.registry->routines;
+  }
+  const Openers& openers() const { return *open_; }
+  // [system] root, where every terminal path is.
+  const io::RootFs& fs() const { return *fs_; }
   // The merged catalogue: built-in rules plus the site rule files that loaded.
   const rules::LoadOutcome& catalog() const { return catalog_; }
   // The log, or null when it could not be opened (the run goes on without it).
@@ -49,7 +67,11 @@ class Diagnoser {
   explicit Diagnoser(Setup setup) : setup_(std::move(setup)) {}
 
   Setup setup_;
+  std::shared_ptr<const Openers> open_;
+  std::shared_ptr<const io::RootFs> fs_;
   std::shared_ptr<spdlog::logger> log_;
+  RunEnvironment Environment() const;
+
   std::vector<std::string> startup_errors_;  // the log could not be opened
   std::vector<std::string> rule_errors_;     // rule files that failed to load
   rules::LoadOutcome catalog_;

@@ -11,12 +11,11 @@ namespace posdiag::agent {
 int RunHistory(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang) {
   auto setup = LoadSetup(config);
   if (!setup) {
-    std::fprintf(stderr, "posdiag: %s\n", setup.error().detail.c_str());
+    PrintError(setup.error());
     return 3;
   }
   const ConfigSection& section = setup->config->Section("history");
-  HistoryStore store(section.GetString("dir", kDefaultHistoryDir),
-                     static_cast<std::size_t>(section.GetInt("keep", 50)));
+  HistoryStore store(section.GetString("dir"), static_cast<std::size_t>(section.GetInt("keep")));
   const Listing listing = store.Load();
   std::string out;
   if (format == OutputFormat::kJson) {

@@ -36,6 +36,15 @@ int RunRulesCheck(const std::vector<std::string>& files);
 // (not the default config: the catalogue page must not depend on the machine it is made on).
 int RunCodes(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
 
+// `posdiag facts`: every fact the probes may write (docs/facts.md is its Markdown).
+int RunFacts(OutputFormat format);
+
+// `posdiag config check [FILE]`: only the whole-file validation every command does first; 0 or 3.
+int RunConfigCheck(const std::optional<std::string>& config);
+
+// `posdiag config keys`: every table and key the config may hold (docs/configuration.md's table).
+int RunConfigKeys(OutputFormat format);
+
 // `posdiag history`: the reports kept under [history] dir, newest first.
 int RunHistory(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
 

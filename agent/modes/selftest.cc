@@ -8,6 +8,8 @@
 
 #include "agent/modes/diagnose.h"
 #include "agent/modes/modes.h"
+#include "agent/modes/setup.h"
+#include "agent/probes/display/display_device.h"
 #include "agent/sinks/display_screen.h"
 #include "agent/sinks/log_sink.h"
 #include "agent/sinks/stream_sink.h"
@@ -31,17 +33,19 @@ class ScreenSink : public Sink {
 int RunSelftest(const SelftestArgs& args) {
   auto diagnoser = Diagnoser::Create(args.config);
   if (!diagnoser) {
-    std::fprintf(stderr, "posdiag: %s\n", diagnoser.error().detail.c_str());
+    PrintError(diagnoser.error());
     return 3;
   }
   Diagnoser& d = **diagnoser;
 
   // The display is a sink like the others: if it cannot be opened the run goes on without it,
   // and the display probe's facts make the failure a finding.
-  const io::RootFs fs(d.config().Section("system").GetString("root", "/"));
   std::string screen_error;
   std::unique_ptr<Screen> screen;
-  if (auto opened = OpenScreen(d.config(), fs)) {
+  auto settings = probes::ReadDisplaySettings(d.config().Section("display"));
+  auto opened =
+      settings ? OpenScreen(*settings, d.fs()) : Result<std::unique_ptr<Screen>>(settings.error());
+  if (opened) {
     screen = std::move(*opened);
   } else {
     screen_error = "display: " + opened.error().detail;

@@ -1,28 +1,37 @@
 #include "agent/modes/setup.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <sstream>
 
+#include "agent/modes/console.h"
+#include "agent/modes/daemon.h"
 #include "agent/probes/registry.h"
-#include "agent/run.h"
 
 namespace posdiag::agent {
 
+std::vector<SectionSpec> AllConfigSections() {
+  std::vector<SectionSpec> specs = CoreSections();
+  for (const auto& s : Devices().sections) specs.push_back(s);
+  specs.push_back(DaemonSection());
+  specs.push_back(ConsoleSection());
+  return MergeSpecs(std::move(specs));
+}
+
 Result<Setup> LoadSetup(const std::optional<std::string>& config_path) {
   Setup setup;
-  for (auto& probe : MakeProbes()) setup.probes.push_back(std::move(probe));
-  const auto specs = ConfigSpecs(setup.probes);
-
+  setup.registry = &Devices();
   std::error_code ec;
   if (config_path || std::filesystem::exists(kDefaultConfigPath, ec)) {
-    auto config = Config::Load(config_path.value_or(kDefaultConfigPath), specs);
+    auto config = Config::Load(config_path.value_or(kDefaultConfigPath), AllConfigSections());
     if (!config) return config.error();
     setup.config = std::make_shared<Config>(std::move(*config));
     return setup;
   }
   // No config file: measure what needs no configuration. The power probe's section is implied
   // because every terminal has a power path; devices on ports need their table.
-  auto config = Config::Parse("", "built-in defaults", specs);
+  auto config = Config::Parse("", "built-in defaults", AllConfigSections());
   if (!config) return config.error();
   config->AddEmptySection("power");
   setup.config = std::make_shared<Config>(std::move(*config));
@@ -32,7 +41,7 @@ Result<Setup> LoadSetup(const std::optional<std::string>& config_path) {
 std::vector<std::string> SiteRuleFiles(const Config& config) {
   const ConfigSection& rules = config.Section("rules");
   std::vector<std::string> files = rules.GetStringList("files");
-  const std::string dir = rules.GetString("dir", "");
+  const std::string dir = rules.GetString("dir");
   if (!dir.empty()) {
     std::vector<std::string> found;
     std::error_code ec;
@@ -45,6 +54,12 @@ std::vector<std::string> SiteRuleFiles(const Config& config) {
     files.insert(files.end(), found.begin(), found.end());
   }
   return files;
+}
+
+void PrintError(const Error& error) {
+  std::istringstream lines(error.detail);
+  std::string line;
+  while (std::getline(lines, line)) std::fprintf(stderr, "posdiag: %s\n", line.c_str());
 }
 
 }  // namespace posdiag::agent

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "agent/report.h"
-#include "agent/run.h"
 #include "rules/engine/rule.h"
 
 namespace posdiag::agent {

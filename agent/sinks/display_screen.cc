@@ -354,72 +354,22 @@ class NoneScreen final : public Screen {
 
 }  // namespace
 
-SectionSpec DisplayConfigSpec() {
-  return {"display",
-          {{"backend", ValueType::kString},
-           {"device", ValueType::kString},
-           {"geometry", ValueType::kString},
-           {"line_length", ValueType::kInt, 0, 65536},
-           {"console", ValueType::kString},
-           {"color", ValueType::kBool},
-           {"lang", ValueType::kString}}};
-}
-
-Result<DisplaySettings> ReadDisplaySettings(const ConfigSection& section) {
-  DisplaySettings s;
-  if (!section.present()) return s;
-  s.backend_name = section.GetString("backend", "framebuffer");
-  if (s.backend_name == "framebuffer") {
-    s.backend = DisplayBackend::kFramebuffer;
-  } else if (s.backend_name == "console") {
-    s.backend = DisplayBackend::kConsole;
-  } else if (s.backend_name == "none") {
-    s.backend = DisplayBackend::kNone;
-  } else {
-    return Error{ErrorKind::kInvalid, "[display] backend \"" + s.backend_name +
-                                          "\": expected \"framebuffer\", \"console\" or \"none\""};
-  }
-  s.device = section.GetString("device", s.device);
-  s.console = section.GetString("console", s.console);
-  s.color = section.GetBool("color", s.color);
-  const std::string lang = section.GetString("lang", "zh-CN");
-  if (lang == "zh-CN") {
-    s.lang = Lang::kZhCn;
-  } else if (lang == "en") {
-    s.lang = Lang::kEn;
-  } else {
-    return Error{ErrorKind::kInvalid,
-                 "[display] lang \"" + lang + "\": expected \"zh-CN\" or \"en\""};
-  }
-  if (section.Has("geometry")) {
-    auto format = dd::ParseGeometry(section.GetString("geometry", ""),
-                                    static_cast<std::uint32_t>(section.GetInt("line_length", 0)));
-    if (!format) return format.error().Context("[display] geometry");
-    s.file_format = *format;
-  } else if (section.Has("line_length")) {
-    return Error{ErrorKind::kInvalid, "[display] line_length needs geometry"};
-  }
-  return s;
-}
-
-Result<std::unique_ptr<Screen>> OpenScreen(const Config& config, const io::RootFs& fs,
+Result<std::unique_ptr<Screen>> OpenScreen(const DisplaySettings& settings, const io::RootFs& fs,
                                            const ScreenOptions& options) {
-  auto settings = ReadDisplaySettings(config.Section("display"));
-  if (!settings) return settings.error();
-  switch (settings->backend) {
+  switch (settings.backend) {
     case DisplayBackend::kNone:
       return MakeNoneScreen();
     case DisplayBackend::kFramebuffer: {
-      auto fb = dd::Framebuffer::Open(fs.Path(settings->device), settings->file_format);
+      auto fb = dd::Framebuffer::Open(fs.Path(settings.device), settings.file_format);
       if (!fb) return fb.error().Context("display");
       return std::unique_ptr<Screen>(
-          std::make_unique<FramebufferScreen>(std::move(*fb), settings->lang));
+          std::make_unique<FramebufferScreen>(std::move(*fb), settings.lang));
     }
     case DisplayBackend::kConsole: {
-      auto console = dd::TextConsole::Open(fs.Path(settings->console));
+      auto console = dd::TextConsole::Open(fs.Path(settings.console));
       if (!console) return console.error().Context("display");
       return std::unique_ptr<Screen>(std::make_unique<ConsoleScreen>(
-          std::move(*console), settings->color, settings->lang, options.console_write_timeout));
+          std::move(*console), settings.color, settings.lang, options.console_write_timeout));
     }
   }
   return Error{ErrorKind::kInvalid, "display: unknown backend"};

@@ -4,9 +4,9 @@
 //                            `line_length`) when the device is a regular file standing in for one
 //   backend = "console"      console (default /dev/tty1): plain text, ANSI colour with color = true
 //   backend = "none"         draws nothing (also what the lead falls back to on an error)
-// and lang = "zh-CN" | "en". The keys are declared by the display probe (DisplayConfigSpec).
+// and lang = "zh-CN" | "en". The display device (agent/probes/display) declares and reads them.
 // Example:
-//   auto screen = OpenScreen(config, fs);
+//   auto screen = OpenScreen(*ReadDisplaySettings(config.Section("display")), fs);
 //   if (!screen) { log(screen.error()); screen = MakeNoneScreen(); }
 //   (*screen)->ShowReport(report, 0);
 #pragma once
@@ -16,10 +16,9 @@
 #include <optional>
 #include <string>
 
-#include "agent/config.h"
 #include "agent/screen.h"
-#include "drivers/display/framebuffer.h"
 #include "drivers/base/result.h"
+#include "drivers/display/framebuffer.h"
 #include "drivers/io/root_fs.h"
 #include "rules/engine/rule.h"
 
@@ -30,30 +29,9 @@ struct ScreenOptions {
   std::chrono::milliseconds console_write_timeout{500};
 };
 
-// The [display] section every config may have (declared by the display probe).
-SectionSpec DisplayConfigSpec();
-
-enum class DisplayBackend { kFramebuffer, kConsole, kNone };
-
-// [display] read and checked once, for the screen and the display probe alike.
-struct DisplaySettings {
-  DisplayBackend backend = DisplayBackend::kNone;
-  std::string backend_name = "none";
-  std::string device = "/dev/fb0";    // framebuffer, a system path under [system] root
-  std::string console = "/dev/tty1";  // text console, likewise
-  bool color = true;
-  rules::Lang lang = rules::Lang::kZhCn;
-  // The format of a regular file standing in for a framebuffer (`geometry`, `line_length`).
-  std::optional<drivers::display::FbFormat> file_format;
-};
-
-// An absent section is backend `none`; a present one defaults to `framebuffer`. An unknown
-// backend or language, or a malformed geometry, is kInvalid naming the key.
-Result<DisplaySettings> ReadDisplaySettings(const ConfigSection& section);
-
-// The backend [display] names, opened. An absent [display] section is `none`. A device that
-// cannot be opened, a framebuffer in a format it cannot draw, or a bad key gives an Error.
-Result<std::unique_ptr<Screen>> OpenScreen(const Config& config, const io::RootFs& fs,
+// The backend the settings name, opened. A device that cannot be opened or a framebuffer in a
+// format it cannot draw gives an Error.
+Result<std::unique_ptr<Screen>> OpenScreen(const DisplaySettings& settings, const io::RootFs& fs,
                                            const ScreenOptions& options = {});
 
 std::unique_ptr<Screen> MakeNoneScreen();

@@ -11,11 +11,19 @@
 #include <fstream>
 #include <string>
 
+#include "agent/probes/display/display_device.h"
 #include "agent/sinks/sample_report.h"
 #include "tests/display/png_image.h"
 
 namespace posdiag::agent {
 namespace {
+
+// [display] as the display device declares and reads it.
+Result<DisplaySettings> SettingsFor(const std::string& toml) {
+  auto config = Config::Parse(toml, "test.toml", probes::DisplayDevice().ConfigSections());
+  if (!config) return config.error();
+  return probes::ReadDisplaySettings(config->Section("display"));
+}
 
 using rules::Severity;
 
@@ -90,10 +98,10 @@ class FramebufferScreenTest : public ::testing::Test {
             std::to_string(g.bpp) + "\"\n";
     if (g.line_length != 0) toml += "line_length = " + std::to_string(g.line_length) + "\n";
     toml += "lang = \"" + lang + "\"\n";
-    auto config = Config::Parse(toml, "test.toml", {DisplayConfigSpec()});
-    EXPECT_TRUE(config.ok()) << config.error().detail;
-    if (!config) return nullptr;
-    auto screen = OpenScreen(*config, io::RootFs(dir_));
+    auto settings = SettingsFor(toml);
+    EXPECT_TRUE(settings.ok()) << settings.error().detail;
+    if (!settings) return nullptr;
+    auto screen = OpenScreen(*settings, io::RootFs(dir_));
     EXPECT_TRUE(screen.ok()) << screen.error().detail;
     return screen ? std::move(*screen) : nullptr;
   }
@@ -215,9 +223,9 @@ TEST_F(FramebufferScreenTest, TinyAndOddPanelsDrawWithoutCrashing) {
 
 Result<std::unique_ptr<Screen>> OpenWith(const std::string& toml,
                                          const std::filesystem::path& root) {
-  auto config = Config::Parse(toml, "test.toml", {DisplayConfigSpec()});
-  if (!config) return config.error();
-  return OpenScreen(*config, io::RootFs(root));
+  auto settings = SettingsFor(toml);
+  if (!settings) return settings.error();
+  return OpenScreen(*settings, io::RootFs(root));
 }
 
 TEST_F(FramebufferScreenTest, BadDevicesAndSettingsAreErrors) {
@@ -329,10 +337,9 @@ TEST_F(ConsoleScreenTest, PlainTextHasNoEscapes) {
 }
 
 TEST_F(ConsoleScreenTest, AStalledConsoleGivesATimeoutError) {
-  auto config = Config::Parse("[display]\nbackend = \"console\"\nconsole = \"" + name_ + "\"\n",
-                              "test.toml", {DisplayConfigSpec()});
-  ASSERT_TRUE(config.ok());
-  auto screen = OpenScreen(*config, io::RootFs("/"), {std::chrono::milliseconds(50)});
+  auto settings = SettingsFor("[display]\nbackend = \"console\"\nconsole = \"" + name_ + "\"\n");
+  ASSERT_TRUE(settings.ok());
+  auto screen = OpenScreen(*settings, io::RootFs("/"), {std::chrono::milliseconds(50)});
   ASSERT_TRUE(screen.ok());
   Result<void> last = Ok();
   // Nobody reads: the pty fills, then a screen times out rather than hanging the caller.

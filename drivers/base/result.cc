@@ -41,6 +41,7 @@ Error ErrnoError(std::string_view what, int err) {
   ErrorKind kind = ErrorKind::kIo;
   switch (err) {
     case ENOENT:
+    case ENOTDIR:  // a path through a file: nothing is there either
     case ENODEV:
     case ENXIO:
       kind = ErrorKind::kNotFound;

@@ -1,7 +1,5 @@
 #include "drivers/journal/journal_file.h"
 
-#include "drivers/base/unique_fd.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,8 @@
 #include <cerrno>
 #include <string_view>
 
+#include "drivers/base/unique_fd.h"
+
 namespace posdiag::drivers::journal {
 namespace {
 
@@ -17,17 +17,15 @@ constexpr std::size_t kChunkBytes = 64 * 1024;
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 // Opens a regular file for reading without blocking on a FIFO; size is its length.
-Result<int> OpenRegular(const std::filesystem::path& path, off_t& size) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return ErrnoError(path.string(), errno);
+Result<io::UniqueFd> OpenRegular(const std::filesystem::path& path, off_t& size) {
+  io::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return ErrnoError(path.string(), errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     const int err = errno;
-    ::close(fd);
     return ErrnoError(path.string(), err);
   }
   if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
     return Error{ErrorKind::kInvalid, path.string() + ": not a regular file"};
   }
   size = st.st_size;
@@ -61,12 +59,11 @@ Result<std::string> ReadRange(int fd, const std::filesystem::path& path, off_t o
 Result<Tail> ReadTail(const std::filesystem::path& path, const io::Deadline& deadline,
                       TailOptions options) {
   off_t size = 0;
-  auto opened = OpenRegular(path, size);
-  if (!opened) return opened.error();
-  const io::UniqueFd fd(*opened);
+  auto fd = OpenRegular(path, size);
+  if (!fd) return fd.error();
   const auto max = static_cast<off_t>(options.max_bytes);
   const off_t start = size > max ? size - max : 0;
-  auto bytes = ReadRange(fd.get(), path, start, static_cast<std::size_t>(size - start), deadline);
+  auto bytes = ReadRange(fd->get(), path, start, static_cast<std::size_t>(size - start), deadline);
   if (!bytes) return bytes.error();
   std::string_view text = *bytes;
 
@@ -105,11 +102,10 @@ Result<Tail> ReadTail(const std::filesystem::path& path, const io::Deadline& dea
 Result<std::string> ReadFirstLine(const std::filesystem::path& path, const io::Deadline& deadline,
                                   std::size_t max_bytes) {
   off_t size = 0;
-  auto opened = OpenRegular(path, size);
-  if (!opened) return opened.error();
-  const io::UniqueFd fd(*opened);
+  auto fd = OpenRegular(path, size);
+  if (!fd) return fd.error();
   auto bytes =
-      ReadRange(fd.get(), path, 0,
+      ReadRange(fd->get(), path, 0,
                 std::min(max_bytes, static_cast<std::size_t>(std::max<off_t>(size, 0))), deadline);
   if (!bytes) return bytes.error();
   std::string_view text = *bytes;

@@ -1,13 +1,13 @@
 #include "drivers/journal/journal_line.h"
 
-#include "drivers/base/text.h"
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <utility>
+
+#include "drivers/base/text.h"
 
 namespace posdiag::drivers::journal {
 namespace {

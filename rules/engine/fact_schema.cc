@@ -1,9 +1,9 @@
 #include "rules/engine/fact_schema.h"
 
-#include "drivers/base/text.h"
-
 #include <algorithm>
 #include <variant>
+
+#include "drivers/base/text.h"
 
 namespace posdiag::rules {
 namespace {
@@ -39,6 +39,28 @@ std::string Escape(std::string_view s) {
 }
 
 }  // namespace
+
+FactSpec::FactSpec(std::string pattern_, FactType type_, std::string unit_, std::string meaning_,
+                   std::string probe_)
+    : pattern(std::move(pattern_)),
+      type(type_),
+      unit(std::move(unit_)),
+      meaning(std::move(meaning_)),
+      probe(std::move(probe_)) {}
+FactSpec::FactSpec(const FactSpec&) = default;
+FactSpec::FactSpec(FactSpec&&) noexcept = default;
+FactSpec& FactSpec::operator=(const FactSpec&) = default;
+FactSpec& FactSpec::operator=(FactSpec&&) noexcept = default;
+FactSpec::~FactSpec() = default;
+
+std::vector<FactSpec> MakeFacts(std::initializer_list<FactDecl> decls) {
+  std::vector<FactSpec> out;
+  out.reserve(decls.size());
+  for (const FactDecl& d : decls) {
+    out.emplace_back(std::string(d.pattern), d.type, std::string(d.unit), std::string(d.meaning));
+  }
+  return out;
+}
 
 std::string_view FactTypeName(FactType type) {
   switch (type) {

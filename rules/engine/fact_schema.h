@@ -5,6 +5,7 @@
 // rendered from the declarations.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,13 +19,14 @@ enum class FactType { kBool, kInt, kReal, kText };
 std::string_view FactTypeName(FactType type);  // "bool", "integer", "real", "text"
 
 struct FactSpec {
+  // Out of line, like the config schema's KeySpec: probes declare facts by the hundred.
   FactSpec(std::string pattern_, FactType type_, std::string unit_, std::string meaning_,
-           std::string probe_ = {})
-      : pattern(std::move(pattern_)),
-        type(type_),
-        unit(std::move(unit_)),
-        meaning(std::move(meaning_)),
-        probe(std::move(probe_)) {}
+           std::string probe_ = {});
+  FactSpec(const FactSpec&);
+  FactSpec(FactSpec&&) noexcept;
+  FactSpec& operator=(const FactSpec&);
+  FactSpec& operator=(FactSpec&&) noexcept;
+  ~FactSpec();
 
   std::string pattern;  // "printer.paper_end", "network.if.*.carrier"
   FactType type = FactType::kBool;
@@ -32,6 +34,16 @@ struct FactSpec {
   std::string meaning;  // one line for engineers
   std::string probe;    // the probe that declares it (filled in by the registry)
 };
+
+// A declaration as a probe writes it: literals only, so that a probe's list of them is data in
+// the binary rather than code that builds strings one by one.
+struct FactDecl {
+  std::string_view pattern;
+  FactType type;
+  std::string_view unit;
+  std::string_view meaning;
+};
+std::vector<FactSpec> MakeFacts(std::initializer_list<FactDecl> decls);
 
 // True when `name` matches `pattern` segment by segment, `*` matching any one segment.
 bool FactPatternMatches(std::string_view pattern, std::string_view name);

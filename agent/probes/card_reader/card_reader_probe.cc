@@ -1,15 +1,12 @@
 #include "agent/probes/card_reader/card_reader_probe.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
+#include <variant>
 
+#include "agent/serial_access.h"
 #include "drivers/card_reader/ccid.h"
 #include "drivers/card_reader/pcsc.h"
 #include "drivers/card_reader/reader.h"
@@ -20,7 +17,6 @@ namespace posdiag::agent::probes {
 namespace {
 
 namespace cr = drivers::card_reader;
-using namespace std::chrono_literals;
 
 // Facts are written well before the runner's deadline, so a slow reader still yields them.
 constexpr std::chrono::milliseconds kReserve{150};
@@ -28,8 +24,6 @@ constexpr std::chrono::milliseconds kReserve{150};
 constexpr std::chrono::milliseconds kCommandTimeout{3000};
 // A HardwareError the reader has queued is there at once; nothing is waited for.
 constexpr std::chrono::milliseconds kInterruptWait{20};
-// libccid opens its serial readers (GemPC Twin and kin) at 115200 baud.
-constexpr std::int64_t kDefaultSerialBaud = 115200;
 
 constexpr const char* kSessionFacts[] = {"card_reader.responds", "card_reader.slot.icc_status",
                                          "card_reader.slot.clock_status", "card_reader.hw_error",
@@ -56,10 +50,11 @@ std::string Protocols(const std::vector<int>& protocols) {
 }
 
 // pcscd owns the reader: its view of the slot, from the first reader it knows.
-void MeasureThroughPcsc(io::Deadline deadline, FactWriter& out) {
-  auto readers = cr::ReadPcscReaders(deadline);
-  if (!readers) {
-    MissingAll(out, "the reader is in use and PC/SC gives no state: " + readers.error().detail);
+void MeasureThroughPcsc(const ProbeContext& ctx, io::Deadline deadline, FactWriter& out) {
+  auto readers = ctx.open.PcscReaders(deadline);
+  if (!readers || readers->empty()) {
+    MissingAll(out, "the reader is in use and PC/SC gives no state: " +
+                        (readers ? std::string("pcscd knows no reader") : readers.error().detail));
     return;
   }
   const cr::PcscReaderState& r = readers->front();
@@ -158,113 +153,44 @@ void MeasureSession(const ProbeContext& ctx, cr::CcidTransport& transport,
   }
 }
 
-std::string Who(const io::DeviceHolder& holder) {
-  return (holder.comm.empty() ? std::string("pid ") : holder.comm + " pid ") +
-         std::to_string(holder.pid);
-}
-
 // A reader on a serial port: on the line (the port exists) → free (nobody holds it) → answers.
 Result<void> MeasureSerial(const ProbeContext& ctx, const io::Deadline& deadline, FactWriter& out) {
-  const std::string port = ctx.section.GetString("port", "");
+  const std::string port = ctx.section.GetString("port");
   out.Set("card_reader.transport", std::string("serial"));
   out.Set("card_reader.port", port);
-  const std::filesystem::path path = ctx.fs.Path(port);
   out.Missing("card_reader.max_slot_index", "a serial reader has no CCID class descriptor");
 
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      out.Set("card_reader.detected", false);
-      const std::string why = "no device at " + port;
-      out.Missing("card_reader.busy", why);
-      MissingAll(out, why);
+  io::SerialSettings settings;
+  settings.baud = static_cast<int>(ctx.section.GetInt("baud"));
+  // pcscd (its serial driver) or the payment application may own the port: it is theirs then.
+  auto access = OpenSerialForProbe(
+      ctx, port, settings, {"card_reader.detected", "card_reader.busy", "card_reader.holder"},
+      deadline, out);
+  if (!access.port) {
+    if (access.busy) {
+      MeasureThroughPcsc(ctx, Step(deadline), out);
       return Ok();
     }
-    const Error e{err == EACCES ? ErrorKind::kPermission : ErrorKind::kIo,
-                  "card reader: " + port + ": " + std::strerror(err)};
-    out.Missing("card_reader.detected", e.detail);
-    out.Missing("card_reader.busy", e.detail);
-    MissingAll(out, e.detail);
-    return e;
-  }
-  out.Set("card_reader.detected", true);
-
-  // pcscd (its serial driver) or the payment application may own the port: it is theirs then.
-  std::error_code ec;
-  const std::filesystem::path device = std::filesystem::canonical(path, ec);
-  if (auto holder = io::FindDeviceHolder(ctx.fs, ec ? path : device, deadline)) {
-    out.Set("card_reader.busy", true);
-    out.Set("card_reader.holder", Who(*holder));
-    MeasureThroughPcsc(Step(deadline), out);
+    MissingAll(out, access.why_not);
+    if (!access.result) return access.result.error().Context("card reader");
     return Ok();
   }
-  io::SerialSettings settings;
-  settings.baud = static_cast<int>(ctx.section.GetInt("baud", kDefaultSerialBaud));
-  settings.exclusive = true;
-  auto opened = io::OpenSerialPort(path, settings);
-  if (!opened && opened.error().kind == ErrorKind::kBusy) {
-    out.Set("card_reader.busy", true);  // held exclusively (TIOCEXCL) by a process we cannot see
-    out.Missing("card_reader.holder", opened.error().detail);
-    MeasureThroughPcsc(Step(deadline), out);
-    return Ok();
-  }
-  if (!opened) {
-    out.Missing("card_reader.busy", opened.error().detail);
-    const Error e = opened.error().Context("card reader: open " + port);
-    MissingAll(out, e.detail);
-    return e;
-  }
-  out.Set("card_reader.busy", false);
   // Whatever the reader said before we asked (a card movement notice) is not a reply.
-  (void)(*opened)->DiscardInput();
-  cr::SerialCcidTransport transport(**opened);
+  (void)access.port->DiscardInput();
+  cr::SerialCcidTransport transport(*access.port);
   MeasureSession(ctx, transport, deadline, out);
   return Ok();
 }
 
-}  // namespace
-
-std::vector<SectionSpec> CardReaderProbe::ConfigSections() const {
-  return {{"card_reader",
-           {{"transport", ValueType::kString},
-            {"vid", ValueType::kInt, 0, 0xFFFF},
-            {"pid", ValueType::kInt, 0, 0xFFFF},
-            {"port", ValueType::kString},
-            {"baud", ValueType::kInt, 300, 4'000'000}}}};
-}
-
-Support CardReaderProbe::CheckSupport(const ProbeContext& ctx) {
-  const std::string transport = ctx.section.GetString("transport", "usb");
-  if (transport == "serial") {
-    const std::string port = ctx.section.GetString("port", "");
-    if (port.empty() || port.front() != '/') {
-      return Support::NotConfigured("[card_reader] port must be an absolute path, not '" + port +
-                                    "'");
-    }
-    return Support::Yes();
-  }
-  if (transport != "usb") {
-    return Support::NotConfigured("[card_reader] transport '" + transport +
-                                  "' is not supported; \"usb\" and \"serial\" (CCID) are");
-  }
-  if (ctx.section.Has("vid") != ctx.section.Has("pid")) {
-    return Support::NotConfigured("[card_reader] vid and pid go together");
-  }
-  return Support::Yes();
-}
-
-Result<void> CardReaderProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
-  const io::Deadline deadline(ctx.deadline.at() - kReserve);
-  if (ctx.section.GetString("transport", "usb") == "serial") {
-    return MeasureSerial(ctx, deadline, out);
-  }
+// A reader on USB: found by class (or [card_reader] vid/pid), busy when another process holds its
+// node or its interface, else claimed for the session and released when the device goes away.
+Result<void> MeasureUsb(const ProbeContext& ctx, const io::Deadline& deadline, FactWriter& out) {
   out.Set("card_reader.transport", std::string("usb"));
   const bool by_id = ctx.section.Has("vid");
-  const auto vid = static_cast<std::uint16_t>(ctx.section.GetInt("vid", 0));
-  const auto pid = static_cast<std::uint16_t>(ctx.section.GetInt("pid", 0));
+  const auto vid = static_cast<std::uint16_t>(ctx.section.GetInt("vid"));
+  const auto pid = static_cast<std::uint16_t>(ctx.section.GetInt("pid"));
 
-  auto devices = io::ListUsbDevices();
+  auto devices = ctx.open.ListUsb();
   if (!devices) {
     const Error e = devices.error().Context("card reader: USB");
     out.Missing("card_reader.detected", e.detail);
@@ -284,7 +210,8 @@ Result<void> CardReaderProbe::Measure(const ProbeContext& ctx, FactWriter& out) 
   }
   if (device == nullptr) {
     out.Set("card_reader.detected", false);
-    const std::string why = "no CCID reader on the USB bus";
+    const std::string why = by_id ? "no CCID reader with the configured vid:pid on the USB bus"
+                                  : "no CCID reader on the USB bus";
     out.Missing("card_reader.busy", why);
     MissingAll(out, why);
     return Ok();
@@ -297,24 +224,24 @@ Result<void> CardReaderProbe::Measure(const ProbeContext& ctx, FactWriter& out) 
   // pcscd, or the payment application, may own the reader: then it is theirs.
   if (auto holder = io::FindDeviceHolder(ctx.fs, device->DevNode(), deadline)) {
     out.Set("card_reader.busy", true);
-    out.Set("card_reader.holder", Who(*holder));
-    MeasureThroughPcsc(Step(deadline), out);
+    out.Set("card_reader.holder", HolderText(*holder));
+    MeasureThroughPcsc(ctx, Step(deadline), out);
     return Ok();
   }
 
-  auto opened = io::OpenUsbDevice(*device);
+  auto opened = ctx.open.Usb(*device);
   if (!opened) {
     out.Missing("card_reader.busy", opened.error().detail);
     const Error e = opened.error().Context("card reader");
     MissingAll(out, e.detail);
     return e;
   }
-  io::UsbDevice& usb = **opened;
-  if (auto claimed = usb.Claim(itf->number); !claimed) {
+  const std::unique_ptr<io::UsbDevice> usb = std::move(*opened);
+  if (auto claimed = usb->Claim(itf->number); !claimed) {
     if (claimed.error().kind == ErrorKind::kBusy) {
       out.Set("card_reader.busy", true);  // claimed by a process /proc did not show us
       out.Missing("card_reader.holder", claimed.error().detail);
-      MeasureThroughPcsc(Step(deadline), out);
+      MeasureThroughPcsc(ctx, Step(deadline), out);
       return Ok();
     }
     out.Missing("card_reader.busy", claimed.error().detail);
@@ -331,15 +258,60 @@ Result<void> CardReaderProbe::Measure(const ProbeContext& ctx, FactWriter& out) 
   } else {
     out.Missing("card_reader.max_slot_index", desc.error().detail);
   }
-  auto transport = cr::UsbCcidTransport::Make(usb, *itf, max_message);
+  auto transport = cr::UsbCcidTransport::Make(*usb, *itf, max_message);
   if (!transport) {
     const Error e = transport.error().Context("card reader");
     MissingAll(out, e.detail);
     return e;
   }
   MeasureSession(ctx, *transport, deadline, out);
-  usb.Release();
   return Ok();
+}
+
+}  // namespace
+
+std::vector<rules::FactSpec> CardReaderProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"card_reader.transport", FactType::kText, "", "usb or serial, as configured"},
+      {"card_reader.port", FactType::kText, "", "serial: the reader's port"},
+      {"card_reader.device", FactType::kText, "", "usb: the reader's device node"},
+      {"card_reader.detected", FactType::kBool, "",
+       "a CCID interface (class 0x0B, or vid/pid) is on USB / the serial port exists"},
+      {"card_reader.busy", FactType::kBool, "",
+       "another process (pcscd, the payment application) holds it: read through PC/SC"},
+      {"card_reader.holder", FactType::kText, "", "the process that holds it (\"pcscd pid 812\")"},
+      {"card_reader.vid", FactType::kInt, "", "USB vendor id"},
+      {"card_reader.pid", FactType::kInt, "", "USB product id"},
+      {"card_reader.max_slot_index", FactType::kInt, "", "bMaxSlotIndex of the class descriptor"},
+      {"card_reader.pcsc_name", FactType::kText, "", "the reader's name in pcscd, when busy"},
+      {"card_reader.responds", FactType::kBool, "", "answers PC_to_RDR_GetSlotStatus"},
+      {"card_reader.no_answer", FactType::kText, "", "why GetSlotStatus got no reply"},
+      {"card_reader.slot.icc_status", FactType::kText, "", "the card: active, inactive or absent"},
+      {"card_reader.slot.clock_status", FactType::kText, "",
+       "bClockStatus: running, stopped_low, stopped_high, stopped_unknown"},
+      {"card_reader.hw_error", FactType::kBool, "",
+       "bError HW_ERROR, or a HardwareError on the interrupt endpoint"},
+      {"card_reader.error", FactType::kText, "", "the bError name of a failed command"},
+      {"card_reader.card_mute", FactType::kBool, "",
+       "IccPowerOn with a card inserted gave ICC_MUTE (engineer level)"},
+      {"card_reader.atr.valid", FactType::kBool, "",
+       "the card's ATR passes TS, length, counts and TCK checks (engineer level)"},
+      {"card_reader.atr.length", FactType::kInt, "bytes", "the ATR's length"},
+      {"card_reader.atr.protocols", FactType::kText, "", "the protocols the ATR offers (\"T=0\")"},
+      {"card_reader.atr.problem", FactType::kText, "", "why the ATR is not valid"},
+      {"card_reader.power_off_error", FactType::kText, "",
+       "why IccPowerOff failed after the ATR test"},
+  });
+}
+
+// A wrong table never gets here (the schema refuses it) and a missing reader is a fact.
+Support CardReaderProbe::CheckSupport(const ProbeContext& /*ctx*/) { return Support::Yes(); }
+
+Result<void> CardReaderProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
+  const io::Deadline deadline(ctx.deadline.at() - kReserve);
+  if (ctx.section.GetString("transport") == "serial") return MeasureSerial(ctx, deadline, out);
+  return MeasureUsb(ctx, deadline, out);
 }
 
 }  // namespace posdiag::agent::probes

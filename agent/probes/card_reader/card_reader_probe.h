@@ -4,7 +4,8 @@
 // (card present / inactive / absent, clock, bError) → with at engineer level, does an inserted card
 // give a well-formed ATR. A reader pcscd (or anyone) holds is reported busy with its holder and
 // read through PC/SC instead; the agent never claims it away. It measures only;
-// rules/catalog/card_reader.toml decides what is a fault.
+// rules/catalog/card_reader.toml decides what is a fault. Its table is declared by
+// CardReaderDevice.
 #pragma once
 
 #include <chrono>
@@ -17,11 +18,14 @@ namespace posdiag::agent::probes {
 
 class CardReaderProbe final : public Probe {
  public:
+  // libccid opens its serial readers (GemPC Twin and kin) at 115200 baud.
+  static constexpr int kDefaultSerialBaud = 115200;
+
   std::string_view Name() const override { return "card_reader"; }
   LevelMask Levels() const override { return kAllLevels; }
   // The CCID driver's read timeout is 3 s; GetSlotStatus, IccPowerOn and IccPowerOff fit in 5 s.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(5); }
-  std::vector<SectionSpec> ConfigSections() const override;
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 };

@@ -1,8 +1,6 @@
 // The card reader probe through the real libusb path, against a CCID reader this test answers
 // itself (tests/umockdev/emulated_usb.h, under umockdev-wrapper): a reader whose interface another
 // process has claimed is busy, nothing is sent to it, and its state is asked of pcscd instead.
-#include "agent/probes/card_reader/card_reader_probe.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/probes/card_reader/card_reader_device.h"
 #include "agent/probes/testing/probe_harness.h"
 #include "tests/umockdev/emulated_usb.h"
 
@@ -42,12 +41,12 @@ class CardReaderProbeTest : public ::testing::Test {
   EmulatedUsb usb_{POSDIAG_SOURCE_DIR "/tests/umockdev/ccid_reader.umockdev",
                    "/dev/bus/usb/001/002"};
   FixtureTree tree_;
-  CardReaderProbe probe_;
+  CardReaderDevice device_;
   FixedClock clock_{AtEpoch(1'700'000'000)};
 };
 
 TEST_F(CardReaderProbeTest, AFreeReaderIsAsked) {
-  const auto r = RunProbe(probe_, tree_, kConfig, clock_);
+  const auto r = RunProbe(device_, tree_, kConfig, clock_);
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
   EXPECT_EQ(r.Value("card_reader.busy"), V(false));
   EXPECT_EQ(r.Value("card_reader.responds"), V(true));
@@ -58,7 +57,7 @@ TEST_F(CardReaderProbeTest, AFreeReaderIsAsked) {
 
 TEST_F(CardReaderProbeTest, AnInterfaceClaimedElsewhereIsBusyAndLeftAlone) {
   usb_.SetClaimedElsewhere(true);  // by a process /proc does not show
-  const auto r = RunProbe(probe_, tree_, kConfig, clock_);
+  const auto r = RunProbe(device_, tree_, kConfig, clock_);
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
   EXPECT_EQ(r.Value("card_reader.detected"), V(true));
   EXPECT_EQ(r.Value("card_reader.busy"), V(true));

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "agent/sinks/display_screen.h"
+#include "agent/probes/display/display_device.h"
 #include "drivers/display/console.h"
 #include "drivers/display/framebuffer.h"
 
@@ -62,7 +62,21 @@ void MeasureConsole(const ProbeContext& ctx, const DisplaySettings& s, FactWrite
 
 }  // namespace
 
-std::vector<SectionSpec> DisplayProbe::ConfigSections() const { return {DisplayConfigSpec()}; }
+std::vector<rules::FactSpec> DisplayProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"display.backend", FactType::kText, "", "framebuffer or console, as configured"},
+      {"display.device", FactType::kText, "", "the framebuffer or console device"},
+      {"display.opened", FactType::kBool, "", "posdiag could open (and map) it"},
+      {"display.error", FactType::kText, "", "why it could not be opened or drawn on"},
+      {"display.width", FactType::kInt, "px", "framebuffer width"},
+      {"display.height", FactType::kInt, "px", "framebuffer height"},
+      {"display.bpp", FactType::kInt, "bit", "framebuffer bits per pixel"},
+      {"display.format_supported", FactType::kBool, "", "posdiag can draw its pixel format"},
+      {"display.columns", FactType::kInt, "", "text console columns"},
+      {"display.rows", FactType::kInt, "", "text console rows"},
+  });
+}
 
 Support DisplayProbe::CheckSupport(const ProbeContext& ctx) {
   const auto settings = ReadDisplaySettings(ctx.section);

@@ -15,7 +15,7 @@ class DisplayProbe final : public Probe {
  public:
   std::string_view Name() const override { return "display"; }
   LevelMask Levels() const override { return kAllLevels; }
-  std::vector<SectionSpec> ConfigSections() const override;
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 };

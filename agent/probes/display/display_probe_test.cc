@@ -1,5 +1,3 @@
-#include "agent/probes/display/display_probe.h"
-
 #include <gtest/gtest.h>
 #include <pty.h>
 #include <unistd.h>
@@ -7,9 +5,10 @@
 #include <algorithm>
 #include <string>
 
+#include "agent/probes/display/display_device.h"
 #include "agent/probes/testing/probe_harness.h"
-#include "rules/loader/catalog.h"
 #include "rules/engine/evaluator.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -23,10 +22,7 @@ using V = rules::FactValue;
 
 class DisplayProbeTest : public ::testing::Test {
  protected:
-  ProbeRun Run(std::string_view config) {
-    DisplayProbe probe;
-    return RunProbe(probe, tree_, config, clock_);
-  }
+  ProbeRun Run(std::string_view config) { return RunProbe(DisplayDevice(), tree_, config, clock_); }
   // The display rules of the built-in catalogue that fire on these facts.
   static std::vector<std::string> Fired(const ProbeRun& run) {
     const auto evaluation = rules::Evaluate(rules::BuiltinCatalog().rules, run.facts);
@@ -45,7 +41,6 @@ TEST_F(DisplayProbeTest, AFileBackedFramebufferIsMeasured) {
   const auto run = Run("[display]\ndevice = \"/dev/fb0\"\ngeometry = \"320x240x16\"\n");
   ASSERT_TRUE(run.measured);
   ASSERT_TRUE(run.result.ok()) << run.result.error().detail;
-  EXPECT_TRUE(run.invalid_names.empty());
   EXPECT_EQ(run.Value("display.backend"), V(std::string("framebuffer")));
   EXPECT_EQ(run.Value("display.opened"), V(true));
   EXPECT_EQ(run.Value("display.width"), V(std::int64_t{320}));
@@ -108,12 +103,27 @@ TEST_F(DisplayProbeTest, ATextConsole) {
   EXPECT_EQ(Fired(missing), std::vector<std::string>{"display.cannot_open:E1"});
 }
 
-TEST_F(DisplayProbeTest, NoneIsNotConfiguredAndBadSettingsAreErrors) {
+TEST_F(DisplayProbeTest, NoneIsNotConfiguredAndBadSettingsAreConfigErrors) {
   EXPECT_EQ(Run("[display]\nbackend = \"none\"\n").support.state, Support::State::kNotConfigured);
-  const auto bad = Run("[display]\nbackend = \"vga\"\n");
-  ASSERT_TRUE(bad.measured);
-  ASSERT_FALSE(bad.result.ok());
-  EXPECT_NE(bad.result.error().detail.find("backend"), std::string::npos);
+  for (const char* text : {"[display]\nbackend = \"hologram\"\n", "[display]\nlang = \"fr\"\n",
+                           "[display]\ngeometry = \"abc\"\n", "[display]\nline_length = 640\n"}) {
+    auto config = testing::DeviceConfig(DisplayDevice(), text);
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().detail.find("test.toml:"), std::string::npos) << config.error().detail;
+    EXPECT_NE(config.error().detail.find("[display] "), std::string::npos) << config.error().detail;
+  }
+}
+
+TEST_F(DisplayProbeTest, DefaultsAreThoseOfAFramebufferTerminal) {
+  auto config = testing::DeviceConfig(DisplayDevice(), "[display]\n");
+  ASSERT_TRUE(config.ok()) << config.error().detail;
+  auto settings = ReadDisplaySettings(config->Section("display"));
+  ASSERT_TRUE(settings.ok());
+  EXPECT_EQ(settings->backend, DisplayBackend::kFramebuffer);
+  EXPECT_EQ(settings->device, "/dev/fb0");
+  EXPECT_EQ(settings->console, "/dev/tty1");
+  EXPECT_EQ(settings->lang, rules::Lang::kZhCn);
+  EXPECT_FALSE(settings->file_format.has_value());
 }
 
 }  // namespace

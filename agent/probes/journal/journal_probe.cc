@@ -1,12 +1,12 @@
 #include "agent/probes/journal/journal_probe.h"
-#include "drivers/base/time_format.h"
 
 #include <chrono>
-#include <ctime>
 #include <string>
 #include <utility>
 
 #include "agent/fact_util.h"
+#include "agent/probes/journal/journal_device.h"
+#include "drivers/base/time_format.h"
 #include "drivers/journal/journal_file.h"
 #include "drivers/journal/journal_line.h"
 
@@ -15,33 +15,8 @@ namespace {
 
 namespace jr = drivers::journal;
 
-constexpr std::int64_t kDefaultWindowMin = 30;
 constexpr const char* kLastFacts[] = {"journal.last.code", "journal.last.age_s",
                                       "journal.last.in_window", "journal.last.time"};
-
-jr::FieldNames FieldNamesFrom(const ConfigSection& s) {
-  jr::FieldNames f;
-  f.time = s.GetString("time_field", f.time);
-  f.type = s.GetString("type_field", f.type);
-  f.amount = s.GetString("amount_field", f.amount);
-  f.code = s.GetString("code_field", f.code);
-  f.pan = s.GetString("pan_field", "");
-  return f;
-}
-
-// JSON member names: the card number field may not double as any field that is read.
-Result<void> CheckJsonFieldNames(const jr::FieldNames& f) {
-  if (f.time.empty() || f.code.empty()) {
-    return Error{ErrorKind::kInvalid, "[journal] time_field and code_field may not be empty"};
-  }
-  if (!f.pan.empty() &&
-      (f.pan == f.time || f.pan == f.code || f.pan == f.type || f.pan == f.amount)) {
-    return Error{ErrorKind::kInvalid,
-                 "[journal] pan_field names a field that is read; the card number field is "
-                 "never read"};
-  }
-  return Ok();
-}
 
 struct Parsed {
   std::vector<jr::Entry> entries;
@@ -95,41 +70,45 @@ void WriteSummary(const Parsed& parsed, std::int64_t now_s, std::int64_t window_
 
 }  // namespace
 
-std::vector<SectionSpec> JournalProbe::ConfigSections() const {
-  return {{"journal",
-           {{"path", ValueType::kString},
-            {"format", ValueType::kString},
-            {"time_field", ValueType::kString},
-            {"type_field", ValueType::kString},
-            {"amount_field", ValueType::kString},
-            {"code_field", ValueType::kString},
-            {"pan_field", ValueType::kString},
-            {"csv_header", ValueType::kBool},
-            {"window_min", ValueType::kInt, 1, 7 * 24 * 60},
-            {"utc_offset_min", ValueType::kInt, -12 * 60, 14 * 60}}}};
+std::vector<rules::FactSpec> JournalProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"journal.path", FactType::kText, "", "[journal] path"},
+      {"journal.format", FactType::kText, "", "[journal] format: jsonl or csv"},
+      {"journal.lines.read", FactType::kInt, "", "transaction lines read from the journal's tail"},
+      {"journal.lines.bad", FactType::kInt, "", "of those, lines that could not be read"},
+      {"journal.window.minutes", FactType::kInt, "min", "[journal] window_min"},
+      {"journal.window.total", FactType::kInt, "", "transactions in the window"},
+      {"journal.window.approved", FactType::kInt, "", "of those, approved (code 00)"},
+      {"journal.window.failed", FactType::kInt, "", "of those, with any other code"},
+      {"journal.window.bank_side", FactType::kInt, "",
+       "of those, the bank's own faults (68, 90, 91, 92, 96, 98)"},
+      {"journal.window.timeouts", FactType::kInt, "", "of those, host timeouts (68, 98)"},
+      {"journal.window.code.*", FactType::kInt, "",
+       "transactions in the window with this code (lower case: code.a0); absent when none"},
+      {"journal.consecutive_failures", FactType::kInt, "",
+       "failed transactions since the latest approval"},
+      {"journal.last.code", FactType::kText, "", "the newest transaction's response code"},
+      {"journal.last.time", FactType::kText, "", "its time, RFC 3339 UTC"},
+      {"journal.last.age_s", FactType::kInt, "s", "how long ago it was"},
+      {"journal.last.in_window", FactType::kBool, "", "it falls in the window"},
+      {"journal.last.type", FactType::kText, "",
+       "its type (sale, void, ...), when the line has one"},
+      {"journal.last.amount", FactType::kReal, "", "its amount, when the line has one"},
+  });
 }
 
-Support JournalProbe::CheckSupport(const ProbeContext& ctx) {
-  if (ctx.section.GetString("path", "").empty()) {
-    return Support::NotConfigured("[journal] names no path");
-  }
-  return Support::Yes();
-}
+// [journal] path is required, so a configured journal is always one to read.
+Support JournalProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); }
 
 Result<void> JournalProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   const ConfigSection& s = ctx.section;
-  const std::string path = s.GetString("path", "");
-  const std::string format = s.GetString("format", "jsonl");
-  if (format != "jsonl" && format != "csv") {
-    return Error{ErrorKind::kInvalid,
-                 "[journal] format \"" + format + "\" is neither \"jsonl\" nor \"csv\""};
-  }
-  const jr::FieldNames fields = FieldNamesFrom(s);
-  if (format == "jsonl") {
-    if (auto ok = CheckJsonFieldNames(fields); !ok) return ok.error();
-  }
-  const std::int64_t window_min = s.GetInt("window_min", kDefaultWindowMin);
-  const std::int64_t offset_s = s.GetInt("utc_offset_min", 0) * 60;
+  // The schema (JournalDevice) has checked the format and the field names against each other.
+  const std::string path = s.GetString("path");
+  const std::string format = s.GetString("format");
+  const jr::FieldNames fields = JournalFieldNames(s);
+  const std::int64_t window_min = s.GetInt("window_min");
+  const std::int64_t offset_s = s.GetInt("utc_offset_min") * 60;
   out.Set("journal.path", path);
   out.Set("journal.format", format);
 
@@ -153,7 +132,7 @@ Result<void> JournalProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
     return Ok();
   }
 
-  const bool has_header = s.GetBool("csv_header", true);
+  const bool has_header = s.GetBool("csv_header");
   std::vector<std::string> header;
   if (has_header) {
     auto first = tail->from_start && !tail->lines.empty() ? Result<std::string>(tail->lines.front())

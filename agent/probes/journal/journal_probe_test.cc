@@ -1,10 +1,11 @@
-#include "agent/probes/journal/journal_probe.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "agent/probes/journal/journal_device.h"
 #include "agent/probes/testing/probe_harness.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -29,11 +30,17 @@ std::string JsonLine(const std::string& time, const std::string& rc,
 
 class JournalProbeTest : public ::testing::Test {
  protected:
+  // [journal] with path_ and these further keys.
+  std::string Config(const std::string& extra) const {
+    return "[journal]\npath = \"" + path_ + "\"\n" + extra;
+  }
   ProbeRun Run(const std::string& extra = "") {
-    const std::string config = "[journal]\npath = \"" + path_ + "\"\n" + extra;
-    ProbeRun run = RunProbe(probe_, tree_, config, clock_);
-    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
-    return run;
+    return RunProbe(device_, tree_, Config(extra), clock_);
+  }
+  // The config error those keys give, or "" when the schema takes them.
+  std::string ConfigError(const std::string& extra) const {
+    auto config = testing::DeviceConfig(device_, Config(extra));
+    return config.ok() ? std::string() : config.error().detail;
   }
   // No fact value and no missing reason holds the card number or its middle digits.
   static void ExpectNoPan(const ProbeRun& run) {
@@ -49,23 +56,49 @@ class JournalProbeTest : public ::testing::Test {
   }
 
   FixtureTree tree_;
-  JournalProbe probe_;
+  JournalDevice device_;
   FixedClock clock_{AtEpoch(kNow)};
   std::string path_ = kPath;
 };
 
 TEST_F(JournalProbeTest, DeclaresItsSectionAndLevels) {
-  const auto sections = probe_.ConfigSections();
+  const auto sections = device_.ConfigSections();
   ASSERT_EQ(sections.size(), 1u);
   EXPECT_EQ(sections[0].name, "journal");
-  EXPECT_EQ(probe_.Levels(), kAllLevels);
-  EXPECT_TRUE(probe_.NeedsConfigSection());
+  const auto probe = device_.MakeProbe();
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->Name(), "journal");
+  EXPECT_EQ(probe->Levels(), kAllLevels);
+  EXPECT_TRUE(probe->NeedsConfigSection());
+  EXPECT_TRUE(device_.Routines().empty());
 }
 
-TEST_F(JournalProbeTest, NoPathIsNotConfigured) {
-  const ProbeRun run = RunProbe(probe_, tree_, "[journal]\nformat = \"csv\"\n", clock_);
-  EXPECT_EQ(run.support.state, Support::State::kNotConfigured);
-  EXPECT_FALSE(run.measured);
+// The defaults docs/configuration.md gives for [journal].
+TEST_F(JournalProbeTest, DefaultsAreTheDocumentedOnes) {
+  auto config = testing::DeviceConfig(device_, "[journal]\npath = \"/j\"\n");
+  ASSERT_TRUE(config.ok()) << config.error().detail;
+  EXPECT_EQ(CheckSpecs(config->specs()), std::vector<std::string>{});
+  const ConfigSection& s = config->Section("journal");
+  EXPECT_EQ(s.GetString("format"), "jsonl");
+  EXPECT_EQ(s.GetString("time_field"), "time");
+  EXPECT_EQ(s.GetString("type_field"), "type");
+  EXPECT_EQ(s.GetString("amount_field"), "amount");
+  EXPECT_EQ(s.GetString("code_field"), "rc");
+  EXPECT_EQ(s.GetString("pan_field"), "");
+  EXPECT_TRUE(s.GetBool("csv_header"));
+  EXPECT_EQ(s.GetInt("window_min"), 30);
+  EXPECT_EQ(s.GetInt("utc_offset_min"), 0);
+  EXPECT_TRUE(s.GetBool("enabled"));
+  EXPECT_EQ(s.GetInt("timeout_ms"), 2000);
+}
+
+// A table without a path is a mistake in the file, not a journal to skip.
+TEST_F(JournalProbeTest, NoPathIsAConfigError) {
+  auto config = testing::DeviceConfig(device_, "[journal]\nformat = \"csv\"\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().detail.find("test.toml:1:1: [journal] path: is required"),
+            std::string::npos)
+      << config.error().detail;
 }
 
 TEST_F(JournalProbeTest, HealthyJsonLines) {
@@ -157,11 +190,48 @@ TEST_F(JournalProbeTest, EmptyAndUnreadableJournals) {
   EXPECT_EQ(none.result.error().kind, ErrorKind::kNotFound);
 }
 
-TEST_F(JournalProbeTest, ConfigMistakesAreErrors) {
+// Wrong values never reach the probe: the schema refuses them, with where and why.
+TEST_F(JournalProbeTest, ConfigMistakesAreConfigErrors) {
+  const struct {
+    const char* extra;
+    const char* error;
+  } cases[] = {
+      {"format = \"xml\"\n", "test.toml:3:10: [journal] format: must be one of jsonl, csv"},
+      {"pan_field = \"rc\"\n",
+       "test.toml:3:1: [journal] pan_field: names the same field as code_field, which is read"},
+      {"time_field = \"when\"\npan_field = \"when\"\n",
+       "test.toml:4:1: [journal] pan_field: names the same field as time_field"},
+      {"format = \"csv\"\ncode_field = \"2\"\npan_field = \"2\"\n",
+       "test.toml:5:1: [journal] pan_field: names the same field as code_field"},
+      {"code_field = \"time\"\n",
+       "test.toml:3:1: [journal] code_field: time_field and code_field name the same field"},
+      {"format = \"csv\"\ncsv_header = false\n",
+       "test.toml:4:1: [journal] csv_header: time_field \"time\" is a name, but the journal has no "
+       "header row"},
+      {"time_field = \"\"\n", "test.toml:3:14: [journal] time_field: must not be empty"},
+      {"code_field = \"\"\n", "test.toml:3:14: [journal] code_field: must not be empty"},
+      {"pan_field = \"\"\n", "test.toml:3:13: [journal] pan_field: must not be empty"},
+      {"window_min = 0\n", "test.toml:3:14: [journal] window_min: 0 is out of range 1..10080"},
+      {"utc_offset_min = 900\n",
+       "test.toml:3:18: [journal] utc_offset_min: 900 is out of range -720..840"},
+      {"csv_header = \"yes\"\n", "test.toml:3:14: [journal] csv_header: must be a boolean"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_NE(ConfigError(c.extra).find(c.error), std::string::npos)
+        << c.extra << ConfigError(c.extra);
+  }
+  path_ = "journal.jsonl";
+  EXPECT_NE(ConfigError("").find("test.toml:2:8: [journal] path: must be an absolute path"),
+            std::string::npos)
+      << ConfigError("");
+}
+
+// A card number field that no other field names is taken, and never read.
+TEST_F(JournalProbeTest, ACardNumberFieldOfItsOwnIsTaken) {
   tree_.Put(kPath, JsonLine("2024-05-01T12:30:00Z", "00"));
-  EXPECT_EQ(Run("format = \"xml\"\n").result.error().kind, ErrorKind::kInvalid);
-  EXPECT_EQ(Run("pan_field = \"rc\"\n").result.error().kind, ErrorKind::kInvalid);
-  EXPECT_TRUE(Run("pan_field = \"pan\"\n").result.ok());
+  const ProbeRun run = Run("pan_field = \"pan\"\n");
+  EXPECT_TRUE(run.result.ok());
+  ExpectNoPan(run);
 }
 
 TEST_F(JournalProbeTest, CsvWithHeaderQuotesAndAPanColumn) {
@@ -183,10 +253,13 @@ TEST_F(JournalProbeTest, CsvWithHeaderQuotesAndAPanColumn) {
   EXPECT_EQ(run.Value("journal.consecutive_failures"), V(std::int64_t{1}));
   ExpectNoPan(run);
 
+  // The card number column by name and another field by number: only the header shows they are
+  // the same column.
   const ProbeRun clash =
-      Run("format = \"csv\"\ntime_field = \"when\"\ncode_field = \"resp\"\n"
-          "pan_field = \"resp\"\n");
+      Run("format = \"csv\"\ntime_field = \"0\"\ncode_field = \"resp\"\npan_field = \"when\"\n");
+  ASSERT_FALSE(clash.result.ok());
   EXPECT_EQ(clash.result.error().kind, ErrorKind::kInvalid);
+  EXPECT_NE(clash.result.error().detail.find("pan_field"), std::string::npos);
   const ProbeRun unknown = Run("format = \"csv\"\n");  // no "time" column in this header
   EXPECT_EQ(unknown.result.error().kind, ErrorKind::kInvalid);
 }
@@ -216,8 +289,23 @@ TEST_F(JournalProbeTest, CsvByColumnNumberWithoutHeader) {
   EXPECT_EQ(run.Value("journal.window.code.96"), V(std::int64_t{2}));
   EXPECT_EQ(run.Value("journal.window.bank_side"), V(std::int64_t{2}));
   EXPECT_EQ(run.Value("journal.last.age_s"), V(std::int64_t{46}));
-  // A name without a header row cannot be resolved.
-  EXPECT_EQ(Run("format = \"csv\"\ncsv_header = false\n").result.error().kind, ErrorKind::kInvalid);
+}
+
+// Every journal.* fact the catalogue's conditions name is one the probe declares.
+TEST_F(JournalProbeTest, DeclaresEveryFactTheCatalogueUses) {
+  const auto catalog =
+      rules::LoadRuleFile(std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/journal.toml");
+  ASSERT_TRUE(catalog.ok());
+  const rules::FactSchema declared(device_.MakeProbe()->Facts());
+  std::size_t checked = 0;
+  for (const auto& rule : catalog.rules) {
+    for (const std::string& fact : rules::ExprFacts(*rule.expr)) {
+      if (!fact.starts_with("journal.")) continue;
+      EXPECT_NE(declared.Find(fact), nullptr) << rule.id << ": " << fact;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0u);
 }
 
 }  // namespace

@@ -1,14 +1,12 @@
-// The merchant's keys: which key codes mean diagnose, next page, previous page and back ([keys]),
-// the filter that turns raw evdev events into those actions (presses only, debounced, unknown keys
-// and autorepeat ignored, a kernel queue overflow resynchronised), and the event source that reads
-// the key device for the daemon, re-finding it with back-off when it vanishes.
+// The merchant's keys: which key codes mean diagnose, next page, previous page and back ([keys],
+// declared by keys_device.h), the filter that turns raw evdev events into those actions (presses
+// only, debounced, unknown keys and autorepeat ignored, a kernel queue overflow resynchronised),
+// and finding and opening the key device. The daemon reads it through agent/modes/key_source.h.
 // Example:
 //   auto keys = ReadKeyConfig(config.Section("keys"));
 //   KeyFilter filter(*keys);
 //   if (auto action = filter.Feed(event, now)) ...;
 #pragma once
-
-#include <spdlog/logger.h>
 
 #include <array>
 #include <chrono>
@@ -21,9 +19,9 @@
 #include <string_view>
 
 #include "agent/config.h"
-#include "agent/modes/event_source.h"
-#include "drivers/input/evdev.h"
+#include "agent/openers.h"
 #include "drivers/base/result.h"
+#include "drivers/input/evdev.h"
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::agent {
@@ -41,13 +39,8 @@ struct KeyConfig {
   std::chrono::milliseconds debounce{0};
 };
 
-inline constexpr std::string_view kDefaultKeyNames[kKeyActionCount] = {"KEY_F1", "KEY_DOWN",
-                                                                       "KEY_UP", "KEY_ESC"};
-inline constexpr std::int64_t kDefaultDebounceMs = 80;
-
-// [keys] with its defaults; an error names the key and the bad value (two actions on one key
-// too).
-Result<KeyConfig> ReadKeyConfig(const ConfigSection& section);
+// [keys] as the schema (KeysDevice) checked it.
+KeyConfig ReadKeyConfig(const ConfigSection& section);
 
 // Raw events in, the merchant's actions out. Pure; time is the monotonic time the event was read
 // (evdev's own stamps are on the wall clock, which posdiag does not trust).
@@ -78,55 +71,15 @@ class KeyFilter {
 
 // The /dev/input/event* node (a system path, e.g. "/dev/input/event3") of the first device that
 // has `code` (EVIOCGBIT), in number order; kNotFound when none has it.
-Result<std::string> FindKeyDevice(const io::RootFs& fs, std::uint16_t code);
+Result<std::string> FindKeyDevice(const io::RootFs& fs, const Openers& open, std::uint16_t code);
 
 // Opens [keys] device, or the device FindKeyDevice gives for the diagnose key. Returns the
 // system path it opened too.
 struct OpenedKeys {
-  drivers::input::EvdevDevice device;
+  std::unique_ptr<drivers::input::InputDevice> device;
   std::string path;
 };
-Result<OpenedKeys> OpenKeyDevice(const io::RootFs& fs, const KeyConfig& config);
-
-// The key device in the daemon's loop. Never grabs it (the payment application reads the keypad
-// too). When the device vanishes, or is not there at start, it is looked for again after 250 ms,
-// then twice as long each time up to `rescan_max`: a timer, never a busy loop.
-class KeySource final : public EventSource {
- public:
-  using OnAction = std::function<void(KeyAction)>;
-  KeySource(io::RootFs fs, KeyConfig config, std::chrono::milliseconds rescan_max,
-            std::shared_ptr<spdlog::logger> log, OnAction on_action);
-
-  int fd() const override { return device_ ? device_->fd() : -1; }
-  void OnReadable() override;
-  std::optional<TimePoint> NextWake() const override { return retry_at_; }
-  void OnWake(TimePoint now) override;
-
-  // Opens the device now (the daemon's start); a failure schedules the first retry.
-  void Start(TimePoint now);
-  // Reads and drops whatever is queued: presses made while the daemon was busy are ignored, not
-  // replayed. Bounded, so a key storm cannot hold the loop.
-  void Drain();
-
-  bool connected() const { return device_.has_value(); }
-  const std::string& path() const { return path_; }
-  const KeyFilter& filter() const { return filter_; }
-
- private:
-  void Lost(const std::string& why, TimePoint now);
-  void Log(spdlog::level::level_enum level, const std::string& message) const;
-
-  io::RootFs fs_;
-  KeyConfig config_;
-  std::chrono::milliseconds rescan_max_;
-  std::shared_ptr<spdlog::logger> log_;
-  OnAction on_action_;
-  KeyFilter filter_;
-  std::optional<drivers::input::EvdevDevice> device_;
-  std::string path_;
-  std::optional<TimePoint> retry_at_;
-  std::chrono::milliseconds backoff_{0};
-  std::string last_error_;  // logged once, not on every retry
-};
+Result<OpenedKeys> OpenKeyDevice(const io::RootFs& fs, const Openers& open,
+                                 const KeyConfig& config);
 
 }  // namespace posdiag::agent

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
+#include <vector>
 
+#include "agent/probes/keys/keys_device.h"
+#include "agent/probes/testing/fake_openers.h"
 #include "tests/sim/fixture_tree.h"
 
 namespace posdiag::agent {
@@ -19,8 +23,15 @@ constexpr std::uint16_t kF1 = 59, kDown = 108, kUp = 103, kEsc = 1, kA = 30;
 InputEvent Key(std::uint16_t code, std::int32_t value) { return {1, code, value}; }
 InputEvent Syn(std::uint16_t code = 0) { return {0, code, 0}; }
 
-ConfigSection Keys(std::map<std::string, ConfigValue, std::less<>> values) {
-  return ConfigSection("keys", true, std::move(values));
+// [keys] as the keys device declares it, from TOML lines.
+Result<Config> KeysConfig(const std::string& lines) {
+  return Config::Parse("[keys]\n" + lines, "test.toml", probes::KeysDevice().ConfigSections());
+}
+
+KeyConfig Keys(const std::string& lines) {
+  auto config = KeysConfig(lines);
+  EXPECT_TRUE(config.ok()) << config.error().detail;
+  return ReadKeyConfig(config->Section("keys"));
 }
 
 TEST(ParseKeyCode, NamesAndNumbers) {
@@ -37,33 +48,36 @@ TEST(ParseKeyCode, NamesAndNumbers) {
 }
 
 TEST(ReadKeyConfig, DefaultsAndOverrides) {
-  auto defaults = ReadKeyConfig(Keys({}));
-  ASSERT_TRUE(defaults.ok()) << defaults.error().detail;
-  EXPECT_EQ(defaults->device, "");
-  EXPECT_EQ(defaults->codes, (std::array<std::uint16_t, 4>{kF1, kDown, kUp, kEsc}));
-  EXPECT_EQ(defaults->debounce, milliseconds(kDefaultDebounceMs));
+  const KeyConfig defaults = Keys("");
+  EXPECT_EQ(defaults.device, "");
+  EXPECT_EQ(defaults.codes, (std::array<std::uint16_t, 4>{kF1, kDown, kUp, kEsc}));
+  EXPECT_EQ(defaults.debounce, milliseconds(80));
 
-  auto set = ReadKeyConfig(Keys({{"device", std::string("/dev/input/event2")},
-                                 {"diagnose", std::string("KEY_ENTER")},
-                                 {"back", std::string("158")},
-                                 {"debounce_ms", std::int64_t{20}}}));
-  ASSERT_TRUE(set.ok()) << set.error().detail;
-  EXPECT_EQ(set->device, "/dev/input/event2");
-  EXPECT_EQ(set->codes[0], 28);
-  EXPECT_EQ(set->codes[3], 158);
-  EXPECT_EQ(set->debounce, milliseconds(20));
+  const KeyConfig set = Keys(
+      "device = \"/dev/input/event2\"\ndiagnose = \"KEY_ENTER\"\nback = \"158\"\ndebounce_ms = "
+      "20\n");
+  EXPECT_EQ(set.device, "/dev/input/event2");
+  EXPECT_EQ(set.codes[0], 28);
+  EXPECT_EQ(set.codes[3], 158);
+  EXPECT_EQ(set.debounce, milliseconds(20));
 }
 
-TEST(ReadKeyConfig, BadValuesNameTheKey) {
-  auto unknown = ReadKeyConfig(Keys({{"page_next", std::string("KEY_SIDEWAYS")}}));
+TEST(ReadKeyConfig, BadValuesAreConfigErrorsNamingTheKey) {
+  auto unknown = KeysConfig("page_next = \"KEY_SIDEWAYS\"\n");
   ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().detail.find("test.toml:2:"), std::string::npos)
+      << unknown.error().detail;
   EXPECT_NE(unknown.error().detail.find("[keys] page_next"), std::string::npos)
       << unknown.error().detail;
-  auto twice = ReadKeyConfig(Keys({{"back", std::string("KEY_F1")}}));
+  auto nope = KeysConfig("diagnose = \"KEY_NOPE\"\n");
+  ASSERT_FALSE(nope.ok());
+  EXPECT_NE(nope.error().detail.find("[keys] diagnose"), std::string::npos) << nope.error().detail;
+  auto twice = KeysConfig("back = \"KEY_F1\"\n");
   ASSERT_FALSE(twice.ok());
-  EXPECT_NE(twice.error().detail.find("back and diagnose"), std::string::npos)
+  EXPECT_NE(twice.error().detail.find("[keys] back: is the same key as diagnose"),
+            std::string::npos)
       << twice.error().detail;
-  auto relative = ReadKeyConfig(Keys({{"device", std::string("input/event2")}}));
+  auto relative = KeysConfig("device = \"input/event2\"\n");
   ASSERT_FALSE(relative.ok());
   EXPECT_NE(relative.error().detail.find("absolute"), std::string::npos);
 }
@@ -72,7 +86,7 @@ class KeyFilterTest : public ::testing::Test {
  protected:
   KeyFilterTest() : filter_(Config()) {}
   static KeyConfig Config() {
-    KeyConfig c = *ReadKeyConfig(Keys({}));
+    KeyConfig c = Keys("");
     c.debounce = milliseconds(80);
     return c;
   }
@@ -125,10 +139,50 @@ TEST(FindKeyDevice, NoInputDevicesIsNotFound) {
   std::filesystem::create_directories(tree.At("/dev/input"));
   tree.Put("/dev/input/event0", "a regular file, not an input device");
   tree.Put("/dev/input/mice", "");
-  auto found = FindKeyDevice(io::RootFs(tree.root()), kF1);
+  const SystemOpeners open;
+  auto found = FindKeyDevice(io::RootFs(tree.root()), open, kF1);
   ASSERT_FALSE(found.ok());
   EXPECT_EQ(found.error().kind, ErrorKind::kNotFound);
   EXPECT_NE(found.error().detail.find("event0"), std::string::npos) << found.error().detail;
+}
+
+// An input device that has the keys a test gives it, and nothing to read.
+class FakeKeypad final : public drivers::input::InputDevice {
+ public:
+  explicit FakeKeypad(std::vector<std::uint16_t> keys) : keys_(std::move(keys)) {}
+  Result<std::string> Name() const override { return std::string("fake keypad"); }
+  Result<void> Grab() override { return Ok(); }
+  void Release() override {}
+  Result<bool> ReadLine(std::string&, io::Deadline, std::stop_token) override { return false; }
+  Result<bool> HasKey(std::uint16_t code) const override {
+    return std::find(keys_.begin(), keys_.end(), code) != keys_.end();
+  }
+  Result<std::size_t> ReadAvailable(std::span<drivers::input::InputEvent>) override {
+    return std::size_t{0};
+  }
+  int fd() const override { return -1; }
+
+ private:
+  std::vector<std::uint16_t> keys_;
+};
+
+TEST(FindKeyDevice, TheFirstDeviceInNumberOrderThatHasTheKey) {
+  posdiag::testing::FixtureTree tree;
+  for (const char* node : {"event10", "event2", "event1", "mice"})
+    tree.Put(std::string("/dev/input/") + node, "");
+  probes::testing::FakeOpeners open;
+  std::vector<std::string> asked;
+  open.input = [&](const std::filesystem::path& path)
+      -> Result<std::unique_ptr<drivers::input::InputDevice>> {
+    asked.push_back(path.filename().string());
+    const bool keypad = path.filename() == "event2" || path.filename() == "event10";
+    return std::unique_ptr<drivers::input::InputDevice>(std::make_unique<FakeKeypad>(
+        keypad ? std::vector<std::uint16_t>{kF1, kDown} : std::vector<std::uint16_t>{kA}));
+  };
+  auto found = FindKeyDevice(io::RootFs(tree.root()), open, kF1);
+  ASSERT_TRUE(found.ok()) << found.error().detail;
+  EXPECT_EQ(*found, "/dev/input/event2");
+  EXPECT_EQ(asked, (std::vector<std::string>{"event1", "event2"}));
 }
 
 }  // namespace

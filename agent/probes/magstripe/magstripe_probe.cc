@@ -1,12 +1,9 @@
 #include "agent/probes/magstripe/magstripe_probe.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <system_error>
 
 #include "drivers/input/evdev.h"
 #include "drivers/input/track.h"
@@ -18,8 +15,6 @@ namespace in = drivers::input;
 
 // Facts are written well before the runner's deadline.
 constexpr std::chrono::milliseconds kReserve{150};
-// A udev link chain (by-id -> ../eventN) is short; this bounds a loop of links.
-constexpr int kMaxLinks = 8;
 
 constexpr const char* kSwipeFacts[] = {"magstripe.swiped", "magstripe.track1.ok",
                                        "magstripe.track2.ok", "magstripe.luhn_ok",
@@ -29,23 +24,12 @@ void SwipeMissing(FactWriter& out, const std::string& why) {
   for (const char* name : kSwipeFacts) out.Missing(name, why);
 }
 
-// Follows the links to the device node as open() would, so a link in the fixture tree may name
-// a node outside it (as the simulated terminal links its emulated reader).
-std::filesystem::path ResolveLinks(std::filesystem::path path) {
-  for (int i = 0; i < kMaxLinks; ++i) {
-    std::error_code ec;
-    if (!std::filesystem::is_symlink(path, ec)) break;
-    const std::filesystem::path target = std::filesystem::read_symlink(path, ec);
-    if (ec) break;
-    path = target.is_absolute() ? target : path.parent_path() / target;
-  }
-  return path.lexically_normal();
-}
-
-// EVIOCGNAME, else the name sysfs gives the input device the node belongs to.
-std::string DeviceName(const ProbeContext& ctx, const in::EvdevDevice& dev,
-                       const std::filesystem::path& node) {
+// EVIOCGNAME, else the name sysfs gives the input device the node belongs to (the node's own
+// name, after the links a udev by-id path is made of).
+std::string DeviceName(const ProbeContext& ctx, const in::InputDevice& dev,
+                       const std::filesystem::path& path) {
   if (auto name = dev.Name(); name && !name->empty()) return *name;
+  const std::filesystem::path node = in::ResolveDeviceLinks(path);
   const std::string sys = "/sys/class/input/" + node.filename().string() + "/device/name";
   return ctx.fs.ReadAttr(sys).value_or("");
 }
@@ -60,46 +44,38 @@ void WriteTrack(FactWriter& out, const char* name, const in::TrackVerdict& t, in
 
 }  // namespace
 
-std::vector<SectionSpec> MagstripeProbe::ConfigSections() const {
-  return {{"magstripe",
-           {{"device", ValueType::kString}, {"swipe_timeout_ms", ValueType::kInt, 1000, 600000}}}};
+std::vector<rules::FactSpec> MagstripeProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"magstripe.device", FactType::kText, "", "the configured input device"},
+      {"magstripe.detected", FactType::kBool, "", "the [magstripe] device node exists and opens"},
+      {"magstripe.busy", FactType::kBool, "", "another process has grabbed it (EVIOCGRAB)"},
+      {"magstripe.name", FactType::kText, "", "the input device's name (EVIOCGNAME or sysfs)"},
+      {"magstripe.swiped", FactType::kBool, "", "a card was swiped before swipe_timeout_ms"},
+      {"magstripe.track1.ok", FactType::kBool, "", "track 1 passed its checks"},
+      {"magstripe.track2.ok", FactType::kBool, "", "track 2 passed its checks"},
+      {"magstripe.luhn_ok", FactType::kBool, "", "the card number's Luhn check digit is right"},
+      {"magstripe.pan_masked", FactType::kText, "",
+       "the card number masked to its first 6 and last 4 digits"},
+      {"magstripe.read_ok", FactType::kBool, "",
+       "every track sent passed its checks and the card number its Luhn digit"},
+      {"magstripe.error", FactType::kText, "", "the first problem, in words"},
+  });
 }
 
-Support MagstripeProbe::CheckSupport(const ProbeContext& ctx) {
-  const std::string device = ctx.section.GetString("device", std::string(kDefaultDevice));
-  if (device.empty() || device.front() != '/') {
-    return Support::NotConfigured("[magstripe] device must be an absolute path, not '" + device +
-                                  "'");
-  }
-  return Support::Yes();
-}
+Support MagstripeProbe::CheckSupport(const ProbeContext& /*ctx*/) { return Support::Yes(); }
 
 Result<void> MagstripeProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
-  const std::string device = ctx.section.GetString("device", std::string(kDefaultDevice));
-  const auto timeout =
-      std::chrono::milliseconds(ctx.section.GetInt("swipe_timeout_ms", kDefaultSwipeTimeoutMs));
+  const std::string device = ctx.section.GetString("device");
+  const auto timeout = std::chrono::milliseconds(ctx.section.GetInt("swipe_timeout_ms"));
   out.Set("magstripe.device", device);
   const std::filesystem::path path = ctx.fs.Path(device);
 
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      out.Set("magstripe.detected", false);
-      out.Missing("magstripe.busy", "no device at " + device);
-      SwipeMissing(out, "no device at " + device);
-      return Ok();
-    }
-    const Error e = ErrnoError(device, err);
-    out.Missing("magstripe.detected", e.detail);
-    SwipeMissing(out, e.detail);
-    return e;
-  }
-  const std::filesystem::path node = ResolveLinks(path);
-  auto opened = in::EvdevDevice::Open(node);
+  auto opened = ctx.open.Input(path);
   if (!opened) {
     if (opened.error().kind == ErrorKind::kNotFound) {
-      out.Set("magstripe.detected", false);  // a dangling link: the reader was unplugged
+      // No node, or a dangling link: the reader was unplugged.
+      out.Set("magstripe.detected", false);
       out.Missing("magstripe.busy", "no device at " + device);
       SwipeMissing(out, "no device at " + device);
       return Ok();
@@ -109,14 +85,15 @@ Result<void> MagstripeProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
     SwipeMissing(out, e.detail);
     return e;
   }
+  in::InputDevice& reader = **opened;
   out.Set("magstripe.detected", true);
-  if (const std::string name = DeviceName(ctx, *opened, node); !name.empty()) {
+  if (const std::string name = DeviceName(ctx, reader, path); !name.empty()) {
     out.Set("magstripe.name", name);
   } else {
     out.Missing("magstripe.name", "the device gives no name");
   }
 
-  if (auto grabbed = opened->Grab(); !grabbed) {
+  if (auto grabbed = reader.Grab(); !grabbed) {
     if (grabbed.error().kind == ErrorKind::kBusy) {
       out.Set("magstripe.busy", true);
       SwipeMissing(out, device + " is grabbed by another process; posdiag leaves it alone");
@@ -131,8 +108,8 @@ Result<void> MagstripeProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
 
   const auto until = std::min(io::Deadline::In(timeout).at(), ctx.deadline.at() - kReserve);
   std::string typed;
-  const Result<bool> line = opened->ReadLine(typed, io::Deadline(until), ctx.stop);
-  opened->Release();  // keystrokes go back to whoever reads the keyboard, at once
+  const Result<bool> line = reader.ReadLine(typed, io::Deadline(until), ctx.stop);
+  reader.Release();  // keystrokes go back to whoever reads the keyboard, at once
   if (!line) {
     in::Wipe(typed);
     const Error e = line.error().Context("magstripe: " + device);

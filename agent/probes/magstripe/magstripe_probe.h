@@ -3,10 +3,12 @@
 // grabbed (EVIOCGRAB) while the probe waits so the keystrokes stay out of the console, and
 // released at once; a reader another process has grabbed is reported busy, not fought over. The
 // tracks are checked (drivers/input/track) and discarded: only the verdict and the masked card
-// number become facts. rules/catalog/magstripe.toml decides what is a fault.
+// number become facts. rules/catalog/magstripe.toml decides what is a fault. Its table is
+// declared by MagstripeDevice.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -16,15 +18,15 @@ namespace posdiag::agent::probes {
 
 class MagstripeProbe final : public Probe {
  public:
-  static constexpr std::string_view kDefaultDevice = "/dev/input/event0";
-  static constexpr std::int64_t kDefaultSwipeTimeoutMs = 15000;
+  static constexpr const char* kDefaultDevice = "/dev/input/event0";
+  static constexpr int kDefaultSwipeTimeoutMs = 15000;
 
   std::string_view Name() const override { return "magstripe"; }
   LevelMask Levels() const override { return LevelBit(Level::kEngineer); }
   // The swipe wait plus a little; a configured swipe_timeout_ms beyond it is cut to the
   // probe's deadline.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(17); }
-  std::vector<SectionSpec> ConfigSections() const override;
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 };

@@ -1,13 +1,10 @@
 #include "agent/probes/modem/modem_probe.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <filesystem>
+#include <chrono>
 #include <string>
-#include <system_error>
 
 #include "agent/fact_util.h"
+#include "agent/serial_access.h"
 #include "drivers/io/serial_port.h"
 #include "drivers/modem/modem.h"
 
@@ -127,69 +124,52 @@ void WriteReading(const md::ModemReading& r, FactWriter& out) {
 
 }  // namespace
 
-std::vector<SectionSpec> ModemProbe::ConfigSections() const {
-  return {{"modem", {{"port", ValueType::kString}, {"baud", ValueType::kInt, 300, 4'000'000}}}};
+std::vector<rules::FactSpec> ModemProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"modem.port.path", FactType::kText, "", "the [modem] port"},
+      {"modem.port.present", FactType::kBool, "", "the port exists"},
+      {"modem.port.busy", FactType::kBool, "", "another process holds it: not tested, not a fault"},
+      {"modem.port.holder", FactType::kText, "", "the process that holds it (\"pppd pid 812\")"},
+      {"modem.responds", FactType::kBool, "", "answers AT with a final result"},
+      {"modem.garbled", FactType::kBool, "", "sent bytes to AT, but never a readable reply"},
+      {"modem.identity", FactType::kText, "", "ATI: manufacturer, model, revision"},
+      {"modem.sim.status", FactType::kText, "",
+       "+CPIN state (\"READY\", \"SIM PIN\"), or from +CME ERROR 10-15 (\"not inserted\")"},
+      {"modem.sim.ready", FactType::kBool, "", "+CPIN: READY"},
+      {"modem.signal.rssi", FactType::kInt, "", "+CSQ rssi, 0-31, 99 = not known"},
+      {"modem.signal.dbm", FactType::kInt, "dBm", "signal strength: -113 + 2 x rssi"},
+      {"modem.signal.ber", FactType::kInt, "", "+CSQ bit error rate class, 0-7"},
+      {"modem.reg.stat", FactType::kInt, "", "+CEREG / +CREG stat"},
+      {"modem.reg.state", FactType::kText, "", "home, roaming, searching, denied, ..."},
+      {"modem.reg.registered", FactType::kBool, "", "registered, at home or roaming"},
+      {"modem.reg.source", FactType::kText, "", "CEREG (LTE) or CREG, whichever was used"},
+      {"modem.operator", FactType::kText, "", "+COPS operator name"},
+      {"modem.access_tech", FactType::kText, "", "+COPS access technology (GSM, UMTS, LTE, ...)"},
+      {"modem.cme_error_code", FactType::kInt, "", "the last +CME ERROR code"},
+      {"modem.cme_error", FactType::kText, "", "the last +CME ERROR, code and text"},
+  });
 }
 
-Support ModemProbe::CheckSupport(const ProbeContext& ctx) {
-  const std::string port = ctx.section.GetString("port", std::string(kDefaultPort));
-  if (port.empty() || port.front() != '/') {
-    return Support::NotConfigured("[modem] port must be an absolute path, not '" + port + "'");
-  }
-  return Support::Yes();
-}
+// The port's path is checked by the schema (ModemDevice); whether anything is there is measured.
+Support ModemProbe::CheckSupport(const ProbeContext& /*ctx*/) { return Support::Yes(); }
 
 Result<void> ModemProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
-  const std::string port = ctx.section.GetString("port", std::string(kDefaultPort));
-  const auto baud = static_cast<int>(ctx.section.GetInt("baud", kDefaultBaud));
+  const std::string port = ctx.section.GetString("port");
+  io::SerialSettings settings;
+  settings.baud = static_cast<int>(ctx.section.GetInt("baud"));
   out.Set("modem.port.path", port);
-  const std::filesystem::path path = ctx.fs.Path(port);
-
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) {
-      out.Set("modem.port.present", false);
-      out.Missing("modem.port.busy", "no device at " + port);
-      AllMissing(out, "no device at " + port);
-      return Ok();
-    }
-    const Error e = ErrnoError(port, err);
-    out.Missing("modem.port.present", e.detail);
-    out.Missing("modem.port.busy", e.detail);
-    AllMissing(out, e.detail);
-    return e;
-  }
-  out.Set("modem.port.present", true);
-
-  // The payment application (or ModemManager, or a PPP daemon) may have the modem open: then it is
-  // theirs, and an AT command from us could break their session.
-  std::error_code ec;
-  const std::filesystem::path device = std::filesystem::canonical(path, ec);
   const io::Deadline deadline(ctx.deadline.at() - kReserve);
-  if (auto holder = io::FindDeviceHolder(ctx.fs, ec ? path : device, deadline)) {
-    out.Set("modem.port.busy", true);
-    const std::string who = (holder->comm.empty() ? std::string("pid ") : holder->comm + " pid ") +
-                            std::to_string(holder->pid);
-    out.Set("modem.port.holder", who);
-    AllMissing(out, port + " is in use by " + who + "; posdiag sends nothing to it");
-    return Ok();
+  // ModemManager, a PPP daemon or the payment application may hold the modem: then it is theirs,
+  // and an AT command from us could break their session.
+  auto access = OpenSerialForProbe(ctx, port, settings,
+                                   {"modem.port.present", "modem.port.busy", "modem.port.holder"},
+                                   deadline, out);
+  if (!access.port) {
+    AllMissing(out, access.why_not);
+    return access.result;
   }
-
-  auto opened = io::OpenSerialPort(path, {.baud = baud});
-  if (!opened && opened.error().kind == ErrorKind::kBusy) {
-    out.Set("modem.port.busy", true);  // held exclusively (TIOCEXCL) by a process we cannot see
-    out.Missing("modem.port.holder", opened.error().detail);
-    AllMissing(out, port + " is in use; posdiag sends nothing to it");
-    return Ok();
-  }
-  out.Set("modem.port.busy", false);
-  if (!opened) {
-    const Error e = opened.error().Context("modem: open " + port);
-    AllMissing(out, e.detail);
-    return e;
-  }
-  WriteReading(md::QueryModem(**opened, deadline, ctx.stop), out);
+  WriteReading(md::QueryModem(*access.port, deadline, ctx.stop), out);
   return Ok();
 }
 

@@ -1,7 +1,8 @@
 // The modem probe: the cellular modem on [modem] port, asked over AT commands (drivers/modem) for
 // its identity, SIM state, signal, registration and operator. A port another process holds open is
 // reported busy, with its holder, and nothing is sent to it: the payment application's modem is
-// never taken away. It measures only; rules/catalog/modem.toml decides what is a fault.
+// never taken away. It measures only; rules/catalog/modem.toml decides what is a fault. Its table
+// is declared by ModemDevice.
 #pragma once
 
 #include <chrono>
@@ -14,14 +15,11 @@ namespace posdiag::agent::probes {
 
 class ModemProbe final : public Probe {
  public:
-  static constexpr std::string_view kDefaultPort = "/dev/ttyUSB2";
-  static constexpr int kDefaultBaud = 115200;
-
   std::string_view Name() const override { return "modem"; }
   LevelMask Levels() const override { return kAllLevels; }
   // Three tries of AT at 3 s each before a silent modem is called silent.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(10); }
-  std::vector<SectionSpec> ConfigSections() const override;
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 };

@@ -1,16 +1,13 @@
-#include "agent/probes/modem/modem_probe.h"
-
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
+#include <string_view>
 
+#include "agent/probes/modem/modem_device.h"
+#include "agent/probes/testing/fake_openers.h"
 #include "agent/probes/testing/probe_harness.h"
 
 namespace posdiag::agent::probes {
@@ -21,7 +18,10 @@ using std::chrono::milliseconds;
 using testing::AtEpoch;
 using testing::FixedClock;
 using testing::ProbeRun;
+using testing::RunProbe;
 using V = rules::FactValue;
+
+constexpr std::string_view kConfig = "[modem]\nport = \"/dev/ttyUSB2\"\n";
 
 // modem_sim (tests/sim/modem_sim.cc) in one mode, linked at <root>/dev/ttyUSB2.
 class ModemSim : public testing::PtySimulator {
@@ -32,48 +32,34 @@ class ModemSim : public testing::PtySimulator {
 
 class ModemProbeTest : public ::testing::Test {
  protected:
-  // Runs the probe with its whole deadline `budget`, as the runner would give it.
-  ProbeRun Run(milliseconds budget = milliseconds(10000),
-               std::string_view config = "[modem]\nport = \"/dev/ttyUSB2\"\n") {
-    ProbeRun run;
-    std::vector<std::shared_ptr<Probe>> list{std::shared_ptr<Probe>(&probe_, [](Probe*) {})};
-    auto cfg = Config::Parse(config, "test.toml", ConfigSpecs(list));
-    EXPECT_TRUE(cfg.ok()) << cfg.error().detail;
-    if (!cfg.ok()) return run;
-    const io::RootFs fs(tree_.root());
-    const ProbeContext ctx{
-        fs, clock_, cfg->Section("modem"), *cfg, io::Deadline::In(budget), std::stop_token()};
-    run.support = probe_.CheckSupport(ctx);
-    if (run.support.state != Support::State::kSupported) return run;
-    FactWriter writer;
-    const auto start = std::chrono::steady_clock::now();
-    run.result = probe_.Measure(ctx, writer);
-    took_ = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
-    run.measured = true;
-    for (auto& f : writer.facts()) {
-      const std::string name = f.name;
-      if (!run.facts.Add(std::move(f))) run.invalid_names.push_back(name);
-    }
-    for (auto& m : writer.missing()) {
-      if (!rules::IsValidFactName(m.name)) run.invalid_names.push_back(m.name);
-      run.facts.AddMissing(std::move(m));
-    }
-    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
-    return run;
+  // Runs the probe against the real port with its whole deadline `budget`, as the runner would.
+  ProbeRun Run(milliseconds budget = milliseconds(10000), std::string_view config = kConfig) {
+    return RunProbe(device_, tree_, config, clock_, testing::RealOpeners(), {.budget = budget});
   }
 
   FixtureTree tree_;
-  ModemProbe probe_;
+  ModemDevice device_;
   FixedClock clock_{AtEpoch(1'700'000'000)};
-  milliseconds took_{0};
 };
 
-TEST_F(ModemProbeTest, DeclaresItsSection) {
-  const auto sections = probe_.ConfigSections();
+TEST_F(ModemProbeTest, DeclaresItsSectionAndProbe) {
+  const auto sections = device_.ConfigSections();
   ASSERT_EQ(sections.size(), 1u);
   EXPECT_EQ(sections[0].name, "modem");
-  EXPECT_EQ(probe_.Levels(), kAllLevels);
-  EXPECT_TRUE(probe_.NeedsConfigSection());
+  auto probe = device_.MakeProbe();
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->Name(), "modem");
+  EXPECT_EQ(probe->Levels(), kAllLevels);
+  EXPECT_TRUE(probe->NeedsConfigSection());
+  EXPECT_TRUE(device_.Routines().empty());
+}
+
+TEST_F(ModemProbeTest, DefaultsAreTheSchemas) {
+  auto config = testing::DeviceConfig(device_, "[modem]\n");
+  ASSERT_TRUE(config.ok()) << config.error().detail;
+  EXPECT_EQ(config->Section("modem").GetString("port"), "/dev/ttyUSB2");
+  EXPECT_EQ(config->Section("modem").GetInt("baud"), 115200);
+  EXPECT_EQ(config->Section("modem").GetInt("timeout_ms"), 10000);
 }
 
 TEST_F(ModemProbeTest, HealthyModem) {
@@ -142,7 +128,7 @@ TEST_F(ModemProbeTest, SilentModemIsNotRespondingWithinTheDeadline) {
   ASSERT_TRUE(sim.ready());
   const ProbeRun r = Run(milliseconds(1000));
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
-  EXPECT_LT(took_, milliseconds(1000));
+  EXPECT_LT(r.took, milliseconds(1000));
   EXPECT_EQ(r.Value("modem.responds"), V(false));
   EXPECT_EQ(r.Value("modem.garbled"), V(false));
   EXPECT_NE(r.Why("modem.sim.status").find("does not answer"), std::string::npos)
@@ -154,7 +140,7 @@ TEST_F(ModemProbeTest, GarbageIsGarbledWithinTheDeadline) {
   ASSERT_TRUE(sim.ready());
   const ProbeRun r = Run(milliseconds(1000));
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
-  EXPECT_LT(took_, milliseconds(1000));
+  EXPECT_LT(r.took, milliseconds(1000));
   EXPECT_EQ(r.Value("modem.responds"), V(false));
   EXPECT_EQ(r.Value("modem.garbled"), V(true));
   EXPECT_NE(r.Why("modem.identity").find("not an AT reply"), std::string::npos)
@@ -183,10 +169,136 @@ TEST_F(ModemProbeTest, BusyPortIsLeftAlone) {
   EXPECT_NE(r.Why("modem.responds").find("sends nothing"), std::string::npos);
 }
 
-TEST_F(ModemProbeTest, RelativePortIsNotConfigured) {
-  const ProbeRun r = Run(milliseconds(1000), "[modem]\nport = \"ttyUSB2\"\n");
-  EXPECT_EQ(r.support.state, Support::State::kNotConfigured);
-  EXPECT_FALSE(r.measured);
+// Wrong values never reach the probe: the schema refuses them, with where and why.
+TEST_F(ModemProbeTest, WrongValuesAreConfigErrors) {
+  for (const char* text :
+       {"[modem]\nport = \"ttyUSB2\"\n", "[modem]\nport = \"\"\n", "[modem]\nport = 2\n",
+        "[modem]\nbaud = 100\n", "[modem]\nbaud = 5000000\n", "[modem]\nbaud = \"fast\"\n",
+        "[modem]\nspeed = 9600\n"}) {
+    auto config = testing::DeviceConfig(device_, text);
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().detail.find("test.toml:"), std::string::npos) << config.error().detail;
+    EXPECT_NE(config.error().detail.find("[modem] "), std::string::npos) << config.error().detail;
+  }
+}
+
+// In-process: the AT dialogue against a modem played by a script on a scripted serial line.
+
+// Replies as 27.007 frames them: each line between CR LF pairs.
+std::string Lines(std::initializer_list<std::string_view> lines) {
+  std::string out;
+  for (auto l : lines) out += "\r\n" + std::string(l) + "\r\n";
+  return out;
+}
+
+// A modem with echo on (as modems start) that answers each command from `replies`, and ERROR to
+// any other.
+testing::ScriptedSerialPort::Device AtModem(
+    std::map<std::string, std::string, std::less<>> replies) {
+  return [replies = std::move(replies)](std::string_view sent) -> std::string {
+    if (!sent.ends_with('\r')) return {};
+    const std::string_view command = sent.substr(0, sent.size() - 1);
+    const auto it = replies.find(command);
+    return std::string(sent) + (it != replies.end() ? it->second : Lines({"ERROR"}));
+  };
+}
+
+std::map<std::string, std::string, std::less<>> HealthyReplies() {
+  return {
+      {"AT", Lines({"OK"})},
+      {"ATI", Lines({"Quectel", "EC25", "Revision: EC25EFAR06A06M4G", "OK"})},
+      {"AT+CPIN?", Lines({"+CPIN: READY", "OK"})},
+      {"AT+CSQ", Lines({"+CSQ: 20,99", "OK"})},
+      {"AT+CREG?", Lines({"+CREG: 0,1", "OK"})},
+      {"AT+CEREG?", Lines({"+CEREG: 0,1", "OK"})},
+      {"AT+COPS?", Lines({"+COPS: 0,0,\"CHINA MOBILE\",7", "OK"})},
+  };
+}
+
+class ScriptedModemTest : public ModemProbeTest {
+ protected:
+  ScriptedModemTest() { tree_.Put("/dev/ttyUSB2", ""); }  // the port exists
+
+  ProbeRun RunScripted(testing::ScriptedSerialPort::Device modem,
+                       milliseconds budget = milliseconds(10000),
+                       std::string_view config = kConfig) {
+    port_ = std::make_shared<testing::ScriptedSerialPort>(std::move(modem));
+    open_.serial = port_->Opener();
+    return RunProbe(device_, tree_, config, clock_, open_, {.budget = budget});
+  }
+
+  testing::FakeOpeners open_;
+  std::shared_ptr<testing::ScriptedSerialPort> port_;
+};
+
+TEST_F(ScriptedModemTest, Healthy) {
+  const ProbeRun r = RunScripted(AtModem(HealthyReplies()), milliseconds(10000),
+                                 "[modem]\nport = \"/dev/ttyUSB2\"\nbaud = 9600\n");
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(port_->opens(), 1);
+  EXPECT_EQ(port_->settings().baud, 9600);
+  EXPECT_TRUE(port_->settings().exclusive);
+  // Only read-only queries, in ModemManager's order.
+  EXPECT_EQ(port_->written(), "AT\rATI\rAT+CPIN?\rAT+CSQ\rAT+CREG?\rAT+CEREG?\rAT+COPS?\r");
+  EXPECT_EQ(r.Value("modem.port.present"), V(true));
+  EXPECT_EQ(r.Value("modem.port.busy"), V(false));
+  EXPECT_EQ(r.Value("modem.responds"), V(true));
+  EXPECT_EQ(r.Value("modem.identity"), V(std::string("Quectel EC25 Revision: EC25EFAR06A06M4G")));
+  EXPECT_EQ(r.Value("modem.sim.ready"), V(true));
+  EXPECT_EQ(r.Value("modem.signal.dbm"), V(std::int64_t{-73}));
+  EXPECT_EQ(r.Value("modem.reg.state"), V(std::string("home")));
+  EXPECT_EQ(r.Value("modem.reg.source"), V(std::string("CEREG")));
+  EXPECT_EQ(r.Value("modem.operator"), V(std::string("CHINA MOBILE")));
+  EXPECT_EQ(r.Value("modem.access_tech"), V(std::string("LTE")));
+  EXPECT_FALSE(r.Has("modem.cme_error"));
+}
+
+TEST_F(ScriptedModemTest, NoSimAnswersCmeError10) {
+  auto replies = HealthyReplies();
+  replies["AT+CPIN?"] = Lines({"+CME ERROR: 10"});
+  replies["AT+CSQ"] = Lines({"+CSQ: 99,99", "OK"});
+  replies["AT+CREG?"] = Lines({"+CREG: 0,0", "OK"});
+  replies["AT+CEREG?"] = Lines({"+CEREG: 0,0", "OK"});
+  replies["AT+COPS?"] = Lines({"+COPS: 0", "OK"});
+  const ProbeRun r = RunScripted(AtModem(std::move(replies)));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("modem.responds"), V(true));
+  EXPECT_EQ(r.Value("modem.sim.status"), V(std::string("not inserted")));
+  EXPECT_EQ(r.Value("modem.sim.ready"), V(false));
+  EXPECT_EQ(r.Value("modem.cme_error_code"), V(std::int64_t{10}));
+  EXPECT_EQ(r.Value("modem.cme_error"), V(std::string("10: SIM not inserted")));
+  EXPECT_EQ(r.Value("modem.signal.rssi"), V(std::int64_t{99}));
+  EXPECT_NE(r.Why("modem.signal.dbm").find("rssi 99"), std::string::npos);
+  EXPECT_EQ(r.Value("modem.reg.registered"), V(false));
+  EXPECT_EQ(r.Value("modem.reg.state"), V(std::string("not_registered")));
+  EXPECT_NE(r.Why("modem.operator").find("no operator"), std::string::npos)
+      << r.Why("modem.operator");
+}
+
+TEST_F(ScriptedModemTest, NeverAnsweringFinishesWithinItsBudget) {
+  const ProbeRun r =
+      RunScripted([](std::string_view) { return std::string(); }, milliseconds(1000));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_LT(r.took, milliseconds(1000));
+  EXPECT_EQ(r.Value("modem.responds"), V(false));
+  EXPECT_EQ(r.Value("modem.garbled"), V(false));
+  EXPECT_EQ(port_->written().substr(0, 3), "AT\r");  // asked, and nothing beyond AT
+  EXPECT_EQ(port_->written().find("ATI"), std::string::npos);
+  EXPECT_NE(r.Why("modem.sim.status").find("does not answer"), std::string::npos)
+      << r.Why("modem.sim.status");
+}
+
+TEST_F(ScriptedModemTest, HeldExclusivelyIsBusyAndUntouched) {
+  open_.serial = [](const std::filesystem::path&,
+                    const io::SerialSettings&) -> Result<std::unique_ptr<io::SerialPort>> {
+    return Error{ErrorKind::kBusy, "/dev/ttyUSB2: in exclusive use"};
+  };
+  const ProbeRun r = RunProbe(device_, tree_, kConfig, clock_, open_);
+  ASSERT_TRUE(r.result.ok());
+  EXPECT_EQ(r.Value("modem.port.present"), V(true));
+  EXPECT_EQ(r.Value("modem.port.busy"), V(true));
+  EXPECT_EQ(r.Why("modem.port.holder"), "/dev/ttyUSB2: in exclusive use");
+  EXPECT_FALSE(r.Has("modem.responds"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "agent/fact_util.h"
+#include "drivers/network/transport.h"
 #include "drivers/network/wireless.h"
 
 namespace posdiag::agent::probes {
@@ -20,11 +21,6 @@ namespace {
 namespace net = drivers::network;
 using std::chrono::milliseconds;
 
-constexpr std::int64_t kDefaultDnsTimeoutMs = 2000;
-constexpr std::int64_t kDefaultConnectTimeoutMs = 3000;
-constexpr std::int64_t kDefaultTlsTimeoutMs = 3000;
-constexpr std::int64_t kDefaultLatencyAttempts = 3;
-constexpr std::int64_t kDefaultCertWarnDays = 30;
 // Reading the kernel's tables is local; a second is far more than it takes.
 constexpr milliseconds kInterfacesTimeout(1000);
 constexpr std::int64_t kSecondsPerDay = 86400;
@@ -207,9 +203,8 @@ std::optional<net::IpAddress> WriteDns(const ProbeContext& ctx, net::NetworkTran
       return std::nullopt;
     }
   }
-  const auto r = transport.Resolve(
-      host.host, config,
-      StepDeadline(ctx, ctx.section.GetInt("dns_timeout_ms", kDefaultDnsTimeoutMs)));
+  const auto r =
+      transport.Resolve(host.host, config, StepDeadline(ctx, ctx.section.GetInt("dns_timeout_ms")));
   out.Set("network.dns.ok", r.ok);
   out.Set("network.dns.ms", Ms(r.elapsed), "ms");
   if (!r.ok || r.addresses.empty()) {
@@ -227,16 +222,18 @@ void WriteTls(const ProbeContext& ctx, net::NetworkTransport& transport, const n
               net::UniqueFd socket, FactWriter& out) {
   net::TlsOptions options;
   options.host = host.host;
-  options.server_name = ctx.section.GetString("server_name", host.literal ? "" : host.host);
-  const std::string ca_file = ctx.section.GetString("ca_file", "");
-  if (!ca_file.empty()) {
-    options.ca_file = ctx.fs.Path(ca_file);
+  if (ctx.section.Has("server_name")) {
+    options.server_name = ctx.section.GetString("server_name");
+  } else if (!host.literal) {  // an address is no name a server could pick a certificate by
+    options.server_name = host.host;
+  }
+  if (ctx.section.Has("ca_file")) {
+    options.ca_file = ctx.fs.Path(ctx.section.GetString("ca_file"));
   } else if (ctx.fs.Exists("/etc/ssl/certs/ca-certificates.crt")) {
     options.ca_file = ctx.fs.Path("/etc/ssl/certs/ca-certificates.crt");
   }
-  auto r = transport.Handshake(
-      std::move(socket), options,
-      StepDeadline(ctx, ctx.section.GetInt("tls_timeout_ms", kDefaultTlsTimeoutMs)));
+  auto r = transport.Handshake(std::move(socket), options,
+                               StepDeadline(ctx, ctx.section.GetInt("tls_timeout_ms")));
   if (!r) {
     AllMissing(out, kTlsFacts, r.error().detail);
     return;
@@ -282,12 +279,12 @@ void WriteTls(const ProbeContext& ctx, net::NetworkTransport& transport, const n
 
 void WriteLatency(const ProbeContext& ctx, net::NetworkTransport& transport,
                   const net::IpAddress& address, std::uint16_t port, FactWriter& out) {
-  const std::int64_t attempts = ctx.section.GetInt("latency_attempts", kDefaultLatencyAttempts);
+  const std::int64_t attempts = ctx.section.GetInt("latency_attempts");
   if (attempts == 0) {
     AllMissing(out, kLatencyFacts, "latency_attempts = 0");
     return;
   }
-  const std::int64_t timeout = ctx.section.GetInt("connect_timeout_ms", kDefaultConnectTimeoutMs);
+  const std::int64_t timeout = ctx.section.GetInt("connect_timeout_ms");
   std::vector<double> times;
   std::int64_t tried = 0;
   for (; tried < attempts; ++tried) {
@@ -318,27 +315,78 @@ void WriteLatency(const ProbeContext& ctx, net::NetworkTransport& transport,
 
 }  // namespace
 
-NetworkProbe::NetworkProbe() : transport_(std::make_shared<net::SystemNetwork>()) {}
-
-std::vector<SectionSpec> NetworkProbe::ConfigSections() const {
-  return {{"network",
-           {{"payment_host", ValueType::kString},
-            {"dns_servers", ValueType::kStringList},
-            {"tls", ValueType::kBool},
-            {"server_name", ValueType::kString},
-            {"ca_file", ValueType::kString},
-            {"cert_warn_days", ValueType::kInt, 0, 3650},
-            {"latency_attempts", ValueType::kInt, 0, 20},
-            {"dns_timeout_ms", ValueType::kInt, 1, 60000},
-            {"connect_timeout_ms", ValueType::kInt, 1, 60000},
-            {"tls_timeout_ms", ValueType::kInt, 1, 60000}}}};
+std::vector<rules::FactSpec> NetworkProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      {"network.if.*.name", FactType::kText, "", "the interface's kernel name"},
+      {"network.if.*.operstate", FactType::kText, "", "RFC 2863 state: up, down, dormant, ..."},
+      {"network.if.*.carrier", FactType::kBool, "", "up, with carrier"},
+      {"network.if.*.up", FactType::kBool, "", "administratively up (IFF_UP)"},
+      {"network.if.*.type", FactType::kText, "", "ethernet, wifi, cellular or other"},
+      {"network.if.*.ipv4", FactType::kText, "", "its IPv4 addresses, address/prefix, by commas"},
+      {"network.if.*.ipv6", FactType::kText, "", "its IPv6 addresses, address/prefix, by commas"},
+      {"network.link.up_count", FactType::kInt, "", "interfaces other than lo that are up"},
+      {"network.link.carrier", FactType::kBool, "", "some interface other than lo has carrier"},
+      {"network.address.present", FactType::kBool, "",
+       "a global address on an interface that is up"},
+      {"network.route.default", FactType::kBool, "", "a default route exists"},
+      {"network.route.default_dev", FactType::kText, "", "the default route's interface"},
+      {"network.route.default_gateway", FactType::kText, "", "the default route's gateway"},
+      {"network.wifi.signal_dbm", FactType::kInt, "dBm",
+       "the first Wi-Fi interface in /proc/net/wireless"},
+      {"network.wifi.*.link_quality", FactType::kReal, "", "link quality, on the driver's scale"},
+      {"network.wifi.*.signal_dbm", FactType::kInt, "dBm", "signal level"},
+      {"network.wifi.*.noise_dbm", FactType::kInt, "dBm", "noise level"},
+      {"network.payment_host.valid", FactType::kBool, "",
+       "[network] payment_host parses as host:port (the config refuses one that does not)"},
+      {"network.payment_host.name", FactType::kText, "", "the payment host's name or address"},
+      {"network.payment_host.port", FactType::kInt, "", "the payment host's TCP port"},
+      {"network.dns.needed", FactType::kBool, "", "the payment host is a name, not an address"},
+      {"network.dns.ok", FactType::kBool, "", "the payment host's name resolved"},
+      {"network.dns.error", FactType::kText, "",
+       "none, nxdomain, no_data, timeout, refused, servfail, no_servers, ..."},
+      {"network.dns.detail", FactType::kText, "", "the resolver's own words"},
+      {"network.dns.ms", FactType::kReal, "ms", "how long the lookup took"},
+      {"network.dns.address", FactType::kText, "", "the first address it resolved to"},
+      {"network.tcp.ok", FactType::kBool, "", "the TCP connect to the payment host succeeded"},
+      {"network.tcp.result", FactType::kText, "",
+       "connected, refused, timeout, unreachable or error"},
+      {"network.tcp.ms", FactType::kReal, "ms", "how long the connect took"},
+      {"network.tcp.detail", FactType::kText, "", "the system's words for a failure"},
+      {"network.tls.enabled", FactType::kBool, "", "[network] tls"},
+      {"network.tls.expiry_warn_days", FactType::kInt, "days", "[network] cert_warn_days"},
+      {"network.tls.ok", FactType::kBool, "", "the handshake succeeded and the chain verified"},
+      {"network.tls.handshake", FactType::kBool, "", "the handshake completed"},
+      {"network.tls.error", FactType::kText, "", "why the handshake failed"},
+      {"network.tls.ms", FactType::kReal, "ms", "how long the handshake took"},
+      {"network.tls.protocol", FactType::kText, "", "TLSv1.2, TLSv1.3"},
+      {"network.tls.verify_result", FactType::kText, "", "\"ok\" or OpenSSL's verify error"},
+      {"network.tls.verify_code", FactType::kInt, "", "OpenSSL's X509_V_ERR_* (0 when ok)"},
+      {"network.tls.chain_trusted", FactType::kBool, "",
+       "the chain leads to a trusted CA, the clock not considered"},
+      {"network.tls.hostname_match", FactType::kBool, "", "the certificate names the host"},
+      {"network.tls.not_before_epoch_s", FactType::kInt, "s",
+       "the chain is valid from (the latest notBefore)"},
+      {"network.tls.not_after_epoch_s", FactType::kInt, "s",
+       "the chain is valid until (the earliest notAfter)"},
+      {"network.tls.days_to_expiry", FactType::kInt, "days",
+       "whole days until the chain expires, negative after"},
+      {"network.tls.expired", FactType::kBool, "", "the terminal's clock is past notAfter"},
+      {"network.tls.not_yet_valid", FactType::kBool, "",
+       "the terminal's clock is before notBefore"},
+      {"network.latency.attempts", FactType::kInt, "", "TCP connects tried for latency"},
+      {"network.latency.loss_pct", FactType::kReal, "%", "of those, the share that failed"},
+      {"network.latency.median_ms", FactType::kReal, "ms", "median connect time"},
+      {"network.latency.max_ms", FactType::kReal, "ms", "slowest connect time"},
+  });
 }
 
 Support NetworkProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); }
 
 Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
+  net::NetworkTransport& transport = ctx.open.Network();
   const auto wireless = WriteWifi(ctx.fs, out);
-  const auto snap = transport_->ReadInterfaces(
+  const auto snap = transport.ReadInterfaces(
       io::Deadline(std::min(ctx.deadline.at(), io::Deadline::In(kInterfacesTimeout).at())));
   WriteInterfaces(ctx, snap, wireless, out);
 
@@ -352,23 +400,21 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
     rest_missing("[network] names no payment_host");
     return Ok();
   }
-  const auto host = net::ParseHostPort(ctx.section.GetString("payment_host", ""));
-  out.Set("network.payment_host.valid", host.ok());
-  if (!host) {
-    out.Set("network.payment_host.error", host.error().detail);
-    rest_missing("not tried: payment_host is not valid");
-    return Ok();
+  const auto host = net::ParseHostPort(ctx.section.GetString("payment_host"));
+  if (!host) {  // the schema (NetworkDevice) refuses such a value before any probe runs
+    rest_missing(host.error().detail);
+    return host.error();
   }
+  out.Set("network.payment_host.valid", true);
   out.Set("network.payment_host.name", host->host);
   out.Set("network.payment_host.port", static_cast<std::int64_t>(host->port));
-  const bool tls = ctx.section.GetBool("tls", true);
+  const bool tls = ctx.section.GetBool("tls");
   out.Set("network.tls.enabled", tls);
-  out.Set("network.tls.expiry_warn_days",
-          ctx.section.GetInt("cert_warn_days", kDefaultCertWarnDays), "days");
+  out.Set("network.tls.expiry_warn_days", ctx.section.GetInt("cert_warn_days"), "days");
 
   // A step is tried whenever its input exists, even behind a broken link: what it meets is
   // measured, and the catalogue names the first break as the root cause and hides the rest.
-  const auto address = WriteDns(ctx, *transport_, *host, out);
+  const auto address = WriteDns(ctx, transport, *host, out);
   if (!address) {
     const std::string why = "not tried: DNS failed";
     AllMissing(out, kTcpFacts, why);
@@ -380,9 +426,8 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
     return Error{ErrorKind::kTimeout, "deadline passed before the TCP connect"};
   }
 
-  auto tcp = transport_->Connect(
-      *address, host->port,
-      StepDeadline(ctx, ctx.section.GetInt("connect_timeout_ms", kDefaultConnectTimeoutMs)));
+  auto tcp = transport.Connect(*address, host->port,
+                               StepDeadline(ctx, ctx.section.GetInt("connect_timeout_ms")));
   const bool connected = tcp.outcome == net::TcpOutcome::kConnected;
   out.Set("network.tcp.ok", connected);
   out.Set("network.tcp.result", std::string(net::TcpOutcomeName(tcp.outcome)));
@@ -397,11 +442,11 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   }
 
   if (tls) {
-    WriteTls(ctx, *transport_, *host, std::move(tcp.socket), out);
+    WriteTls(ctx, transport, *host, std::move(tcp.socket), out);
   } else {
     AllMissing(out, kTlsFacts, "not tried: [network] tls = false");
   }
-  WriteLatency(ctx, *transport_, *address, host->port, out);
+  WriteLatency(ctx, transport, *address, host->port, out);
   return Ok();
 }
 

@@ -227,8 +227,46 @@ void WriteZones(const std::vector<pw::ThermalZoneReading>& zones, FactWriter& ou
 
 }  // namespace
 
-std::vector<SectionSpec> PowerProbe::ConfigSections() const {
-  return {{"power", {{"expect_battery", ValueType::kBool}}}};
+std::vector<rules::FactSpec> PowerProbe::Facts() const {
+  using rules::FactType;
+  return rules::MakeFacts({
+      // Every supply in /sys/class/power_supply, by its name as a fact segment ("bat0"); an
+      // attribute the driver does not provide is left out.
+      {"power.supply.*.type", FactType::kText, "", "Battery, UPS, Mains, USB or Wireless"},
+      {"power.supply.*.online", FactType::kBool, "", "an external supply is feeding the terminal"},
+      {"power.supply.*.present", FactType::kBool, "", "the battery is fitted"},
+      {"power.supply.*.status", FactType::kText, "", "Charging, Discharging, Not charging, Full"},
+      {"power.supply.*.capacity_pct", FactType::kInt, "%", "charge"},
+      {"power.supply.*.capacity_level", FactType::kText, "", "Critical, Low, Normal, High, Full"},
+      {"power.supply.*.health", FactType::kText, "", "Good, Dead, Overheat, ..."},
+      {"power.supply.*.voltage_v", FactType::kReal, "V", "voltage_now"},
+      {"power.supply.*.current_a", FactType::kReal, "A", "current_now"},
+      {"power.supply.*.temp_c", FactType::kReal, "degC", "the supply's temperature"},
+      {"power.supply.*.technology", FactType::kText, "", "Li-ion, Li-poly, ..."},
+      {"power.adapter.present", FactType::kBool, "", "a Mains, USB or Wireless supply is listed"},
+      {"power.adapter.online", FactType::kBool, "", "one of them is online"},
+      {"power.battery.expected", FactType::kBool, "", "[power] expect_battery"},
+      {"power.battery.present", FactType::kBool, "", "a battery is fitted"},
+      {"power.battery.count", FactType::kInt, "", "batteries fitted"},
+      // The primary battery: the first one fitted, by name.
+      {"power.battery.status", FactType::kText, "", "primary battery: its status"},
+      {"power.battery.capacity_pct", FactType::kInt, "%", "primary battery: its charge"},
+      {"power.battery.capacity_level", FactType::kText, "",
+       "primary battery: its charge level, for drivers without a percentage"},
+      {"power.battery.health", FactType::kText, "", "primary battery: its health"},
+      {"power.battery.voltage_v", FactType::kReal, "V", "primary battery: its voltage"},
+      {"power.battery.temp_c", FactType::kReal, "degC", "primary battery: its temperature"},
+      // Every thermal_zone<N> in /sys/class/thermal, and its trip points as trip<N>.
+      {"power.thermal.*.type", FactType::kText, "", "the zone's sensor: cpu-thermal, acpitz, ..."},
+      {"power.thermal.*.temp_c", FactType::kReal, "degC", "the zone's temperature"},
+      {"power.thermal.*.*.type", FactType::kText, "", "trip point: passive, hot, critical, active"},
+      {"power.thermal.*.*.temp_c", FactType::kReal, "degC", "trip point: its temperature"},
+      {"power.thermal.max_temp_c", FactType::kReal, "degC", "the hottest zone"},
+      {"power.thermal.margin_c", FactType::kReal, "degC",
+       "smallest trip − zone temperature over passive, hot and critical trip points"},
+      {"power.thermal.critical_margin_c", FactType::kReal, "degC",
+       "smallest trip − zone temperature over critical trip points"},
+  });
 }
 
 Support PowerProbe::CheckSupport(const ProbeContext& ctx) {
@@ -245,7 +283,7 @@ Support PowerProbe::CheckSupport(const ProbeContext& ctx) {
     return std::any_of(names->begin(), names->end(),
                        [&](const std::string& n) { return n.starts_with(prefix); });
   };
-  if (!ctx.section.GetBool("expect_battery", false) && !listed(pw::kPowerSupplyClass, "") &&
+  if (!ctx.section.GetBool("expect_battery") && !listed(pw::kPowerSupplyClass, "") &&
       !listed(pw::kThermalClass, "thermal_zone")) {
     return Support::Unsupported("the kernel lists no power supply and no thermal zone");
   }
@@ -253,7 +291,7 @@ Support PowerProbe::CheckSupport(const ProbeContext& ctx) {
 }
 
 Result<void> PowerProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
-  out.Set("power.battery.expected", ctx.section.GetBool("expect_battery", false));
+  out.Set("power.battery.expected", ctx.section.GetBool("expect_battery"));
   std::optional<Error> failure;
 
   auto supplies = pw::ReadPowerSupplies(ctx.fs, ctx.deadline);

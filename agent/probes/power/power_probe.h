@@ -1,6 +1,7 @@
 // The power probe: every power supply and thermal zone the kernel lists, as facts, plus the
 // summary facts the catalogue's power rules read (adapter online, primary battery, thermal margin
 // to the nearest trip point). It measures only; rules/catalog/power.toml decides what is a fault.
+// Its table is declared by PowerDevice.
 #pragma once
 
 #include <string>
@@ -15,7 +16,7 @@ class PowerProbe final : public Probe {
  public:
   std::string_view Name() const override { return "power"; }
   LevelMask Levels() const override { return kAllLevels; }
-  std::vector<SectionSpec> ConfigSections() const override;
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 };

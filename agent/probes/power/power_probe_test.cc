@@ -1,8 +1,11 @@
-#include "agent/probes/power/power_probe.h"
-
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "agent/probes/power/power_device.h"
 #include "agent/probes/testing/probe_harness.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -58,24 +61,65 @@ class PowerProbeTest : public ::testing::Test {
     Trip(0, 3, "active", "60000");
   }
   ProbeRun Run(std::string_view config = kExpectBattery) {
-    ProbeRun run = RunProbe(probe_, tree_, config, clock_);
-    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
-    return run;
+    return RunProbe(device_, tree_, config, clock_);
   }
 
   FixtureTree tree_;
-  PowerProbe probe_;
+  PowerDevice device_;
   FixedClock clock_{AtEpoch(1'700'000'000)};
 };
 
 TEST_F(PowerProbeTest, DeclaresItsSectionAndLevels) {
-  const auto sections = probe_.ConfigSections();
+  const auto sections = device_.ConfigSections();
   ASSERT_EQ(sections.size(), 1u);
   EXPECT_EQ(sections[0].name, "power");
   ASSERT_EQ(sections[0].keys.size(), 1u);
   EXPECT_EQ(sections[0].keys[0].name, "expect_battery");
-  EXPECT_EQ(probe_.Levels(), kAllLevels);
-  EXPECT_TRUE(probe_.NeedsConfigSection());
+  const auto probe = device_.MakeProbe();
+  ASSERT_NE(probe, nullptr);
+  EXPECT_EQ(probe->Name(), "power");
+  EXPECT_EQ(probe->Levels(), kAllLevels);
+  EXPECT_TRUE(probe->NeedsConfigSection());
+  EXPECT_TRUE(device_.Routines().empty());
+}
+
+// The defaults docs/configuration.md gives for [power].
+TEST_F(PowerProbeTest, DefaultsAreTheDocumentedOnes) {
+  auto config = testing::DeviceConfig(device_, "[power]\n");
+  ASSERT_TRUE(config.ok()) << config.error().detail;
+  EXPECT_EQ(CheckSpecs(config->specs()), std::vector<std::string>{});
+  const ConfigSection& power = config->Section("power");
+  EXPECT_FALSE(power.GetBool("expect_battery"));
+  EXPECT_TRUE(power.GetBool("enabled"));
+  EXPECT_EQ(power.GetInt("timeout_ms"), 2000);
+}
+
+// Wrong values never reach the probe: the schema refuses them, with where and why.
+TEST_F(PowerProbeTest, WrongValuesAreConfigErrors) {
+  for (const char* text : {"[power]\nexpect_battery = \"yes\"\n", "[power]\nexpect_batery = true\n",
+                           "[power]\ntimeout_ms = 700000\n"}) {
+    auto config = testing::DeviceConfig(device_, text);
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_NE(config.error().detail.find("test.toml:"), std::string::npos) << config.error().detail;
+    EXPECT_NE(config.error().detail.find("[power] "), std::string::npos) << config.error().detail;
+  }
+}
+
+// Every power.* fact the catalogue's conditions name is one the probe declares.
+TEST_F(PowerProbeTest, DeclaresEveryFactTheCatalogueUses) {
+  const auto catalog =
+      rules::LoadRuleFile(std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/power.toml");
+  ASSERT_TRUE(catalog.ok());
+  const rules::FactSchema declared(device_.MakeProbe()->Facts());
+  std::size_t checked = 0;
+  for (const auto& rule : catalog.rules) {
+    for (const std::string& fact : rules::ExprFacts(*rule.expr)) {
+      if (!fact.starts_with("power.")) continue;
+      EXPECT_NE(declared.Find(fact), nullptr) << rule.id << ": " << fact;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0u);
 }
 
 TEST_F(PowerProbeTest, HealthyTerminalFacts) {

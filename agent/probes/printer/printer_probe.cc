@@ -211,7 +211,7 @@ Result<void> MeasureUsb(const ProbeContext& ctx, FactWriter& out) {
 
 std::vector<rules::FactSpec> PrinterProbe::Facts() const {
   using rules::FactType;
-  return {
+  return rules::MakeFacts({
       {"printer.transport", FactType::kText, "", "serial or usb, as configured"},
       {"printer.port", FactType::kText, "", "the serial port, or the USB device node"},
       {"printer.detected", FactType::kBool, "", "the port exists / the printer enumerates"},
@@ -238,7 +238,7 @@ std::vector<rules::FactSpec> PrinterProbe::Facts() const {
       {"printer.query_ms", FactType::kReal, "ms", "how long the status dialogue took"},
       {"printer.test_slip_sent", FactType::kBool, "", "the test slip went out (engineer level)"},
       {"printer.test_slip_error", FactType::kText, "", "why the test slip failed"},
-  };
+  });
 }
 
 Support PrinterProbe::CheckSupport(const ProbeContext& /*ctx*/) { return Support::Yes(); }
@@ -253,9 +253,8 @@ Result<void> PrinterProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   out.Set("printer.transport", std::string("serial"));
   out.Set("printer.port", port);
   const io::Deadline deadline(ctx.deadline.at() - kReserve);
-  auto access = OpenSerialForProbe(ctx, port, settings,
-                                   {"printer.detected", "printer.busy", "printer.holder"}, deadline,
-                                   out);
+  auto access = OpenSerialForProbe(
+      ctx, port, settings, {"printer.detected", "printer.busy", "printer.holder"}, deadline, out);
   if (!access.port) {
     AllMissing(out, access.why_not);
     return access.result;

@@ -1,20 +1,19 @@
 #include "agent/probes/system/system_probe.h"
-#include "drivers/base/time_format.h"
 
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
+#include <optional>
 #include <string>
 
 #include "agent/fact_util.h"
+#include "drivers/base/time_format.h"
 #include "drivers/io/sysfs_value.h"
 
 #ifndef POSDIAG_BUILD_EPOCH
-#error "POSDIAG_BUILD_EPOCH must be defined by the build (see agent/probes/CMakeLists.txt)"
+#error "POSDIAG_BUILD_EPOCH must be defined by the build (see agent/probes/system/CMakeLists.txt)"
 #endif
 
 namespace posdiag::agent::probes {
@@ -167,11 +166,12 @@ Result<std::string> PackageVersion(const io::RootFs& fs, const std::string& pack
                "no package database (/var/lib/dpkg/status or /usr/lib/opkg/status)"};
 }
 
+// The schema (SystemDevice) refuses "" for every [app] key, so "" here means "not set".
 void WriteApp(const io::RootFs& fs, const ConfigSection& app, FactWriter& out) {
-  const std::string executable = app.GetString("executable", "");
-  const std::string package = app.GetString("package", "");
-  const std::string version_file = app.GetString("version_file", "");
-  const std::string expected = app.GetString("version", "");
+  const std::string executable = app.GetString("executable");
+  const std::string package = app.GetString("package");
+  const std::string version_file = app.GetString("version_file");
+  const std::string expected = app.GetString("version");
 
   std::optional<Result<std::string>> package_version;
   if (!package.empty()) package_version = PackageVersion(fs, package);
@@ -225,16 +225,42 @@ void WriteApp(const io::RootFs& fs, const ConfigSection& app, FactWriter& out) {
 
 std::int64_t BuildEpochSeconds() { return static_cast<std::int64_t>(POSDIAG_BUILD_EPOCH); }
 
-std::vector<SectionSpec> SystemProbe::ConfigSections() const {
-  // [system] root and model are core keys of the agent's config; these are the probe's own.
-  return {
-      {"system", {{"data_path", ValueType::kString}, {"log_path", ValueType::kString}}},
-      {"app",
-       {{"executable", ValueType::kString},
-        {"package", ValueType::kString},
-        {"version_file", ValueType::kString},
-        {"version", ValueType::kString}}},
-  };
+std::vector<rules::FactSpec> SystemProbe::Facts() const {
+  using rules::FactType;
+  std::vector<rules::FactSpec> facts = rules::MakeFacts({
+      {"system.model", FactType::kText, "", "[system] model, when the config sets it"},
+      {"system.clock.now", FactType::kText, "", "the wall clock, RFC 3339 UTC"},
+      {"system.clock.epoch_s", FactType::kInt, "s", "the wall clock in seconds since the epoch"},
+      {"system.build.epoch_s", FactType::kInt, "s", "posdiag's build date (its last commit)"},
+      {"system.clock.days_since_build", FactType::kInt, "days",
+       "wall clock − build date in whole days: negative when the clock is behind"},
+      {"system.memory.total_kib", FactType::kInt, "KiB", "/proc/meminfo MemTotal"},
+      {"system.memory.available_kib", FactType::kInt, "KiB", "/proc/meminfo MemAvailable"},
+      {"system.memory.available_pct", FactType::kReal, "%", "MemAvailable / MemTotal"},
+      {"system.load.avg_1m", FactType::kReal, "", "1-minute load average"},
+      {"system.load.avg_5m", FactType::kReal, "", "5-minute load average"},
+      {"system.load.avg_15m", FactType::kReal, "", "15-minute load average"},
+      {"system.cpu.count", FactType::kInt, "", "online CPUs"},
+      {"system.load.per_cpu_1m", FactType::kReal, "", "1-minute load average per online CPU"},
+      {"system.uptime_s", FactType::kReal, "s", "time since boot"},
+      {"system.app.present", FactType::kBool, "",
+       "[app] executable exists, or its package is installed"},
+      {"system.app.executable", FactType::kBool, "",
+       "[app] executable is a regular file with an execute bit"},
+      {"system.app.version", FactType::kText, "",
+       "the installed version: [app] version_file's first line, or the package's"},
+      {"system.app.expected_version", FactType::kText, "", "[app] version"},
+  });
+  for (const char* role : {"data", "log"}) {
+    const std::string p = std::string("system.storage.") + role + ".";
+    const std::string key = std::string("[system] ") + role + "_path";
+    facts.push_back({p + "path", FactType::kText, "", key});
+    facts.push_back({p + "total_kib", FactType::kInt, "KiB", "size of the file system at " + key});
+    facts.push_back(
+        {p + "free_kib", FactType::kInt, "KiB", "space left at " + key + " for non-root users"});
+    facts.push_back({p + "free_pct", FactType::kReal, "%", "free_kib / total_kib at " + key});
+  }
+  return facts;
 }
 
 Support SystemProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); }
@@ -242,14 +268,14 @@ Support SystemProbe::CheckSupport(const ProbeContext&) { return Support::Yes(); 
 Result<void> SystemProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   const ConfigSection& system = ctx.config.Section("system");
   // The model as configured, so a site rule can hold a model to its own expectations.
-  if (system.Has("model")) out.Set("system.model", system.GetString("model", ""));
+  if (system.Has("model")) out.Set("system.model", system.GetString("model"));
   WriteClock(ctx.clock, build_epoch_s_, out);
   WriteMemory(ctx.fs, out);
   WriteLoad(ctx.fs, out);
   WriteUptime(ctx.fs, out);
   if (ctx.deadline.Expired()) return Error{ErrorKind::kTimeout, "deadline passed before storage"};
-  WriteStorage(ctx.fs, "data", system.GetString("data_path", "/var/lib"), out);
-  WriteStorage(ctx.fs, "log", system.GetString("log_path", "/var/log"), out);
+  WriteStorage(ctx.fs, "data", system.GetString("data_path"), out);
+  WriteStorage(ctx.fs, "log", system.GetString("log_path"), out);
   const ConfigSection& app = ctx.config.Section("app");
   if (app.present()) {
     if (ctx.deadline.Expired()) return Error{ErrorKind::kTimeout, "deadline passed before [app]"};

@@ -1,6 +1,7 @@
 // The system probe: memory, storage of the data and log partitions, load, uptime, the wall clock
 // against the build date, and the payment application named in [app]. It runs on every terminal
-// without a config section; rules/catalog/system.toml holds the thresholds.
+// without a config section; rules/catalog/system.toml holds the thresholds. Its tables are
+// declared by SystemDevice.
 #pragma once
 
 #include <cstdint>
@@ -16,14 +17,12 @@ std::int64_t BuildEpochSeconds();
 
 class SystemProbe final : public Probe {
  public:
-  // Tests pass a build date; the agent uses the one compiled in.
-  explicit SystemProbe(std::int64_t build_epoch_s = BuildEpochSeconds())
-      : build_epoch_s_(build_epoch_s) {}
+  explicit SystemProbe(std::int64_t build_epoch_s) : build_epoch_s_(build_epoch_s) {}
 
   std::string_view Name() const override { return "system"; }
   LevelMask Levels() const override { return kAllLevels; }
-  std::vector<SectionSpec> ConfigSections() const override;
   bool NeedsConfigSection() const override { return false; }
+  std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
+#include "agent/probes/system/system_device.h"
 #include "agent/probes/testing/probe_harness.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -36,10 +40,8 @@ class SystemProbeTest : public ::testing::Test {
   }
   ProbeRun Run(std::string_view config = "[system]\ndata_path = \"/data\"\n",
                std::int64_t now = kNow) {
-    SystemProbe probe(kBuild);
-    FixedClock clock(AtEpoch(now));
-    ProbeRun run = RunProbe(probe, tree_, config, clock);
-    EXPECT_TRUE(run.invalid_names.empty()) << run.invalid_names.front();
+    const FixedClock clock(AtEpoch(now));
+    ProbeRun run = RunProbe(device_, tree_, config, clock);
     EXPECT_TRUE(run.measured);
     return run;
   }
@@ -52,14 +54,17 @@ class SystemProbeTest : public ::testing::Test {
   }
 
   FixtureTree tree_;
+  SystemDevice device_{kBuild};
 };
 
 TEST_F(SystemProbeTest, RunsWithoutASectionAndDeclaresItsKeys) {
-  SystemProbe probe(kBuild);
-  EXPECT_FALSE(probe.NeedsConfigSection());
-  EXPECT_EQ(probe.Name(), "system");
-  EXPECT_EQ(probe.Levels(), kAllLevels);
-  const auto sections = probe.ConfigSections();
+  const auto probe = device_.MakeProbe();
+  ASSERT_NE(probe, nullptr);
+  EXPECT_FALSE(probe->NeedsConfigSection());
+  EXPECT_EQ(probe->Name(), "system");
+  EXPECT_EQ(probe->Levels(), kAllLevels);
+  EXPECT_TRUE(device_.Routines().empty());
+  const auto sections = device_.ConfigSections();
   ASSERT_EQ(sections.size(), 2u);
   EXPECT_EQ(sections[0].name, "system");
   EXPECT_EQ(sections[1].name, "app");
@@ -68,6 +73,15 @@ TEST_F(SystemProbeTest, RunsWithoutASectionAndDeclaresItsKeys) {
   EXPECT_TRUE(r.result.ok());
   EXPECT_EQ(r.Value("system.storage.data.path"), V(std::string("/var/lib")));
   EXPECT_EQ(r.Value("system.storage.log.path"), V(std::string("/var/log")));
+}
+
+// The agent's device carries the build date the build compiled in: the last commit's time.
+TEST_F(SystemProbeTest, TheBuildDateIsCompiledIn) {
+  EXPECT_GT(BuildEpochSeconds(), 1'700'000'000);  // after this code was written
+  const SystemDevice agent_device;
+  const FixedClock clock(AtEpoch(kNow));
+  const ProbeRun r = RunProbe(agent_device, tree_, "", clock);
+  EXPECT_EQ(r.Value("system.build.epoch_s"), V(BuildEpochSeconds()));
 }
 
 TEST_F(SystemProbeTest, ModelAsConfigured) {
@@ -242,12 +256,64 @@ TEST_F(SystemProbeTest, NoPackageDatabaseIsUnknownNotAbsent) {
   EXPECT_NE(r.Why("system.app.present").find("no package database"), std::string::npos);
 }
 
-TEST_F(SystemProbeTest, UnknownAppKeyIsAConfigError) {
-  SystemProbe probe(kBuild);
-  std::vector<std::shared_ptr<Probe>> list{std::shared_ptr<Probe>(&probe, [](Probe*) {})};
-  auto config = Config::Parse("[app]\nexecutabel = \"/x\"\n", "test.toml", ConfigSpecs(list));
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.error().detail.find("executabel"), std::string::npos);
+// The defaults docs/configuration.md gives for [system] and [app].
+TEST_F(SystemProbeTest, DefaultsAreTheDocumentedOnes) {
+  auto config = testing::DeviceConfig(device_, "");
+  ASSERT_TRUE(config.ok()) << config.error().detail;
+  EXPECT_EQ(CheckSpecs(config->specs()), std::vector<std::string>{});
+  const ConfigSection& system = config->Section("system");
+  EXPECT_EQ(system.GetString("root"), "/");
+  EXPECT_FALSE(system.Has("model"));
+  EXPECT_EQ(system.GetString("data_path"), "/var/lib");
+  EXPECT_EQ(system.GetString("log_path"), "/var/log");
+  EXPECT_TRUE(system.GetBool("enabled"));
+  EXPECT_EQ(system.GetInt("timeout_ms"), 2000);
+  const ConfigSection& app = config->Section("app");
+  EXPECT_FALSE(app.present());
+  for (const char* key : {"executable", "package", "version_file", "version"}) {
+    EXPECT_EQ(app.GetString(key), "") << key;
+  }
+}
+
+// Wrong values never reach the probe: the schema refuses them, with where and why.
+TEST_F(SystemProbeTest, WrongValuesAreConfigErrors) {
+  const struct {
+    const char* text;
+    const char* key;
+  } cases[] = {
+      {"[app]\nexecutabel = \"/x\"\n", "[app] executabel"},
+      {"[app]\nexecutable = \"payapp\"\n", "[app] executable"},
+      {"[app]\nversion_file = \"\"\n", "[app] version_file"},
+      {"[app]\npackage = \"\"\n", "[app] package"},
+      {"[app]\nversion = \"\"\n", "[app] version"},
+      {"[app]\nversion = 241\n", "[app] version"},
+      {"[system]\ndata_path = \"var/lib\"\n", "[system] data_path"},
+      {"[system]\nlog_path = \"\"\n", "[system] log_path"},
+      {"[system]\ntimeout_ms = 0\n", "[system] timeout_ms"},
+  };
+  for (const auto& c : cases) {
+    auto config = testing::DeviceConfig(device_, c.text);
+    ASSERT_FALSE(config.ok()) << c.text;
+    EXPECT_NE(config.error().detail.find("test.toml:"), std::string::npos) << config.error().detail;
+    EXPECT_NE(config.error().detail.find(c.key), std::string::npos) << config.error().detail;
+  }
+}
+
+// Every system.* fact the catalogue's conditions name is one the probe declares.
+TEST_F(SystemProbeTest, DeclaresEveryFactTheCatalogueUses) {
+  const auto catalog =
+      rules::LoadRuleFile(std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/system.toml");
+  ASSERT_TRUE(catalog.ok());
+  const rules::FactSchema declared(device_.MakeProbe()->Facts());
+  std::size_t checked = 0;
+  for (const auto& rule : catalog.rules) {
+    for (const std::string& fact : rules::ExprFacts(*rule.expr)) {
+      if (!fact.starts_with("system.")) continue;
+      EXPECT_NE(declared.Find(fact), nullptr) << rule.id << ": " << fact;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0u);
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
-#include "agent/modes/engineer_tests.h"
+// The engineer routines (`test NAME`) as the daemon runs them: through the Diagnoser, which gives
+// them the config, the real openers and the display, and skips a routine whose device table is
+// absent before it prompts.
+#include "agent/modes/diagnose.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -6,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -17,7 +21,7 @@ namespace posdiag::agent {
 namespace {
 
 using std::chrono::milliseconds;
-using Verdict = EngineerTestResult::Verdict;
+using Verdict = RoutineResult::Verdict;
 
 class PatternScreen : public Screen {
  public:
@@ -39,7 +43,7 @@ class PatternScreen : public Screen {
 };
 
 // A terminal with a keypad (a FIFO standing in for its evdev node) and nothing else configured.
-class EngineerTestsTest : public ::testing::Test {
+class RoutinesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tree_.MakeDir("/dev/input");
@@ -71,6 +75,16 @@ class EngineerTestsTest : public ::testing::Test {
     ASSERT_EQ(::write(writer_, e, sizeof(e)), static_cast<ssize_t>(sizeof(e)));
   }
 
+  // The routine named `name`, run as `test name` with `screen` and the deadline `ms` away.
+  RoutineResult Test(std::string_view name, Screen* screen, int ms, Diagnoser* d = nullptr) {
+    d = d != nullptr ? d : diagnoser_.get();
+    for (const auto& r : d->routines()) {
+      if (r->Name() == name) return d->RunRoutine(*r, screen, io::Deadline::In(milliseconds(ms)));
+    }
+    ADD_FAILURE() << "no routine " << name;
+    return {};
+  }
+
   posdiag::testing::FixtureTree tree_;
   std::filesystem::path keypad_;
   std::unique_ptr<Diagnoser> diagnoser_;
@@ -79,54 +93,63 @@ class EngineerTestsTest : public ::testing::Test {
   int writer_ = -1;
 };
 
-TEST_F(EngineerTestsTest, EveryKeyPressedPasses) {
+TEST_F(RoutinesTest, EveryKeyPressedPasses) {
   for (int code : {KEY_F1, KEY_DOWN, KEY_A, KEY_UP, KEY_ESC})
     Press(static_cast<std::uint16_t>(code));
-  EngineerTests tests(*diagnoser_, &screen_);
-  const auto r = tests.Keys(io::Deadline::In(milliseconds(5'000)));
+  const auto r = Test("keys", &screen_, 5'000);
   EXPECT_EQ(r.verdict, Verdict::kPassed) << r.detail;
   EXPECT_EQ(screen_.messages, std::vector<std::string>{"Press every key"});
 }
 
-TEST_F(EngineerTestsTest, AKeyNotPressedByTheDeadlineFails) {
+TEST_F(RoutinesTest, AKeyNotPressedByTheDeadlineFails) {
   Press(KEY_F1);
   Press(KEY_DOWN);
-  EngineerTests tests(*diagnoser_, &screen_);
-  const auto r = tests.Keys(io::Deadline::In(milliseconds(200)));
+  const auto r = Test("keys", &screen_, 200);
   EXPECT_EQ(r.verdict, Verdict::kFailed);
   EXPECT_EQ(r.detail, "not pressed: page_prev, back");
 }
 
-TEST_F(EngineerTestsTest, NoKeyPressedIsSkipped) {
-  EngineerTests tests(*diagnoser_, nullptr);
-  const auto r = tests.Keys(io::Deadline::In(milliseconds(100)));
+TEST_F(RoutinesTest, NoKeyPressedIsSkipped) {
+  const auto r = Test("keys", nullptr, 100);
   EXPECT_EQ(r.verdict, Verdict::kSkipped) << r.detail;
   EXPECT_EQ(VerdictName(r.verdict), "skipped");
 }
 
-TEST_F(EngineerTestsTest, TheTestPatternIsShownOrItsFailureSaid) {
-  EngineerTests tests(*diagnoser_, &screen_);
-  EXPECT_EQ(tests.DisplayPattern(io::Deadline::In(milliseconds(100))).verdict, Verdict::kPassed);
+TEST_F(RoutinesTest, TheTestPatternIsShownOrItsFailureSaid) {
+  const std::string root = tree_.root().string();
+  tree_.Put("/display.toml", "[system]\nroot = \"" + root + "\"\n[log]\ndir = \"" + root +
+                                 "/var/log/posdiag\"\n[history]\ndir = \"" + root +
+                                 "/var/lib/posdiag\"\n[display]\n");
+  auto d = Diagnoser::Create(tree_.At("/display.toml").string());
+  ASSERT_TRUE(d.ok()) << d.error().detail;
+  EXPECT_EQ(Test("display", &screen_, 100, d->get()).verdict, Verdict::kPassed);
   screen_.broken = true;
-  const auto broken = tests.DisplayPattern(io::Deadline::In(milliseconds(100)));
+  const auto broken = Test("display", &screen_, 100, d->get());
   EXPECT_EQ(broken.verdict, Verdict::kFailed);
   EXPECT_NE(broken.detail.find("no space left"), std::string::npos);
   EXPECT_EQ(screen_.patterns, 2);
-  EngineerTests headless(*diagnoser_, nullptr);
-  EXPECT_EQ(headless.DisplayPattern(io::Deadline::In(milliseconds(100))).verdict, Verdict::kError);
+  EXPECT_EQ(Test("display", nullptr, 100, d->get()).verdict, Verdict::kError);
 }
 
-TEST_F(EngineerTestsTest, DevicesAbsentFromTheConfigAreNotTested) {
-  EngineerTests tests(*diagnoser_, nullptr);
-  for (const auto& r : {tests.Swipe(io::Deadline::In(milliseconds(500))),
-                        tests.Chip(io::Deadline::In(milliseconds(500))),
-                        tests.TestSlip(io::Deadline::In(milliseconds(500)))}) {
-    EXPECT_EQ(r.verdict, Verdict::kError) << r.detail;
+TEST_F(RoutinesTest, DevicesAbsentFromTheConfigAreSkippedBeforeAnyPrompt) {
+  for (const char* name : {"swipe", "chip", "slip", "display"}) {
+    const auto r = Test(name, &screen_, 500);
+    EXPECT_EQ(r.verdict, Verdict::kSkipped) << name << ": " << r.detail;
     EXPECT_NE(r.detail.find("not configured"), std::string::npos) << r.detail;
+  }
+  EXPECT_TRUE(screen_.messages.empty());
+  EXPECT_EQ(screen_.patterns, 0);
+}
+
+TEST_F(RoutinesTest, EveryDeviceOffersItsRoutine) {
+  std::vector<std::string> names;
+  for (const auto& r : diagnoser_->routines()) names.emplace_back(r->Name());
+  for (const char* name : {"swipe", "chip", "keys", "display", "slip"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   }
 }
 
-TEST_F(EngineerTestsTest, ASwipeReaderThatIsNotThereIsSaid) {
+TEST_F(RoutinesTest, ASwipeReaderThatIsNotThereIsSaid) {
   // [magstripe] names a node that does not exist: no reader, not a failed swipe.
   const std::string root = tree_.root().string();
   tree_.Put("/swipe.toml", "[system]\nroot = \"" + root + "\"\n[log]\ndir = \"" + root +
@@ -134,8 +157,7 @@ TEST_F(EngineerTestsTest, ASwipeReaderThatIsNotThereIsSaid) {
                                "/var/lib/posdiag\"\n[magstripe]\ndevice = \"/dev/input/event9\"\n");
   auto d = Diagnoser::Create(tree_.At("/swipe.toml").string());
   ASSERT_TRUE(d.ok()) << d.error().detail;
-  EngineerTests tests(**d, &screen_);
-  const auto r = tests.Swipe(io::Deadline::In(milliseconds(2'000)));
+  const auto r = Test("swipe", &screen_, 2'000, d->get());
   EXPECT_EQ(r.verdict, Verdict::kError) << r.detail;
   EXPECT_NE(r.detail.find("no reader"), std::string::npos) << r.detail;
   EXPECT_EQ(screen_.messages, std::vector<std::string>{"Swipe a card"});
