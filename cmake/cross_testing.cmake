@@ -39,3 +39,63 @@ if(CMAKE_CROSSCOMPILING AND POSDIAG_BUILD_TESTS AND NOT CMAKE_CROSSCOMPILING_EMU
   message(WARNING "cross build without CMAKE_CROSSCOMPILING_EMULATOR: the test programs are "
                   "built but cannot run here (install qemu-user: bash setup.sh cross)")
 endif()
+
+# umockdev: a test program that answers usbfs itself through libumockdev's ioctl handler API
+# (tests/umockdev/emulated_usb.h) runs under umockdev-wrapper; replayed device scripts run under
+# umockdev-run. Neither can load into a qemu-user process: in a cross build they are listed as
+# skipped.
+if(POSDIAG_BUILD_TESTS AND NOT CMAKE_CROSSCOMPILING)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(posdiag_libumockdev IMPORTED_TARGET GLOBAL umockdev-1.0)
+  find_program(POSDIAG_UMOCKDEV_WRAPPER umockdev-wrapper)
+  find_program(POSDIAG_UMOCKDEV_RUN umockdev-run)
+endif()
+
+# posdiag_add_umockdev_test(TEST name PROGRAM target SOURCES src... LIBS lib...): the GoogleTest
+# program `target`, run under umockdev-wrapper as the test `name`.
+function(posdiag_add_umockdev_test)
+  cmake_parse_arguments(ARG "" "TEST;PROGRAM" "SOURCES;LIBS" ${ARGN})
+  if(NOT POSDIAG_BUILD_TESTS)
+    return()
+  endif()
+  if(CMAKE_CROSSCOMPILING)
+    posdiag_skipped_test(${ARG_TEST} "${POSDIAG_UMOCKDEV_CROSS_REASON}")
+    return()
+  endif()
+  if(NOT posdiag_libumockdev_FOUND OR NOT POSDIAG_UMOCKDEV_WRAPPER)
+    posdiag_skipped_test(${ARG_TEST} "needs libumockdev-dev and umockdev-wrapper (umockdev)")
+    return()
+  endif()
+  add_executable(${ARG_PROGRAM} ${ARG_SOURCES})
+  target_link_libraries(${ARG_PROGRAM} PRIVATE posdiag::options ${ARG_LIBS}
+                        PkgConfig::posdiag_libumockdev GTest::gtest_main)
+  target_compile_definitions(${ARG_PROGRAM} PRIVATE POSDIAG_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  add_test(NAME ${ARG_TEST} COMMAND ${POSDIAG_UMOCKDEV_WRAPPER} $<TARGET_FILE:${ARG_PROGRAM}>)
+  set_tests_properties(${ARG_TEST} PROPERTIES TIMEOUT 60)
+endfunction()
+
+# posdiag_add_umockdev_replays(PROGRAM target PREFIX name DEVICE file NODE /dev/bus/usb/B/D
+#                              CASES script:GTestCase...): for each case, the test umockdev.name_script
+# runs `target`'s UmockdevX.GTestCase under umockdev-run with the device description
+# tests/umockdev/DEVICE and the usbdevfs replies tests/umockdev/name_script.ioctl at NODE.
+# umockdev does not emulate URB cancellation, so a transfer that finds no reply would wait for
+# ever: the TIMEOUT bounds it.
+function(posdiag_add_umockdev_replays)
+  cmake_parse_arguments(ARG "" "PROGRAM;PREFIX;DEVICE;NODE;FILTER" "CASES" ${ARGN})
+  set(fixtures ${PROJECT_SOURCE_DIR}/tests/umockdev)
+  foreach(case IN LISTS ARG_CASES)
+    string(REPLACE ":" ";" parts ${case})
+    list(GET parts 0 script)
+    list(GET parts 1 test)
+    set(name umockdev.${ARG_PREFIX}_${script})
+    if(CMAKE_CROSSCOMPILING)
+      posdiag_skipped_test(${name} "${POSDIAG_UMOCKDEV_CROSS_REASON}")
+      continue()
+    endif()
+    add_test(NAME ${name}
+             COMMAND ${POSDIAG_UMOCKDEV_RUN} -d ${fixtures}/${ARG_DEVICE}
+                     -i ${ARG_NODE}=${fixtures}/${ARG_PREFIX}_${script}.ioctl --
+                     $<TARGET_FILE:${ARG_PROGRAM}> --gtest_filter=${ARG_FILTER}.${test})
+    set_tests_properties(${name} PROPERTIES TIMEOUT 30)
+  endforeach()
+endfunction()

@@ -337,8 +337,6 @@ std::vector<rules::FactSpec> NetworkProbe::Facts() const {
       {"network.wifi.*.link_quality", FactType::kReal, "", "link quality, on the driver's scale"},
       {"network.wifi.*.signal_dbm", FactType::kInt, "dBm", "signal level"},
       {"network.wifi.*.noise_dbm", FactType::kInt, "dBm", "noise level"},
-      {"network.payment_host.valid", FactType::kBool, "",
-       "[network] payment_host parses as host:port (the config refuses one that does not)"},
       {"network.payment_host.name", FactType::kText, "", "the payment host's name or address"},
       {"network.payment_host.port", FactType::kInt, "", "the payment host's TCP port"},
       {"network.dns.needed", FactType::kBool, "", "the payment host is a name, not an address"},
@@ -405,7 +403,6 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
     rest_missing(host.error().detail);
     return host.error();
   }
-  out.Set("network.payment_host.valid", true);
   out.Set("network.payment_host.name", host->host);
   out.Set("network.payment_host.port", static_cast<std::int64_t>(host->port));
   const bool tls = ctx.section.GetBool("tls");

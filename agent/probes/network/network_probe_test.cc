@@ -144,7 +144,7 @@ TEST_F(NetworkProbeTest, HealthyChainIsMeasuredToTheEnd) {
   const auto run = Run();
   ASSERT_TRUE(run.measured);
   ASSERT_TRUE(run.result.ok()) << run.result.error().detail;
-  EXPECT_EQ(run.Value("network.payment_host.valid"), V(true));
+  EXPECT_FALSE(run.Has("network.payment_host.valid"));
   EXPECT_EQ(run.Value("network.payment_host.name"), V(std::string("pay.bank.test")));
   EXPECT_EQ(run.Value("network.payment_host.port"), V(std::int64_t{8443}));
   EXPECT_EQ(run.Value("network.link.up_count"), V(std::int64_t{1}));
