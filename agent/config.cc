@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -162,6 +163,14 @@ ValueType TypeOf(const ConfigValue& v) {
   }
 }
 
+// A root that is not there would make every probe read nothing and look healthy.
+std::string IsDirectory(const ConfigValue& value) {
+  std::error_code ec;
+  const auto& path = std::get<std::string>(value);
+  if (std::filesystem::is_directory(path, ec)) return "";
+  return "\"" + path + "\" is not a directory";
+}
+
 KeySpec Make(std::string_view name, ValueType type) {
   KeySpec k;
   k.name = name;
@@ -297,7 +306,7 @@ std::vector<SectionSpec> CoreSections() {
   return {
       {"system",
        "the terminal itself",
-       {TerminalPath("root").Default("/").Means(
+       {HostPath("root").Default("/").Check(IsDirectory).Means(
             "prefix for /sys, /proc, /dev and every terminal path (a fixture tree in tests)"),
         String("model").Means("the terminal model; reported as the fact system.model")}},
       {"run",

@@ -30,10 +30,10 @@ Result<Config> Parse(std::string_view text) { return Config::Parse(text, "t.toml
 
 TEST(ConfigTest, ReadsDeclaredKeysAndDefaults) {
   auto c = Parse(
-      "[system]\nroot = \"/tmp/x\"\ndata_path = \"/data\"\n[power]\nexpect_battery = true\n"
+      "[system]\nroot = \"/tmp\"\ndata_path = \"/data\"\n[power]\nexpect_battery = true\n"
       "[rules]\nfiles = [\"a.toml\", \"b.toml\"]\n");
   ASSERT_TRUE(c.ok()) << c.error().detail;
-  EXPECT_EQ(c->Section("system").GetString("root"), "/tmp/x");
+  EXPECT_EQ(c->Section("system").GetString("root"), "/tmp");
   EXPECT_EQ(c->Section("system").GetString("data_path"), "/data");
   EXPECT_TRUE(c->Section("power").present());
   EXPECT_TRUE(c->Section("power").GetBool("expect_battery"));
@@ -88,6 +88,11 @@ TEST(ConfigTest, PathsAreAbsoluteAndNotEmpty) {
             "t.toml:2:8: [printer] port: must be an absolute path, not \"ttyS1\"");
   EXPECT_EQ(Parse("[log]\ndir = \"\"\n").error().detail,
             "t.toml:2:7: [log] dir: must not be empty");
+}
+
+TEST(ConfigTest, ARootThatIsNotThereIsAConfigError) {
+  EXPECT_EQ(Parse("[system]\nroot = \"/nonexistent/terminal\"\n").error().detail,
+            "t.toml:2:8: [system] root: \"/nonexistent/terminal\" is not a directory");
 }
 
 TEST(ConfigTest, DependenciesBetweenKeys) {

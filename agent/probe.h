@@ -38,6 +38,7 @@
 #include "drivers/io/root_fs.h"
 #include "rules/engine/fact.h"
 #include "rules/engine/fact_schema.h"
+#include "rules/engine/rule.h"
 
 namespace posdiag::agent {
 
@@ -91,6 +92,9 @@ class Probe {
   // Stable name; also the name of its config section and the first segment of its facts.
   virtual std::string_view Name() const = 0;
   virtual LevelMask Levels() const = 0;
+  // What it checks, for people: the screen names the checks that could not complete by it
+  // ("部分检测未完成：网络").
+  virtual rules::Localized Title() const { return {std::string(Name()), std::string(Name())}; }
   // The default of its section's `timeout_ms`.
   virtual std::chrono::milliseconds DefaultTimeout() const { return std::chrono::seconds(2); }
   // False for probes of the system itself, which run without a section in the config.

@@ -58,25 +58,39 @@ std::string_view RunStatusName(RunStatus s) {
   return "unknown";
 }
 
+bool CouldNotComplete(ProbeStatus status) {
+  return status == ProbeStatus::kError || status == ProbeStatus::kTimeout;
+}
+
+bool AnythingMeasured(const std::vector<ProbeOutcome>& probes) {
+  return std::any_of(probes.begin(), probes.end(),
+                     [](const ProbeOutcome& p) { return p.status == ProbeStatus::kOk; });
+}
+
+std::vector<const ProbeOutcome*> IncompleteChecks(const Report& report) {
+  std::vector<const ProbeOutcome*> out;
+  for (const auto& p : report.probes) {
+    if (CouldNotComplete(p.status)) out.push_back(&p);
+  }
+  return out;
+}
+
 RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes) {
-  const bool measured = std::any_of(probes.begin(), probes.end(), [](const ProbeOutcome& p) {
-    return p.status == ProbeStatus::kOk;
-  });
-  if (!measured) return RunStatus::kUnknown;
+  if (!AnythingMeasured(probes)) return RunStatus::kUnknown;
   int worst = -1;
   for (const auto* list : {&evaluation.findings, &evaluation.suppressed}) {
     for (const auto& f : *list) worst = std::max(worst, static_cast<int>(f.severity));
   }
-  switch (worst) {
-    case static_cast<int>(rules::Severity::kCritical):
-      return RunStatus::kCritical;
-    case static_cast<int>(rules::Severity::kError):
-      return RunStatus::kError;
-    case static_cast<int>(rules::Severity::kWarning):
-      return RunStatus::kWarning;
-    default:
-      return RunStatus::kOk;  // info findings only, or none
-  }
+  if (worst == static_cast<int>(rules::Severity::kCritical)) return RunStatus::kCritical;
+  if (worst == static_cast<int>(rules::Severity::kError)) return RunStatus::kError;
+  // What could not be checked may hide an error: never report it as clear, nor as a mere
+  // warning.
+  const bool incomplete = std::any_of(probes.begin(), probes.end(), [](const ProbeOutcome& p) {
+    return CouldNotComplete(p.status);
+  });
+  if (incomplete) return RunStatus::kUnknown;
+  if (worst == static_cast<int>(rules::Severity::kWarning)) return RunStatus::kWarning;
+  return RunStatus::kOk;  // info findings only, or none
 }
 
 int ExitCodeFor(const Report& report) {
@@ -89,7 +103,7 @@ int ExitCodeFor(const Report& report) {
     case RunStatus::kCritical:
       return 2;
     case RunStatus::kUnknown:
-      return 3;
+      return AnythingMeasured(report.probes) ? 1 : 3;
   }
   return 3;
 }

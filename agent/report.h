@@ -34,8 +34,13 @@ struct ProbeOutcome {
   std::string name;
   ProbeStatus status = ProbeStatus::kOk;
   std::chrono::milliseconds duration{0};
-  std::string error;  // the reason for every status but ok
+  std::string error;       // the reason for every status but ok
+  rules::Localized title;  // what it checks, for people: "网络" / "Network"
 };
+
+// A configured check that ran but could not complete: it failed or overran its deadline. Not
+// configured and unsupported are not checks that failed to complete.
+bool CouldNotComplete(ProbeStatus status);
 
 // How often each rule fired in the recent history (engineer report).
 struct RuleFrequency {
@@ -61,11 +66,19 @@ struct Report {
   std::string config_source;             // the config file used, or "built-in defaults"
 };
 
-// The exit status DESIGN.md promises: 0 all clear, 1 warnings only, 2 error or critical,
-// 3 could not complete (nothing could be tested).
+// The exit status DESIGN.md promises: 0 all clear, 1 warnings only or a configured check that
+// could not complete (status unknown: "incomplete" is never "all clear"), 2 error or critical,
+// 3 could not complete at all (nothing could be measured).
 int ExitCodeFor(const Report& report);
 
-// The run status from the findings and probes: unknown when no probe measured anything.
+// The run status from the findings and probes: error or critical when such a finding fired;
+// else unknown when a configured check could not complete (CouldNotComplete) or nothing was
+// measured at all; else warning or ok.
 RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes);
+
+// The checks that could not complete, in report order.
+std::vector<const ProbeOutcome*> IncompleteChecks(const Report& report);
+// True when some probe measured something (false: the run could not test anything at all).
+bool AnythingMeasured(const std::vector<ProbeOutcome>& probes);
 
 }  // namespace posdiag::agent

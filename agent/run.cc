@@ -98,18 +98,18 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
     const std::string name(probe->Name());
     if (probe->NeedsConfigSection() && !section.present()) {
       out.probes.push_back({name, ProbeStatus::kNotConfigured, milliseconds(0),
-                            "no [" + name + "] section in the config"});
+                            "no [" + name + "] section in the config", probe->Title()});
       continue;
     }
     if (!section.GetBool("enabled")) {
-      out.probes.push_back(
-          {name, ProbeStatus::kNotConfigured, milliseconds(0), "disabled in the config"});
+      out.probes.push_back({name, ProbeStatus::kNotConfigured, milliseconds(0),
+                            "disabled in the config", probe->Title()});
       continue;
     }
     const milliseconds timeout(section.GetInt("timeout_ms"));
     planned.push_back({probe, std::min(start + timeout, budget_end), std::stop_source()});
     slot_of.push_back(out.probes.size());
-    out.probes.push_back({name, ProbeStatus::kOk, milliseconds(0), {}});
+    out.probes.push_back({name, ProbeStatus::kOk, milliseconds(0), {}, probe->Title()});
   }
 
   auto board = std::make_shared<Board>();

@@ -30,8 +30,10 @@ struct ScreenWords {
   std::string_view no_faults;
   std::string_view checks_before;  // "<before>N<after>": checks that measured
   std::string_view checks_after;
-  std::string_view not_run_before;  // "<before>N<after>": checks that could not run
-  std::string_view not_run_after;
+  std::string_view incomplete;  // "<incomplete>: check, check": configured checks not completed
+  std::string_view incomplete_step;
+  std::string_view separator;
+  std::string_view colon;
   std::string_view could_not_complete;
   std::string_view nothing_measured;
   std::string_view findings_before;  // "<status> · <before>N<after>"
@@ -54,8 +56,10 @@ constexpr ScreenWords kZh{
     .no_faults = "终端检测正常，未发现故障。",
     .checks_before = "已完成 ",
     .checks_after = " 项检测",
-    .not_run_before = "另有 ",
-    .not_run_after = " 项检测未能完成",
+    .incomplete = "部分检测未完成",
+    .incomplete_step = "请重启终端后再检测一次；如仍未完成，请将报告编号告知客服。",
+    .separator = "、",
+    .colon = "：",
     .could_not_complete = "无法完成检测",
     .nothing_measured = "没有任何检测项得到测量结果，请联系维修人员。",
     .findings_before = "",
@@ -78,8 +82,12 @@ constexpr ScreenWords kEn{
     .no_faults = "No faults found.",
     .checks_before = "",
     .checks_after = " checks done",
-    .not_run_before = "",
-    .not_run_after = " checks could not run",
+    .incomplete = "Some checks incomplete",
+    .incomplete_step =
+        "Restart the terminal and check again; if this persists, call support "
+        "with the report ID.",
+    .separator = ", ",
+    .colon = ": ",
     .could_not_complete = "Could not complete",
     .nothing_measured = "No check measured anything; call for service.",
     .findings_before = "",
@@ -140,12 +148,20 @@ std::vector<LayoutLine> FindingBlock(const rules::Finding& f, Lang lang, Cells s
   return block;
 }
 
+// Unknown because a configured check could not complete, not because nothing could be measured.
+bool Incomplete(const Report& report) {
+  return report.status == RunStatus::kUnknown && AnythingMeasured(report.probes);
+}
+
 std::u32string StatusHeader(const Report& report, std::size_t findings, Lang lang) {
   const ScreenWords& w = WordsFor(lang);
-  if (report.status == RunStatus::kUnknown) return U(w.could_not_complete);
-  if (findings == 0) return U(w.all_clear);
+  if (report.status == RunStatus::kUnknown && !Incomplete(report)) {
+    return U(w.could_not_complete);
+  }
+  if (findings == 0) return U(Incomplete(report) ? w.incomplete : w.all_clear);
   std::string text(report.status == RunStatus::kCritical  ? w.critical
                    : report.status == RunStatus::kWarning ? w.warning
+                   : Incomplete(report)                   ? w.incomplete
                                                           : w.error);
   text += " · ";
   text += w.findings_before;
@@ -158,34 +174,53 @@ std::u32string Footer(const Report& report, Lang lang, Cells size) {
   return Truncate(U(WordsFor(lang).report_id) + Safe(report.report_id), size.columns);
 }
 
-// The body of a report without findings: all clear, or could not complete.
+// The checks that could not complete, by name, and the merchant's step: amber, never "all clear".
+std::vector<LayoutLine> IncompleteBlock(const Report& report, Lang lang, Cells size) {
+  const ScreenWords& w = WordsFor(lang);
+  std::vector<LayoutLine> block;
+  std::string names;
+  for (const ProbeOutcome* p : IncompleteChecks(report)) {
+    if (!names.empty()) names += w.separator;
+    names += p->title.In(lang).empty() ? p->name : p->title.In(lang);
+  }
+  if (names.empty()) return block;
+  for (auto& row : Wrap(U(std::string(w.incomplete)) + U(std::string(w.colon)) + Safe(names),
+                        size.columns, 2)) {
+    block.push_back(Text(std::move(row), Tone::kWarning));
+  }
+  for (auto& row : Wrap(U(w.incomplete_step), size.columns, 3)) {
+    block.push_back(Text(std::move(row), Tone::kPlain));
+  }
+  return block;
+}
+
+// The body of a report without findings: all clear, could not complete, or some checks
+// incomplete.
 std::vector<LayoutLine> NoFindingsBody(const Report& report, Lang lang, Cells size) {
   const ScreenWords& w = WordsFor(lang);
   std::vector<LayoutLine> body;
   body.push_back(Text({}));
-  const bool unknown = report.status == RunStatus::kUnknown;
-  for (auto& row : Wrap(U(unknown ? w.nothing_measured : w.no_faults), size.columns, 3)) {
-    body.push_back(Text(std::move(row), unknown ? Tone::kPlain : Tone::kOk));
+  if (!AnythingMeasured(report.probes)) {
+    for (auto& row : Wrap(U(w.nothing_measured), size.columns, 3)) {
+      body.push_back(Text(std::move(row), Tone::kPlain));
+    }
+    return body;
   }
-  std::size_t measured = 0;
-  std::size_t not_run = 0;
-  for (const auto& p : report.probes) {
-    if (p.status == ProbeStatus::kOk) ++measured;
-    if (p.status == ProbeStatus::kError || p.status == ProbeStatus::kTimeout) ++not_run;
-  }
-  if (!unknown) {
+  if (report.status != RunStatus::kUnknown) {
+    for (auto& row : Wrap(U(w.no_faults), size.columns, 3)) {
+      body.push_back(Text(std::move(row), Tone::kOk));
+    }
+    const auto measured =
+        std::count_if(report.probes.begin(), report.probes.end(),
+                      [](const ProbeOutcome& p) { return p.status == ProbeStatus::kOk; });
     body.push_back(Text({}));
     body.push_back(
-        Text(Truncate(U(std::string(w.checks_before) + Num(measured) + std::string(w.checks_after)),
+        Text(Truncate(U(std::string(w.checks_before) + Num(static_cast<std::size_t>(measured)) +
+                        std::string(w.checks_after)),
                       size.columns),
              Tone::kDim));
   }
-  if (not_run > 0) {
-    body.push_back(Text(
-        Truncate(U(std::string(w.not_run_before) + Num(not_run) + std::string(w.not_run_after)),
-                 size.columns),
-        Tone::kWarning));
-  }
+  for (auto& line : IncompleteBlock(report, lang, size)) body.push_back(std::move(line));
   return body;
 }
 
@@ -261,12 +296,19 @@ std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size) {
       }
       for (auto& line : block) bodies.back().push_back(std::move(line));
     }
+    auto incomplete = IncompleteBlock(report, lang, size);
+    if (!incomplete.empty()) {
+      if (incomplete.size() > rows) incomplete.resize(rows);
+      if (bodies.back().size() + incomplete.size() > rows) bodies.emplace_back();
+      for (auto& line : incomplete) bodies.back().push_back(std::move(line));
+    }
   }
 
   std::vector<Page> pages;
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     Page page;
-    page.header_tone = ToneFor(report.status);
+    // Incomplete is amber like a warning: something needs attention, nothing is known broken.
+    page.header_tone = Incomplete(report) ? Tone::kWarning : ToneFor(report.status);
     if (bodies.size() > 1) page.header_right = U(Num(i + 1) + "/" + Num(bodies.size()));
     const int room =
         size.columns - CellWidth(page.header_right) - (page.header_right.empty() ? 0 : 1);

@@ -51,10 +51,28 @@ TEST(ReportPages, CouldNotComplete) {
   Report r = testing::SampleReport(Level::kBoot);
   r.status = RunStatus::kUnknown;
   r.evaluation.findings.clear();
+  for (auto& p : r.probes) {
+    if (p.status == ProbeStatus::kOk) p.status = ProbeStatus::kError;  // nothing measured
+  }
   const auto pages = ReportPages(r, Lang::kZhCn, {30, 20});
   ASSERT_EQ(pages.size(), 1u);
   EXPECT_EQ(pages[0].header, U("无法完成检测"));
   EXPECT_EQ(pages[0].header_tone, Tone::kUnknown);
+}
+
+TEST(ReportPages, SomeChecksIncompleteIsAmberAndNamesThem) {
+  Report r = testing::SampleReport(Level::kBoot);
+  r.status = RunStatus::kUnknown;  // the power probe measured; printer and reader did not finish
+  r.evaluation.findings.clear();
+  const auto pages = ReportPages(r, Lang::kZhCn, {30, 20});
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0].header, U("部分检测未完成"));
+  EXPECT_EQ(pages[0].header_tone, Tone::kWarning);
+  std::u32string body;
+  for (const auto& line : pages[0].body) body += line.text;
+  EXPECT_NE(body.find(U("打印机、读卡器")), std::u32string::npos);
+  EXPECT_NE(body.find(U("请重启终端")), std::u32string::npos);
+  EXPECT_EQ(body.find(U("未发现故障")), std::u32string::npos);
 }
 
 TEST(ReportPages, FindingsMostSevereFirstWithCodeTitleAndRemedy) {
@@ -90,7 +108,10 @@ TEST(ReportPages, PagesWhenFindingsDoNotFitAndNeverSplitOne) {
                 DecodeUtf8(std::to_string(i + 1) + "/" + std::to_string(pages.size())));
       EXPECT_LE(page.body.size(), static_cast<std::size_t>(size.rows - 2));
       ASSERT_FALSE(page.body.empty());
-      EXPECT_FALSE(page.body.front().tag.empty()) << "a page starts with a finding";
+      // A page starts with a finding, or (the last) with the checks that could not complete.
+      EXPECT_TRUE(!page.body.front().tag.empty() || (i + 1 == pages.size() &&
+                                                     page.body.front().tone == Tone::kWarning))
+          << "page " << i;
       for (const auto& line : page.body) {
         EXPECT_TRUE(LineFits(line, size)) << drivers::display::EncodeUtf8(line.text);
         tags += line.tag.empty() ? 0 : 1;

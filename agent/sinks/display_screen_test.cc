@@ -64,9 +64,9 @@ Report AllClearReport() {
   r.report_id = "3ZD8-W1TQ";
   r.evaluation.findings.clear();
   r.probes = {
-      {"system", ProbeStatus::kOk, {}, ""},  {"power", ProbeStatus::kOk, {}, ""},
-      {"network", ProbeStatus::kOk, {}, ""}, {"printer", ProbeStatus::kOk, {}, ""},
-      {"display", ProbeStatus::kOk, {}, ""}, {"modem", ProbeStatus::kNotConfigured, {}, ""}};
+      {"system", ProbeStatus::kOk, {}, "", {}},  {"power", ProbeStatus::kOk, {}, "", {}},
+      {"network", ProbeStatus::kOk, {}, "", {}}, {"printer", ProbeStatus::kOk, {}, "", {}},
+      {"display", ProbeStatus::kOk, {}, "", {}}, {"modem", ProbeStatus::kNotConfigured, {}, "", {}}};
   return r;
 }
 

@@ -100,6 +100,15 @@ json ReportToJson(const Report& report) {
     not_evaluated.push_back({{"rule", n.rule}, {"reason", n.reason}});
   }
 
+  // The configured checks that could not complete: why the status is "unknown", not "ok".
+  json incomplete = json::array();
+  for (const ProbeOutcome* p : IncompleteChecks(report)) {
+    incomplete.push_back({{"probe", p->name},
+                          {"status", ProbeStatusName(p->status)},
+                          {"reason", p->error},
+                          {"title", {{"zh-CN", p->title.zh_cn}, {"en", p->title.en}}}});
+  }
+
   json j{
       {"schema", kReportSchema},
       {"report_id", report.report_id},
@@ -115,6 +124,7 @@ json ReportToJson(const Report& report) {
       {"facts_missing", std::move(missing)},
       {"suppressed_findings", Findings(report.evaluation.suppressed, true)},
       {"not_evaluated", std::move(not_evaluated)},
+      {"incomplete", std::move(incomplete)},
       {"rules_evaluated", report.evaluation.rules_evaluated},
       {"rule_errors", report.rule_errors},
       {"sink_errors", report.sink_errors},

@@ -36,11 +36,15 @@ inline Report SampleReport(Level level = Level::kEngineer) {
   r.started_at = SampleTime();
   r.duration = milliseconds{2150};
   r.probes = {
-      {"power", ProbeStatus::kOk, milliseconds{12}, ""},
-      {"printer", ProbeStatus::kError, milliseconds{40}, "open /dev/ttyS1: permission denied"},
-      {"card_reader", ProbeStatus::kTimeout, milliseconds{2000}, "no answer within 2000 ms"},
-      {"modem", ProbeStatus::kNotConfigured, milliseconds{0}, "no [modem] section"},
-      {"display", ProbeStatus::kUnsupported, milliseconds{1}, "no framebuffer"},
+      {"power", ProbeStatus::kOk, milliseconds{12}, "", {"电源", "Power"}},
+      {"printer", ProbeStatus::kError, milliseconds{40}, "open /dev/ttyS1: permission denied",
+       {"打印机", "Receipt printer"}},
+      {"card_reader", ProbeStatus::kTimeout, milliseconds{2000}, "no answer within 2000 ms",
+       {"读卡器", "Card reader"}},
+      {"modem", ProbeStatus::kNotConfigured, milliseconds{0}, "no [modem] section",
+       {"无线模块", "Cellular modem"}},
+      {"display", ProbeStatus::kUnsupported, milliseconds{1}, "no framebuffer",
+       {"显示屏", "Display"}},
   };
   r.facts.Add({"power.battery.capacity_pct", std::int64_t{8}, "%", "power"});
   r.facts.Add({"power.adapter.online", false, "", "power"});

@@ -35,8 +35,9 @@ struct Words {
   std::string_view time;
   std::string_view all_clear;
   std::string_view could_not_complete;
-  std::string_view not_run_before;  // "<before> N <after>": checks that could not run
-  std::string_view not_run_after;
+  std::string_view incomplete;       // "<incomplete><colon>check, check": could not complete
+  std::string_view incomplete_step;  // what the merchant does about it
+  std::string_view list_separator;
   std::string_view findings;
   std::string_view none;
   std::string_view remedy;
@@ -70,8 +71,9 @@ constexpr Words kZh{
     .time = "时间",
     .all_clear = "未发现故障",
     .could_not_complete = "无法完成检测：没有任何检测项得到测量结果",
-    .not_run_before = "另有 ",
-    .not_run_after = " 项检测未能完成，详见工程师报告",
+    .incomplete = "部分检测未完成",
+    .incomplete_step = "请重启终端后再检测一次；如仍未完成，请将报告编号告知客服",
+    .list_separator = "、",
     .findings = "故障",
     .none = "（无）",
     .remedy = "处理步骤",
@@ -105,8 +107,11 @@ constexpr Words kEn{
     .time = "Time",
     .all_clear = "All clear: no faults found",
     .could_not_complete = "Could not complete: no check measured anything",
-    .not_run_before = "",
-    .not_run_after = " checks could not run; see the engineer report",
+    .incomplete = "Some checks could not be completed",
+    .incomplete_step =
+        "Restart the terminal and run the check again; if this persists, call support with the "
+        "report ID",
+    .list_separator = ", ",
     .findings = "Findings",
     .none = "(none)",
     .remedy = "Remedy",
@@ -131,8 +136,6 @@ constexpr Words kEn{
 };
 
 const Words& WordsFor(Lang lang) { return lang == Lang::kEn ? kEn : kZh; }
-
-bool CouldNotRun(ProbeStatus s) { return s == ProbeStatus::kError || s == ProbeStatus::kTimeout; }
 
 class Writer {
  public:
@@ -214,17 +217,26 @@ void Summary(const Report& report, Writer& out) {
   const Words& w = out.w();
   const auto findings = BySeverity(report.evaluation.findings);
   for (const rules::Finding* f : findings) out.Line("", SummaryLine(*f, out.lang()));
-  if (findings.empty()) {
-    out.Line("", report.status == RunStatus::kUnknown ? w.could_not_complete : w.all_clear);
-  }
+  if (!findings.empty()) return;
+  if (!AnythingMeasured(report.probes)) {
+    out.Line("", w.could_not_complete);
+  } else if (report.status != RunStatus::kUnknown) {
+    out.Line("", w.all_clear);
+  }  // else: the incomplete checks say why it is not clear
 }
 
-void NotRunNote(const Report& report, Writer& out) {
-  const auto n = std::count_if(report.probes.begin(), report.probes.end(),
-                               [](const ProbeOutcome& p) { return CouldNotRun(p.status); });
-  if (n == 0 || report.status == RunStatus::kUnknown) return;
+// The checks that could not complete, by name, and what the merchant does: never an "all clear".
+void IncompleteNote(const Report& report, Writer& out) {
+  const auto incomplete = IncompleteChecks(report);
+  if (incomplete.empty() || !AnythingMeasured(report.probes)) return;
   const Words& w = out.w();
-  out.Line("", std::string(w.not_run_before) + std::to_string(n) + std::string(w.not_run_after));
+  std::string names;
+  for (const ProbeOutcome* p : incomplete) {
+    if (!names.empty()) names += w.list_separator;
+    names += DisplayText(p->title.In(out.lang()).empty() ? p->name : p->title.In(out.lang()));
+  }
+  out.Line("", std::string(w.incomplete) + std::string(w.colon) + names);
+  out.Line("  ", w.incomplete_step);
 }
 
 void SuppressedLine(const rules::Finding& s, Writer& out, bool name_root) {
@@ -453,10 +465,8 @@ std::string RenderText(const Report& report, Lang lang) {
   Writer out(lang);
   Header(report, out);
   Summary(report, out);
-  if (report.level != Level::kEngineer) {
-    NotRunNote(report, out);
-    return out.Take();
-  }
+  IncompleteNote(report, out);
+  if (report.level != Level::kEngineer) return out.Take();
   out.Line("", "");
   FindingDetails(report, out);
   Probes(report, out);

@@ -65,7 +65,8 @@ TEST_F(TextReportTest, MerchantReportInChineseIsShortAndMostSevereFirst) {
                                  "[E1] 终端过热 — 关机冷却十分钟（严重）",
                                  "[E1] 电池电量低 — 连接电源适配器（错误）",
                                  "[P6] 打印纸即将用完 — 准备新的打印纸（警告）",
-                                 "另有 2 项检测未能完成，详见工程师报告"));
+                                 "部分检测未完成：打印机、读卡器",
+                                 "  请重启终端后再检测一次；如仍未完成，请将报告编号告知客服"));
 }
 
 TEST_F(TextReportTest, BootReportInEnglish) {
@@ -77,7 +78,9 @@ TEST_F(TextReportTest, BootReportInEnglish) {
                           "(critical)",
                           "[E1] Battery low — Plug in the power adapter (error)",
                           "[P6] Paper near end — Have a new paper roll ready (warning)",
-                          "2 checks could not run; see the engineer report"));
+                          "Some checks could not be completed: Receipt printer, Card reader",
+                          "  Restart the terminal and run the check again; if this persists, call "
+                          "support with the report ID"));
 }
 
 TEST_F(TextReportTest, AllClearOnlyWhenSomethingWasMeasured) {

@@ -41,6 +41,8 @@ const BadValue kBadValues[] = {
      "7:12: [console] pin_hash"},
     {"keys_diagnose", "[keys]\ndiagnose = \"KEY_NOPE\"\n", "6:12: [keys] diagnose"},
     {"log_dir_empty", "[run]\nbudget_ms = 2000\n[log]\ndir = \"\"\n", "8:7: [log] dir"},
+    {"system_root_missing", "[run]\nbudget_ms = 2000\n[system]\nroot = \"/nonexistent/terminal\"\n",
+     "8:8: [system] root"},
 };
 
 class ConfigErrorTest : public ::testing::TestWithParam<BadValue> {

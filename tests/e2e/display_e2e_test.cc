@@ -77,6 +77,17 @@ TEST(DisplayE2e, HealthyBootShowsAllClearInGreen) {
   EXPECT_GT(p.g, p.r + 50);
 }
 
+TEST(DisplayE2e, AnIncompleteRunShowsAmberNeverGreen) {
+  const Shown shown = RunWithDisplay("journal-unreadable");
+  EXPECT_EQ(shown.run.exit_status, 1) << shown.run.out << shown.run.err;
+  ASSERT_EQ(shown.fb.size(), static_cast<std::size_t>(kWidth * kHeight * 2)) << shown.run.err;
+  const Pixel p = Header(shown.fb);
+  EXPECT_GT(p.r, 200);
+  EXPECT_GT(p.g, 120);
+  EXPECT_LT(p.g, 200);
+  EXPECT_LT(p.b, 60);
+}
+
 TEST(DisplayE2e, PaperEndShowsTheFaultInRed) {
   const Shown shown = RunWithDisplay("printer-paper-end");
   EXPECT_EQ(shown.run.exit_status, 2) << shown.run.out << shown.run.err;

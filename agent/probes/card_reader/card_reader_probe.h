@@ -22,6 +22,7 @@ class CardReaderProbe final : public Probe {
   static constexpr int kDefaultSerialBaud = 115200;
 
   std::string_view Name() const override { return "card_reader"; }
+  rules::Localized Title() const override { return {"读卡器", "Card reader"}; }
   LevelMask Levels() const override { return kAllLevels; }
   // The CCID driver's read timeout is 3 s; GetSlotStatus, IccPowerOn and IccPowerOff fit in 5 s.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(5); }

@@ -14,6 +14,7 @@ namespace posdiag::agent::probes {
 class DisplayProbe final : public Probe {
  public:
   std::string_view Name() const override { return "display"; }
+  rules::Localized Title() const override { return {"显示屏", "Display"}; }
   LevelMask Levels() const override { return kAllLevels; }
   std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;

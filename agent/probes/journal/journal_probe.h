@@ -15,6 +15,7 @@ namespace posdiag::agent::probes {
 class JournalProbe final : public Probe {
  public:
   std::string_view Name() const override { return "journal"; }
+  rules::Localized Title() const override { return {"交易记录", "Transaction journal"}; }
   LevelMask Levels() const override { return kAllLevels; }
   std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;

@@ -22,6 +22,7 @@ class MagstripeProbe final : public Probe {
   static constexpr int kDefaultSwipeTimeoutMs = 15000;
 
   std::string_view Name() const override { return "magstripe"; }
+  rules::Localized Title() const override { return {"磁条读卡器", "Stripe reader"}; }
   LevelMask Levels() const override { return LevelBit(Level::kEngineer); }
   // The swipe wait plus a little; a configured swipe_timeout_ms beyond it is cut to the
   // probe's deadline.

@@ -15,6 +15,7 @@ namespace posdiag::agent::probes {
 class PowerProbe final : public Probe {
  public:
   std::string_view Name() const override { return "power"; }
+  rules::Localized Title() const override { return {"电源", "Power"}; }
   LevelMask Levels() const override { return kAllLevels; }
   std::vector<rules::FactSpec> Facts() const override;
   Support CheckSupport(const ProbeContext& ctx) override;

@@ -20,6 +20,7 @@ class PrinterProbe final : public Probe {
   static constexpr int kDefaultBaud = 9600;  // python-escpos's default
 
   std::string_view Name() const override { return "printer"; }
+  rules::Localized Title() const override { return {"打印机", "Receipt printer"}; }
   LevelMask Levels() const override { return kAllLevels; }
   // Four queries of at most 1 s each, and the look for a holder.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(5); }

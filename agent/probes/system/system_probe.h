@@ -20,6 +20,7 @@ class SystemProbe final : public Probe {
   explicit SystemProbe(std::int64_t build_epoch_s) : build_epoch_s_(build_epoch_s) {}
 
   std::string_view Name() const override { return "system"; }
+  rules::Localized Title() const override { return {"系统", "System"}; }
   LevelMask Levels() const override { return kAllLevels; }
   bool NeedsConfigSection() const override { return false; }
   std::vector<rules::FactSpec> Facts() const override;
