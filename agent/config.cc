@@ -306,8 +306,11 @@ std::vector<SectionSpec> CoreSections() {
   return {
       {"system",
        "the terminal itself",
-       {HostPath("root").Default("/").Check(IsDirectory).Means(
-            "prefix for /sys, /proc, /dev and every terminal path (a fixture tree in tests)"),
+       {HostPath("root")
+            .Default("/")
+            .Check(IsDirectory)
+            .Means(
+                "prefix for /sys, /proc, /dev and every terminal path (a fixture tree in tests)"),
         String("model").Means("the terminal model; reported as the fact system.model")}},
       {"run",
        "one diagnosis",
