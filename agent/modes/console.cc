@@ -13,6 +13,7 @@
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/base/file.h"
+#include "drivers/io/device_holders.h"
 #include "rules/loader/catalog.h"
 
 namespace posdiag::agent {
@@ -174,6 +175,8 @@ struct Console::State {
 
   ConsoleSettings settings;
   std::filesystem::path path;
+  io::RootFs fs;           // for the port's UUCP lock files
+  io::UniqueFd port_lock;  // our flock on the port while it is open
   ConsoleServices services;
   ConsoleEnv env;
   std::optional<PinHash> pin;
@@ -204,14 +207,33 @@ struct Console::State {
     services.diagnoser->log()->log(level, "console {}", line);
   }
 
+  // Another program may hold the maintenance port (a vendor's own service tool): it is theirs
+  // then, and the console waits for it as for a pulled cable.
+  Result<void> PortFree() {
+    std::error_code ec;
+    const std::filesystem::path device = std::filesystem::canonical(path, ec);
+    if (ec) return posdiag::Ok();  // not there: the open says so
+    if (auto locked = io::FindUucpLock(fs, device.filename().string())) {
+      return Error{ErrorKind::kBusy, path.string() + ": locked by pid " +
+                                         std::to_string(locked->pid) + " (UUCP lock)"};
+    }
+    auto locks = io::CheckDeviceLocks(device);
+    if (locks && locks->held) return Error{ErrorKind::kBusy, path.string() + ": " + locks->how};
+    if (locks) port_lock = std::move(locks->lock);
+    return posdiag::Ok();
+  }
+
   void TryOpen(TimePoint now) {
     io::SerialSettings serial;
     serial.baud = settings.baud;
-    auto opened = env.open_port(path, serial);
+    const Result<void> free = PortFree();
+    auto opened =
+        free ? env.open_port(path, serial) : Result<std::unique_ptr<io::SerialPort>>(free.error());
     if (opened && (*opened)->PollFd() < 0) {
       opened = Error{ErrorKind::kUnsupported, path.string() + ": nothing to wait on"};
     }
     if (!opened) {
+      port_lock.Reset();
       if (opened.error().detail != last_open_error) {
         last_open_error = opened.error().detail;
         Log(spdlog::level::warn, "event=open_failed error=" + LogValue(last_open_error));
@@ -230,6 +252,7 @@ struct Console::State {
   // Drops the port and the session; the port is tried again after the back-off.
   void Close(const std::string& why) {
     port.reset();
+    port_lock.Reset();
     EndSession();
     lines.Reset();
     rejected = 0;
@@ -576,6 +599,7 @@ Result<std::unique_ptr<Console>> Console::Open(ConsoleSettings settings, const i
   std::unique_ptr<Console> console(
       new Console(std::move(settings), path, std::move(services), std::move(env)));
   console->s_->pin = std::move(pin);
+  console->s_->fs = fs;
   console->s_->TryOpen(console->s_->Now());
   return console;
 }

@@ -4,8 +4,10 @@
 // reopening.
 #include "agent/modes/console.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 
 #include <fstream>
 #include <memory>
@@ -486,6 +488,27 @@ TEST(ConsoleSettings, MissingPortIsRetriedNotFatal) {
     (*console)->OnWake(clock->Steady());
   }
   EXPECT_EQ(*(*console)->NextWake(), clock->Steady() + seconds(60));
+}
+
+TEST(ConsoleSettings, APortAnotherProgramHasLockedIsLeftAloneUntilItIsFree) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "dev");
+  testing::PtyTerminal term(dir.path() / "dev" / "ttyS3");
+  // Another program's flock on the port, as a vendor's service tool takes it.
+  const int other =
+      ::open((dir.path() / "dev" / "ttyS3").c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(other, 0);
+  ASSERT_EQ(::flock(other, LOCK_EX | LOCK_NB), 0);
+  ConsoleSettings settings;
+  settings.port = "/dev/ttyS3";
+  auto clock = std::make_shared<FakeClock>();
+  auto console = Console::Open(settings, io::RootFs(dir.path()), {}, {clock, {}});
+  ASSERT_TRUE(console);
+  EXPECT_FALSE((*console)->port_open());
+  ::close(other);  // released
+  clock->Advance(seconds(2));
+  (*console)->OnWake(clock->Steady());
+  EXPECT_TRUE((*console)->port_open());
 }
 
 }  // namespace

@@ -32,12 +32,20 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
     std::fprintf(stderr, "posdiag: log: %s\n", logger.error().detail.c_str());
   }
 
-  // Catalogue: built-in rules, with the site's files merged in; a broken file is skipped.
+  // Catalogue: built-in rules, with the site's files merged in, each checked as `posdiag rules
+  // check` checks it; a file that fails is left out whole, listed in the report and logged.
   const auto& builtin = rules::BuiltinCatalog();
   for (const auto& diag : builtin.diagnostics) d->rule_errors_.push_back(diag.ToString());
-  d->catalog_ = rules::MergeCatalog(builtin.rules, SiteRuleFiles(d->config()), builtin.codes,
-                                    &d->registry().facts);
-  for (const auto& diag : d->catalog_.diagnostics) d->rule_errors_.push_back(diag.ToString());
+  rules::SiteMerge merged =
+      rules::MergeCatalog(builtin, SiteRuleFiles(d->config()), d->registry().facts);
+  for (const auto& diag : merged.catalog.diagnostics) d->rule_errors_.push_back(diag.ToString());
+  for (const auto& file : merged.rejected) {
+    d->rule_errors_.push_back(file + ": left out whole: none of its rules or codes apply");
+  }
+  if (d->log_) {
+    for (const auto& line : d->rule_errors_) d->log_->error("rules {}", LogValue(line));
+  }
+  d->catalog_ = std::move(merged.catalog);
   return d;
 }
 

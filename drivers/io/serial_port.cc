@@ -311,33 +311,4 @@ Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& 
   return std::unique_ptr<SerialPort>(std::move(port));
 }
 
-std::optional<DeviceHolder> FindDeviceHolder(const RootFs& fs, const std::filesystem::path& device,
-                                             Deadline deadline) {
-  auto pids = fs.List("/proc");
-  if (!pids) return std::nullopt;
-  std::error_code ec;
-  // Under the real root our own process is in /proc too; it holds nothing yet, but skip it.
-  const bool real_proc = std::filesystem::equivalent(fs.root(), "/", ec);
-  const std::string want = device.string();
-  for (const auto& name : *pids) {
-    if (deadline.Expired()) break;
-    int pid = 0;
-    const auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
-    if (err != std::errc() || end != name.data() + name.size() || pid <= 0) continue;
-    if (real_proc && pid == ::getpid()) continue;
-    const std::string fd_dir = "/proc/" + name + "/fd";
-    auto fds = fs.List(fd_dir);
-    if (!fds) continue;  // gone, or another user's process we may not look into
-    for (const auto& fd : *fds) {
-      std::filesystem::path target = std::filesystem::read_symlink(fs.Path(fd_dir + "/" + fd), ec);
-      if (ec || target.string() != want) continue;
-      DeviceHolder holder;
-      holder.pid = pid;
-      if (auto comm = fs.ReadAttr("/proc/" + name + "/comm")) holder.comm = *comm;
-      return holder;
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace posdiag::io

@@ -24,6 +24,7 @@
 
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
+#include "drivers/io/device_holders.h"  // who else holds a port: look before opening
 #include "drivers/io/root_fs.h"
 
 namespace posdiag::io {
@@ -64,18 +65,5 @@ struct SerialSettings {
 // not exist, kPermission, kBusy, kInvalid for a path that is not a serial device.
 Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& path,
                                                    const SerialSettings& settings);
-
-// A process that has a device open, as /proc shows it.
-struct DeviceHolder {
-  pid_t pid = 0;
-  std::string comm;  // its command name, "" when /proc/<pid>/comm could not be read
-};
-
-// Looks through /proc/<pid>/fd (under the root) for a process other than this one holding
-// `device` open, where `device` is the device's path on the host (symlinks resolved), as the
-// kernel writes it in those links. Processes whose fd directory may not be read are skipped;
-// stops at the deadline. nullopt when no holder was seen.
-std::optional<DeviceHolder> FindDeviceHolder(const RootFs& fs, const std::filesystem::path& device,
-                                             Deadline deadline);
 
 }  // namespace posdiag::io

@@ -1,10 +1,10 @@
 #include "drivers/modem/at_response.h"
 
-#include "drivers/base/text.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+
+#include "drivers/base/text.h"
 
 namespace posdiag::drivers::modem {
 namespace {
@@ -100,16 +100,18 @@ Error BadValue(std::string_view prefix, std::string_view value) {
 
 std::optional<AtReply> ScanReply(std::string_view command, std::string_view bytes) {
   AtReply reply;
-  bool first = true;
+  // The echo is dropped wherever it comes: a URC ("RDY", "+CPIN: READY") may arrive before it.
+  bool echo_seen = false;
   std::size_t start = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (bytes[i] != '\r' && bytes[i] != '\n') continue;
     std::string_view line = Trim(bytes.substr(start, i - start));
     start = i + 1;
     if (line.empty()) continue;
-    const bool echo = first && EqualsNoCase(line, Trim(command));
-    first = false;
-    if (echo) continue;
+    if (!echo_seen && EqualsNoCase(line, Trim(command))) {
+      echo_seen = true;
+      continue;
+    }
     if (line == "OK") {
       reply.result = FinalResult::kOk;
       return reply;
@@ -139,6 +141,11 @@ std::optional<AtReply> ScanReply(std::string_view command, std::string_view byte
 bool LooksLikeNoise(std::string_view bytes) {
   return std::any_of(bytes.begin(), bytes.end(),
                      [](char c) { return !Printable(c) && c != '\r' && c != '\n' && c != '\t'; });
+}
+
+Result<void> ExpectOk(const AtReply& reply) {
+  if (reply.result != FinalResult::kOk) return ReplyError(reply);
+  return Ok();
 }
 
 std::string_view CmeErrorText(int code) {

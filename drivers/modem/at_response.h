@@ -23,12 +23,18 @@ struct AtReply {
 
 // Scans what the modem has sent so far in answer to `command` (as sent, without the CR).
 // nullopt: no final result yet, keep reading. A complete reply is framed by CR/LF; the echo of
-// the command (ATE1) and blank lines are dropped. Only lines up to the final result count.
+// the command (ATE1), even after a URC, and blank lines are dropped. Only lines up to the final
+// result count; a URC among them is an information line, which the parsers below skip unless it
+// has the prefix they look for.
 std::optional<AtReply> ScanReply(std::string_view command, std::string_view bytes);
 
 // True when `bytes` hold anything but printable ASCII, CR and LF: not a modem talking AT at this
 // baud rate.
 bool LooksLikeNoise(std::string_view bytes);
+
+// Ok for a reply that ended in OK; otherwise the error it stands for ("the modem answered
+// ERROR", "+CME ERROR: 3 (operation not allowed)"): for commands that only set something.
+Result<void> ExpectOk(const AtReply& reply);
 
 // The text 27.007 gives a +CME ERROR code ("SIM not inserted"); "unknown error" for others.
 std::string_view CmeErrorText(int code);

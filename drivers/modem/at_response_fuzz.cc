@@ -21,6 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)md::ParseRegistration(*scanned, "+CEREG");
   (void)md::ParseCops(*scanned);
   (void)md::ParseIdentity(*scanned);
+  (void)md::ExpectOk(*scanned);
   if (auto r = md::ParseRegistration(*scanned, "+CREG")) {
     (void)md::RegistrationState(r->stat);
   }

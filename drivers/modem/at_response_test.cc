@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace posdiag::drivers::modem {
 namespace {
@@ -50,6 +51,26 @@ TEST(ScanReply, NoiseBeforeTheReplyIsAnInformationLine) {
   EXPECT_EQ(r.lines.size(), 1u);
   EXPECT_TRUE(LooksLikeNoise("\xfe\x81"));
   EXPECT_FALSE(LooksLikeNoise("AT\r\r\nOK\r\n"));
+}
+
+// terminal-setups.md: URCs ("RDY", "+CPIN: READY", "SMS DONE") arrive between replies, so one may
+// come before the echo of the next command.
+TEST(ScanReply, UrcBeforeTheEcho) {
+  const AtReply r = Scan("ATI", "\r\nRDY\r\nATI\r\r\nQuectel\r\n\r\nOK\r\n");
+  EXPECT_EQ(r.result, FinalResult::kOk);
+  EXPECT_EQ(r.lines, (std::vector<std::string>{"RDY", "Quectel"}));
+  const AtReply csq = Scan("AT+CSQ", "\r\nSMS DONE\r\nAT+CSQ\r\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+  EXPECT_EQ(ParseCsq(csq)->rssi, 20);
+}
+
+TEST(ExpectOk, OkOrTheErrorItStandsFor) {
+  EXPECT_TRUE(ExpectOk(Scan("ATE0", "ATE0\r\r\nOK\r\n")));
+  const auto plain = ExpectOk(Scan("AT+CMEE=1", "\r\nERROR\r\n"));
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().detail, "the modem answered ERROR");
+  const auto cme = ExpectOk(Scan("AT+CMEE=1", "\r\n+CME ERROR: 4\r\n"));
+  ASSERT_FALSE(cme);
+  EXPECT_EQ(cme.error().detail, "+CME ERROR: 4 (operation not supported)");
 }
 
 TEST(ParseCpin, StatesAndErrors) {

@@ -108,6 +108,21 @@ ModemReading QueryModem(io::SerialPort& port, io::Deadline deadline, std::stop_t
     return Result<T>(parsed.error().Context(command));
   };
 
+  // The settings: each answered OK, or why not. Their errors are not the modem's last
+  // +CME ERROR about the terminal, so they are not noted as one.
+  auto set = [&](std::string_view command) -> Result<void> {
+    if (out_of_time()) return Error{ErrorKind::kTimeout, "not asked: the probe's deadline passed"};
+    auto reply = at.Command(command, Earlier(deadline, kSettingTimeout));
+    if (!reply) return reply.error().Context(command);
+    // Refused: the modem does not support the setting (kUnsupported, whatever error it gave).
+    if (auto ok = ExpectOk(*reply); !ok) {
+      return Error{ErrorKind::kUnsupported, ok.error().Context(command).detail};
+    }
+    return Ok();
+  };
+  r.echo_off = set("ATE0");
+  r.numeric_errors = set("AT+CMEE=1");
+
   if (auto reply = ask("ATI", kIdentityTimeout)) {
     r.identity = in("ATI", ParseIdentity(*reply));
   } else {
@@ -115,6 +130,12 @@ ModemReading QueryModem(io::SerialPort& port, io::Deadline deadline, std::stop_t
   }
   if (auto reply = ask("AT+CPIN?", kSimTimeout)) {
     r.sim_status = in("AT+CPIN?", ParseCpin(*reply));
+    r.sim_state_unknown = !r.sim_status && reply->result != FinalResult::kOk;
+    if (reply->result == FinalResult::kError && !r.numeric_errors) {
+      r.sim_status = Error{ErrorKind::kUnsupported,
+                           "AT+CPIN?: the modem answered ERROR, naming no cause (it gives no "
+                           "error codes: AT+CMEE=1 was not accepted)"};
+    }
   } else {
     r.sim_status = reply.error();
   }

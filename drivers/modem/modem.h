@@ -1,7 +1,11 @@
 // A cellular modem on a serial port, asked the way ModemManager asks it: AT (up to three tries),
-// ATI, AT+CPIN?, AT+CSQ, AT+CREG?, AT+CEREG?, AT+COPS?, each under its own deadline (ModemManager's
-// timeouts) and all under the caller's. Returns typed readings, field by field; knows nothing of
-// facts or rules. Only read-only queries are sent: nothing here changes the modem's state.
+// ATE0 and AT+CMEE=1, then ATI, AT+CPIN?, AT+CSQ, AT+CREG?, AT+CEREG?, AT+COPS?, each under its
+// own deadline (ModemManager's timeouts) and all under the caller's. Returns typed readings, field
+// by field; knows nothing of facts or rules. Besides the queries, only the two settings
+// ModemManager itself makes on a port it opens are sent: echo off and numeric +CME ERROR codes
+// (many modems start with AT+CMEE=0, and answer a missing SIM with a bare ERROR that names no
+// cause). Neither is stored (no AT&W): a restart undoes both. A modem that refuses them is asked
+// all the same.
 #pragma once
 
 #include <chrono>
@@ -22,6 +26,7 @@ namespace posdiag::drivers::modem {
 // ModemManager's timeouts (mm-broadband-modem.c, mm-port-probe-at.c).
 inline constexpr std::chrono::milliseconds kProbeTimeout{3000};
 inline constexpr int kProbeTries = 3;
+inline constexpr std::chrono::milliseconds kSettingTimeout{3000};  // ATE0, AT+CMEE=1
 inline constexpr std::chrono::milliseconds kIdentityTimeout{3000};
 inline constexpr std::chrono::milliseconds kSimTimeout{10000};
 inline constexpr std::chrono::milliseconds kSignalTimeout{3000};
@@ -50,8 +55,15 @@ struct ModemReading {
   bool responds = false;                     // answered AT with a final result
   bool garbled = false;                      // sent bytes to AT, but never a readable reply
   Error no_answer{ErrorKind::kTimeout, ""};  // why not, when it does not respond
+  // ATE0 and AT+CMEE=1: answered OK, refused (kUnsupported, with the modem's answer), or no
+  // answer.
+  Result<void> echo_off{Error{ErrorKind::kTimeout, "not asked"}};
+  Result<void> numeric_errors{Error{ErrorKind::kTimeout, "not asked"}};
   Result<std::string> identity{Error{ErrorKind::kTimeout, "not asked"}};
   Result<std::string> sim_status{Error{ErrorKind::kTimeout, "not asked"}};
+  // AT+CPIN? was answered, but with an error that names no SIM state: a bare ERROR (a modem that
+  // gives no error codes) or a +CME ERROR other than 10..15. The SIM's state is then not known.
+  bool sim_state_unknown = false;
   Result<Signal> signal{Error{ErrorKind::kTimeout, "not asked"}};
   Result<Registration> creg{Error{ErrorKind::kTimeout, "not asked"}};
   Result<Registration> cereg{Error{ErrorKind::kTimeout, "not asked"}};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -22,10 +23,15 @@ class ScriptedPort final : public io::SerialPort {
   std::vector<std::string> sent;
   int discards = 0;
 
+  // Called with each command before it is answered: a modem whose answers change with its
+  // settings.
+  std::function<void(ScriptedPort&, const std::string&)> on_command;
+
   Result<void> Write(std::span<const std::uint8_t> bytes, io::Deadline) override {
     std::string cmd(bytes.begin(), bytes.end());
     if (!cmd.empty() && cmd.back() == '\r') cmd.pop_back();
     sent.push_back(cmd);
+    if (on_command) on_command(*this, cmd);
     auto it = replies.find(cmd);
     if (it == replies.end()) return Ok();
     if (echo) pending_ += cmd + "\r";
@@ -55,6 +61,8 @@ class ScriptedPort final : public io::SerialPort {
 
 void Healthy(ScriptedPort& p) {
   p.replies = {{"AT", "\r\nOK\r\n"},
+               {"ATE0", "\r\nOK\r\n"},
+               {"AT+CMEE=1", "\r\nOK\r\n"},
                {"ATI", "\r\nQuectel\r\nEC25\r\n\r\nOK\r\n"},
                {"AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n"},
                {"AT+CSQ", "\r\n+CSQ: 20,99\r\n\r\nOK\r\n"},
@@ -69,9 +77,12 @@ TEST(QueryModem, HealthyModemAskedInOrder) {
   const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
   EXPECT_TRUE(r.responds);
   EXPECT_FALSE(r.garbled);
-  EXPECT_EQ(port.sent, (std::vector<std::string>{"AT", "ATI", "AT+CPIN?", "AT+CSQ", "AT+CREG?",
-                                                 "AT+CEREG?", "AT+COPS?"}));
-  EXPECT_EQ(port.discards, 7);
+  EXPECT_EQ(port.sent, (std::vector<std::string>{"AT", "ATE0", "AT+CMEE=1", "ATI", "AT+CPIN?",
+                                                 "AT+CSQ", "AT+CREG?", "AT+CEREG?", "AT+COPS?"}));
+  EXPECT_EQ(port.discards, 9);
+  EXPECT_TRUE(r.echo_off);
+  EXPECT_TRUE(r.numeric_errors);
+  EXPECT_FALSE(r.sim_state_unknown);
   EXPECT_EQ(r.identity.value(), "Quectel EC25");
   EXPECT_EQ(r.sim_status.value(), "READY");
   EXPECT_EQ(r.signal->dbm, -73);
@@ -92,6 +103,61 @@ TEST(QueryModem, NoSimIsACmeErrorKept) {
   EXPECT_EQ(r.cme_text, "SIM not inserted");
   ASSERT_FALSE(r.cereg);
   EXPECT_EQ(r.cereg.error().detail, "AT+CEREG?: the modem answered ERROR");
+}
+
+// terminal-setups.md: many modems start with AT+CMEE=0 and answer AT+CPIN? without a SIM with a
+// bare ERROR; after AT+CMEE=1 the same modem names the cause.
+TEST(QueryModem, NumericErrorsNameTheCause) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["AT+CPIN?"] = "\r\nERROR\r\n";
+  port.on_command = [](ScriptedPort& p, const std::string& command) {
+    if (command == "AT+CMEE=1") p.replies["AT+CPIN?"] = "\r\n+CME ERROR: 10\r\n";
+  };
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_TRUE(r.numeric_errors);
+  EXPECT_EQ(r.sim_status.value(), "not inserted");
+  EXPECT_FALSE(r.sim_state_unknown);
+  EXPECT_EQ(r.cme_code, 10);
+}
+
+// A modem that refuses both settings is asked all the same; its bare ERROR to AT+CPIN? leaves the
+// SIM's state unknown, and says why.
+TEST(QueryModem, RefusedSettingsStillQueried) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["ATE0"] = "\r\nERROR\r\n";
+  port.replies["AT+CMEE=1"] = "\r\n+CME ERROR: 4\r\n";
+  port.replies["AT+CPIN?"] = "\r\nERROR\r\n";
+  port.replies["AT+CREG?"] = "\r\n+CREG: 0,0\r\n\r\nOK\r\n";
+  port.replies["AT+CEREG?"] = "\r\n+CEREG: 0,0\r\n\r\nOK\r\n";
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_EQ(port.sent.size(), 9u);
+  ASSERT_FALSE(r.echo_off);
+  EXPECT_EQ(r.echo_off.error().detail, "ATE0: the modem answered ERROR");
+  ASSERT_FALSE(r.numeric_errors);
+  EXPECT_EQ(r.numeric_errors.error().detail, "AT+CMEE=1: +CME ERROR: 4 (operation not supported)");
+  EXPECT_EQ(r.numeric_errors.error().kind, ErrorKind::kUnsupported);
+  EXPECT_FALSE(r.cme_code);  // a refused setting is not the modem's last word on the terminal
+  EXPECT_EQ(r.identity.value(), "Quectel EC25");
+  EXPECT_TRUE(r.sim_state_unknown);
+  ASSERT_FALSE(r.sim_status);
+  EXPECT_NE(r.sim_status.error().detail.find("AT+CMEE=1 was not accepted"), std::string::npos)
+      << r.sim_status.error().detail;
+  EXPECT_EQ(r.creg->stat, 0);
+  EXPECT_EQ(r.op->name, "CHINA MOBILE");
+}
+
+// With numeric errors on, an error to AT+CPIN? that is not a SIM state still leaves it unknown.
+TEST(QueryModem, OtherCmeErrorLeavesTheSimStateUnknown) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["AT+CPIN?"] = "\r\n+CME ERROR: 3\r\n";
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_TRUE(r.sim_state_unknown);
+  ASSERT_FALSE(r.sim_status);
+  EXPECT_EQ(r.sim_status.error().detail, "AT+CPIN?: +CME ERROR: 3 (operation not allowed)");
+  EXPECT_EQ(r.cme_code, 3);
 }
 
 TEST(QueryModem, SilentModemTriesThreeTimesWithinTheDeadline) {

@@ -1,7 +1,5 @@
 #include "rules/loader/catalog.h"
 
-#include "drivers/base/text.h"
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -10,11 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "drivers/base/file.h"
 #include "drivers/base/result.h"
+#include "drivers/base/text.h"
 #include "rules/loader/embedded_catalog.h"
 
 namespace posdiag::rules {
@@ -704,7 +704,8 @@ std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const Fac
     if (!rule.expr) continue;
     for (const std::string& fact : ExprFacts(*rule.expr)) {
       if (schema.Find(fact) != nullptr) continue;
-      std::string message = "rule '" + rule.id + "' names fact '" + fact + "', which no probe declares";
+      std::string message =
+          "rule '" + rule.id + "' names fact '" + fact + "', which no probe declares";
       if (const std::string hint = schema.Suggest(fact); !hint.empty()) {
         message += " (did you mean '" + hint + "'?)";
       }
@@ -730,68 +731,112 @@ const LoadOutcome& BuiltinCatalog() {
   return catalog;
 }
 
-LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files,
-                         const std::vector<CodeInfo>& builtin_codes, const FactSchema* facts) {
-  LoadOutcome out;
-  out.rules = builtin;
-  out.codes = builtin_codes;
-  // Problems the catalogue already had are not the site file's fault; only new ones reject it.
-  std::set<std::string> known;
-  for (const Diagnostic& d : CheckCatalog(out.rules)) known.insert(d.ToString());
+namespace {
+
+// The whole-catalogue checks, as one set of lines: what a catalogue already fails before a site
+// file is merged in is not that file's fault.
+std::set<std::string> WholeCatalogProblems(const std::vector<Rule>& rules,
+                                           const std::vector<CodeInfo>& codes) {
+  std::set<std::string> out;
+  for (const Diagnostic& d : CheckCatalog(rules)) out.insert(d.ToString());
+  for (const Diagnostic& d : CheckCodes(rules, codes)) out.insert(d.ToString());
+  return out;
+}
+
+}  // namespace
+
+SiteMerge MergeCatalog(const LoadOutcome& builtin, const std::vector<std::string>& files,
+                       const FactSchema& facts) {
+  SiteMerge out;
+  std::vector<Rule>& rules = out.catalog.rules;
+  std::vector<CodeInfo>& codes = out.catalog.codes;
+  rules = builtin.rules;
+  codes = builtin.codes;
+  std::set<std::string> known = WholeCatalogProblems(rules, codes);
+  // Where an accepted site file defines each rule id and documents each code.
+  std::map<std::string, SourcePos, std::less<>> site_ids;
+  std::map<std::string, SourcePos, std::less<>> site_codes;
+
   for (const std::string& file : files) {
     LoadOutcome site = LoadRuleFile(file);
     if (!site.ok()) {
-      for (Diagnostic& d : site.diagnostics) out.diagnostics.push_back(std::move(d));
+      for (Diagnostic& d : site.diagnostics) out.catalog.diagnostics.push_back(std::move(d));
+      out.rejected.push_back(file);
       continue;
     }
-    std::vector<Diagnostic> problems;
-    if (facts != nullptr) problems = CheckFactNames(site.rules, *facts);
-    std::map<std::string_view, const Rule*> in_file;
+    std::vector<Diagnostic> problems = CheckFactNames(site.rules, facts);
+
+    // The catalogue with this file merged in: a rule replaces the built-in one of its id, keeping
+    // its place in the order; a new id is added at the end.
+    std::vector<Rule> candidate = rules;
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < candidate.size(); ++i) index.emplace(candidate[i].id, i);
+    std::map<std::string, SourcePos, std::less<>> file_ids;
     for (const Rule& r : site.rules) {
-      auto [it, inserted] = in_file.emplace(r.id, &r);
-      if (!inserted) {
-        problems.push_back(At(r, "duplicate rule id '" + r.id + "' (first defined at " +
-                                     WhereText(it->second->where) + ")"));
+      const auto earlier_site = site_ids.find(r.id);
+      const auto [in_file, first_in_file] = file_ids.emplace(r.id, r.where);
+      if (!first_in_file || earlier_site != site_ids.end()) {
+        const SourcePos& first = first_in_file ? earlier_site->second : in_file->second;
+        problems.push_back(
+            At(r, "duplicate rule id '" + r.id + "' (first defined at " + WhereText(first) + ")"));
+        continue;
+      }
+      if (const auto it = index.find(r.id); it != index.end()) {
+        candidate[it->second] = r;
+      } else {
+        index.emplace(r.id, candidate.size());
+        candidate.push_back(r);
       }
     }
-    std::vector<Rule> candidate = out.rules;
-    if (problems.empty()) {
-      std::unordered_map<std::string_view, std::size_t> index;
-      for (std::size_t i = 0; i < candidate.size(); ++i) index.emplace(candidate[i].id, i);
-      std::vector<Rule> added;
-      for (Rule& r : site.rules) {
-        auto it = index.find(r.id);
-        if (it != index.end()) {
-          candidate[it->second] = std::move(r);  // keeps the replaced rule's place in the order
-        } else {
-          added.push_back(std::move(r));
-        }
+    std::vector<CodeInfo> candidate_codes = codes;
+    std::map<std::string, SourcePos, std::less<>> file_codes;
+    for (const CodeInfo& c : site.codes) {
+      const auto earlier_site = site_codes.find(c.code);
+      const auto [in_file, first_in_file] = file_codes.emplace(c.code, c.where);
+      if (!first_in_file || earlier_site != site_codes.end()) {
+        const SourcePos& first = first_in_file ? earlier_site->second : in_file->second;
+        problems.push_back({c.where, "code '" + c.code + "' is documented twice (first at " +
+                                         WhereText(first) + ")"});
+        continue;
       }
-      for (Rule& r : added) candidate.push_back(std::move(r));
-      std::vector<Diagnostic> checked = CheckCatalog(candidate);
+      const auto same = std::find_if(candidate_codes.begin(), candidate_codes.end(),
+                                     [&](const CodeInfo& k) { return k.code == c.code; });
+      if (same != candidate_codes.end()) {
+        *same = c;
+      } else {
+        candidate_codes.push_back(c);
+      }
+    }
+
+    std::set<std::string> now;
+    auto take_new = [&](std::vector<Diagnostic> checked) {
       for (Diagnostic& d : checked) {
-        if (!known.contains(d.ToString())) problems.push_back(std::move(d));
+        std::string line = d.ToString();
+        if (!known.contains(line)) problems.push_back(std::move(d));
+        now.insert(std::move(line));
       }
-      if (problems.empty()) {
-        known.clear();
-        for (const Diagnostic& d : checked) known.insert(d.ToString());
-      }
-    }
+    };
+    take_new(CheckCatalog(candidate));
+    take_new(CheckCodes(candidate, candidate_codes));
+
     if (!problems.empty()) {
-      for (Diagnostic& d : problems) out.diagnostics.push_back(std::move(d));
+      // The file's own lines in order; a problem it causes in another file (a suppression cycle
+      // through a built-in rule) after them.
+      std::stable_sort(problems.begin(), problems.end(),
+                       [&](const Diagnostic& a, const Diagnostic& b) {
+                         return std::tuple(a.where.file != file, a.where.line, a.where.column) <
+                                std::tuple(b.where.file != file, b.where.line, b.where.column);
+                       });
+      for (Diagnostic& d : problems) out.catalog.diagnostics.push_back(std::move(d));
+      out.rejected.push_back(file);
       continue;
     }
-    out.rules = std::move(candidate);
-    for (CodeInfo& c : site.codes) {
-      auto same = std::find_if(out.codes.begin(), out.codes.end(), [&](const CodeInfo& known_code) {
-        return known_code.code == c.code;
-      });
-      if (same != out.codes.end()) {
-        *same = std::move(c);
-      } else {
-        out.codes.push_back(std::move(c));
-      }
-    }
+    known = std::move(now);
+    rules = std::move(candidate);
+    codes = std::move(candidate_codes);
+    for (const Rule& r : site.rules) site_ids.emplace(r.id, r.where);
+    for (const CodeInfo& c : site.codes) site_codes.emplace(c.code, c.where);
+    out.site_rules += site.rules.size();
   }
   return out;
 }

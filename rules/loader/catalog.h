@@ -1,6 +1,7 @@
 // Loading and checking rule files. The built-in catalogue (rules/catalog/*.toml) is compiled
-// into the binary; site rule files are loaded at run time, and a broken one is reported and
-// skipped while the built-in catalogue still applies.
+// into the binary; site rule files are loaded at run time, checked exactly as `posdiag rules
+// check` checks them (MergeCatalog), and a file that fails is reported and skipped whole while
+// the built-in catalogue still applies.
 //
 // A rule file holds [[rule]] tables:
 //   [[rule]]
@@ -19,6 +20,7 @@
 //   meaning = { zh-CN = "终端状态故障", en = "Terminal state fault" }
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,12 +57,30 @@ std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const Fac
 // The catalogue compiled into the binary (parsed once, on first use).
 const LoadOutcome& BuiltinCatalog();
 
-// Built-in rules plus site rules: a site rule with the id of a built-in one replaces it (and a
-// site [[code]] entry a built-in one). Files that fail to load are listed in `diagnostics` and
-// contribute nothing; with `facts`, so does a file whose conditions name an undeclared fact.
-LoadOutcome MergeCatalog(const std::vector<Rule>& builtin, const std::vector<std::string>& files,
-                         const std::vector<CodeInfo>& builtin_codes = {},
-                         const FactSchema* facts = nullptr);
+// The built-in catalogue with the site's rule files merged in (MergeCatalog).
+struct SiteMerge {
+  // The built-in rules and codes with every accepted file merged in; `diagnostics` holds every
+  // problem of every site file, with file, line and column.
+  LoadOutcome catalog;
+  std::vector<std::string> rejected;  // the files left out whole, in the order given
+  std::size_t site_rules = 0;         // rules the accepted files add or replace
+};
+
+// Checks site rule files and merges those that pass over the built-in catalogue: the one check
+// that `posdiag rules check` reports and that a run applies before it uses a file. The files are
+// taken in order, each checked against the built-in catalogue plus the files accepted before it:
+//   - it loads: TOML, keys, types, ids, codes, severities, conditions (LoadRuleFile);
+//   - every fact its conditions name is one `facts` declares (CheckFactNames);
+//   - no rule id defined twice, in the file or in an earlier site file, and no code documented
+//     twice; a site rule with the id of a built-in one replaces it (a site [[code]] a built-in
+//     one), and that is no duplicate;
+//   - with it merged in, the catalogue passes CheckCatalog and CheckCodes (every suppressed id
+//     exists, no suppression cycle, both languages, every code a rule maps to documented by a
+//     [[code]] table of the built-in catalogue or of these files) with no problem it did not
+//     have before.
+// A file that fails any check contributes nothing: its rules and codes are all left out.
+SiteMerge MergeCatalog(const LoadOutcome& builtin, const std::vector<std::string>& files,
+                       const FactSchema& facts);
 
 // `posdiag codes`: the catalogue as text, JSON or Markdown (docs/codes.md).
 std::string RenderCatalogText(const std::vector<Rule>& rules, Lang lang);

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "rules/loader/embedded_catalog.h"
 
@@ -348,60 +350,227 @@ std::vector<std::string> Ids(const std::vector<Rule>& rules) {
   return ids;
 }
 
+// The built-in catalogue of the merge tests: good.toml, with the codes it maps to.
+LoadOutcome Builtin() {
+  LoadOutcome out = LoadRuleFile(TestData("good.toml"));
+  LoadOutcome codes = LoadRuleFile(TestData("codes.toml"));
+  EXPECT_TRUE(out.ok() && codes.ok());
+  out.codes = std::move(codes.codes);
+  return out;
+}
+
+// The facts the test files name, as probes would declare them.
+FactSchema Facts() {
+  return FactSchema(MakeFacts({
+      {"power.adapter.online", FactType::kBool, "", ""},
+      {"power.battery.status", FactType::kText, "", ""},
+      {"power.battery.capacity_pct", FactType::kInt, "%", ""},
+      {"printer.paper", FactType::kText, "", ""},
+      {"printer.paper_sensor", FactType::kInt, "", ""},
+      {"journal.last_response", FactType::kText, "", ""},
+      {"site.cash_drawer.open", FactType::kBool, "", ""},
+      {"site.x", FactType::kInt, "", ""},
+  }));
+}
+
+// Site files the test writes; removed at the end of the test.
+class SiteFiles : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::filesystem::path path = std::filesystem::path(testing::TempDir()) /
+                                       ("posdiag_rules_" + std::to_string(::getpid()) + "_" + name);
+    std::ofstream(path, std::ios::binary) << text;
+    written_.push_back(path);
+    return path.string();
+  }
+  void TearDown() override {
+    for (const auto& p : written_) std::filesystem::remove(p);
+  }
+  std::vector<std::filesystem::path> written_;
+};
+
+// A complete rule in TOML.
+std::string RuleText(std::string_view id, std::string_view condition, std::string_view code = "E1",
+                     std::string_view suppresses = "") {
+  std::string out = "[[rule]]\nid = \"" + std::string(id) + "\"\ncondition = '" +
+                    std::string(condition) + "'\ncode = \"" + std::string(code) +
+                    "\"\nseverity = \"error\"\ncomponent = \"site\"\n";
+  if (!suppresses.empty()) out += "suppresses = [\"" + std::string(suppresses) + "\"]\n";
+  out +=
+      "title = { zh-CN = \"标题\", en = \"Title\" }\n"
+      "remedy = { zh-CN = [\"步骤\"], en = [\"Step\"] }\n";
+  return out;
+}
+
 TEST(MergeCatalog, SiteRuleReplacesBuiltinInPlace) {
-  LoadOutcome out = MergeCatalog(Good(), {TestData("site_override.toml")});
-  EXPECT_TRUE(out.ok()) << testing::PrintToString(Messages(out.diagnostics));
-  EXPECT_THAT(Ids(out.rules),
-              ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
-                          "host.insufficient_funds", "site.cash_drawer_open"));
-  EXPECT_EQ(out.rules[1].severity, Severity::kCritical);
-  EXPECT_EQ(out.rules[1].title.en, "Battery low (site threshold)");
-  EXPECT_EQ(out.rules[1].where.file, TestData("site_override.toml"));
+  const SiteMerge out = MergeCatalog(Builtin(), {TestData("site_override.toml")}, Facts());
+  EXPECT_TRUE(out.catalog.ok()) << testing::PrintToString(Messages(out.catalog.diagnostics));
+  EXPECT_THAT(out.rejected, IsEmpty());
+  EXPECT_EQ(out.site_rules, 2u);
+  const std::vector<Rule>& rules = out.catalog.rules;
+  EXPECT_THAT(Ids(rules), ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
+                                      "host.insufficient_funds", "site.cash_drawer_open"));
+  EXPECT_EQ(rules[1].severity, Severity::kCritical);
+  EXPECT_EQ(rules[1].title.en, "Battery low (site threshold)");
+  EXPECT_EQ(rules[1].where.file, TestData("site_override.toml"));
+  EXPECT_EQ(out.catalog.codes.size(), 3u);
 }
 
 TEST(MergeCatalog, BrokenFilesContributeNothing) {
-  LoadOutcome out =
-      MergeCatalog(Good(), {TestData("site_syntax_error.toml"), TestData("missing.toml"),
-                            TestData("site_cycle.toml"), TestData("site_missing_translation.toml"),
-                            TestData("site_override.toml")});
+  const SiteMerge out = MergeCatalog(
+      Builtin(),
+      {TestData("site_syntax_error.toml"), TestData("missing.toml"), TestData("site_cycle.toml"),
+       TestData("site_missing_translation.toml"), TestData("site_override.toml")},
+      Facts());
   // The good site file after the broken ones still applies.
-  EXPECT_THAT(Ids(out.rules),
+  EXPECT_THAT(Ids(out.catalog.rules),
               ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
                           "host.insufficient_funds", "site.cash_drawer_open"));
-  EXPECT_EQ(out.rules[1].severity, Severity::kCritical);
-  ASSERT_EQ(out.diagnostics.size(), 4u) << testing::PrintToString(Messages(out.diagnostics));
-  EXPECT_EQ(out.diagnostics[0].where.file, TestData("site_syntax_error.toml"));
-  EXPECT_EQ(out.diagnostics[0].where.line, 3);
-  EXPECT_THAT(out.diagnostics[1].message, HasSubstr("No such file"));
-  EXPECT_THAT(out.diagnostics[2].message,
-              HasSubstr("suppression cycle: power.adapter_off -> power.battery_low -> "
-                        "power.adapter_off"));
-  EXPECT_EQ(out.diagnostics[3].ToString(),
-            TestData("site_missing_translation.toml") +
-                ":2:1: rule 'site.untranslated' has no en remedy steps");
+  EXPECT_EQ(out.catalog.rules[1].severity, Severity::kCritical);
+  EXPECT_THAT(out.rejected,
+              ElementsAre(TestData("site_syntax_error.toml"), TestData("missing.toml"),
+                          TestData("site_cycle.toml"), TestData("site_missing_translation.toml")));
+  const std::vector<Diagnostic>& d = out.catalog.diagnostics;
+  ASSERT_EQ(d.size(), 4u) << testing::PrintToString(Messages(d));
+  EXPECT_EQ(d[0].where.file, TestData("site_syntax_error.toml"));
+  EXPECT_EQ(d[0].where.line, 3);
+  EXPECT_THAT(d[1].message, HasSubstr("No such file"));
+  // The cycle closes through a built-in rule: the file that closes it is the one left out.
+  EXPECT_THAT(d[2].message, HasSubstr("suppression cycle: power.adapter_off -> power.battery_low "
+                                      "-> power.adapter_off"));
+  EXPECT_EQ(d[3].ToString(), TestData("site_missing_translation.toml") +
+                                 ":2:1: rule 'site.untranslated' has no en remedy steps");
 }
 
-TEST(MergeCatalog, DuplicateIdsInOneSiteFile) {
-  const std::filesystem::path file =
-      std::filesystem::path(testing::TempDir()) / "posdiag_rules_dup.toml";
-  {
-    std::ofstream out(file);
-    out << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 1'\n"
-        << kRuleTail << "[[rule]]\nid = \"x.dup\"\ncondition = 'x == 2'\n"
-        << kRuleTail;
-  }
-  LoadOutcome out = MergeCatalog(Good(), {file.string()});
-  std::filesystem::remove(file);
-  EXPECT_EQ(out.rules.size(), 4u);
-  ASSERT_EQ(out.diagnostics.size(), 1u);
-  EXPECT_THAT(out.diagnostics[0].message, HasSubstr("duplicate rule id 'x.dup'"));
-  EXPECT_EQ(out.diagnostics[0].where.line, 9);
+TEST_F(SiteFiles, DuplicateIdsInOneSiteFile) {
+  const std::string file =
+      Write("dup.toml", RuleText("site.dup", "site.x == 1") + RuleText("site.dup", "site.x == 2"));
+  const SiteMerge out = MergeCatalog(Builtin(), {file}, Facts());
+  EXPECT_EQ(out.catalog.rules.size(), 4u);
+  EXPECT_THAT(out.rejected, ElementsAre(file));
+  ASSERT_EQ(out.catalog.diagnostics.size(), 1u);
+  EXPECT_EQ(out.catalog.diagnostics[0].ToString(),
+            file + ":9:1: duplicate rule id 'site.dup' (first defined at " + file + ":1:1)");
+}
+
+// The same id in two site files is a duplicate: the later file is left out whole, with every rule
+// in it, and the earlier file's rule applies.
+TEST_F(SiteFiles, DuplicateIdsAcrossSiteFiles) {
+  const std::string first = Write("first.toml", RuleText("site.dup", "site.x == 1"));
+  const std::string second = Write(
+      "second.toml", RuleText("site.other", "site.x == 3") + RuleText("site.dup", "site.x == 2"));
+  const SiteMerge out = MergeCatalog(Builtin(), {first, second}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(second));
+  EXPECT_THAT(Messages(out.catalog.diagnostics),
+              ElementsAre(second + ":9:1: duplicate rule id 'site.dup' (first defined at " + first +
+                          ":1:1)"));
+  EXPECT_THAT(Ids(out.catalog.rules),
+              ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
+                          "host.insufficient_funds", "site.dup"));
+  EXPECT_EQ(out.catalog.rules.back().condition, "site.x == 1");
+  EXPECT_EQ(out.site_rules, 1u);
+}
+
+// Replacing a built-in rule is allowed once; two site files replacing it is a duplicate.
+TEST_F(SiteFiles, TwoSiteFilesReplacingOneBuiltinRule) {
+  const std::string first =
+      Write("first.toml", RuleText("power.battery_low", "power.battery.capacity_pct < 20"));
+  const std::string second =
+      Write("second.toml", RuleText("power.battery_low", "power.battery.capacity_pct < 30"));
+  const SiteMerge out = MergeCatalog(Builtin(), {first, second}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(second));
+  EXPECT_THAT(Messages(out.catalog.diagnostics),
+              ElementsAre(HasSubstr("duplicate rule id 'power.battery_low'")));
+  EXPECT_EQ(out.catalog.rules[1].condition, "power.battery.capacity_pct < 20");
+}
+
+// A code a site rule maps to must be documented by a [[code]] table: of the built-in catalogue,
+// of the same file or of a site file before it.
+TEST_F(SiteFiles, UndocumentedCodeLeavesTheFileOut) {
+  const std::string undocumented = Write("n7.toml", RuleText("site.n7", "site.x == 1", "N7"));
+  const std::string documented = Write(
+      "n8.toml", RuleText("site.n8", "site.x == 1", "N8") +
+                     "[[code]]\ncode = \"N8\"\nmeaning = { zh-CN = \"站点\", en = \"Site\" }\n");
+  const std::string uses_n8 = Write("uses_n8.toml", RuleText("site.n8_too", "site.x == 2", "N8"));
+  const SiteMerge out = MergeCatalog(Builtin(), {undocumented, documented, uses_n8}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(undocumented));
+  EXPECT_THAT(
+      Messages(out.catalog.diagnostics),
+      ElementsAre(undocumented + ":1:1: rule 'site.n7' maps to code 'N7', which no [[code]] table "
+                                 "documents"));
+  EXPECT_THAT(Ids(out.catalog.rules), ::testing::Contains("site.n8_too"));
+  EXPECT_THAT(Ids(out.catalog.rules), ::testing::Not(::testing::Contains("site.n7")));
+  EXPECT_EQ(out.catalog.codes.size(), 4u);
+}
+
+TEST_F(SiteFiles, SiteCodeReplacesABuiltinOneOnce) {
+  const std::string code =
+      "[[code]]\ncode = \"E1\"\nmeaning = { zh-CN = \"站点\", en = \"Site E1\" }\n";
+  const std::string first = Write("first.toml", code);
+  const std::string second = Write("second.toml", code);
+  const SiteMerge out = MergeCatalog(Builtin(), {first, second}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(second));
+  EXPECT_THAT(
+      Messages(out.catalog.diagnostics),
+      ElementsAre(second + ":1:1: code 'E1' is documented twice (first at " + first + ":1:1)"));
+  ASSERT_EQ(out.catalog.codes.size(), 3u);
+  EXPECT_EQ(out.catalog.codes[0].meaning.en, "Site E1");
+}
+
+TEST_F(SiteFiles, UndeclaredFactLeavesTheFileOut) {
+  const std::string file =
+      Write("fact.toml", RuleText("site.typo", "site.cash_drawer.opn == true"));
+  const SiteMerge out = MergeCatalog(Builtin(), {file}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(file));
+  EXPECT_THAT(
+      Messages(out.catalog.diagnostics),
+      ElementsAre(file + ":1:1: rule 'site.typo' names fact 'site.cash_drawer.opn', which no "
+                         "probe declares (did you mean 'site.cash_drawer.open'?)"));
+  EXPECT_EQ(out.catalog.rules.size(), 4u);
+}
+
+// Files are checked in order, each against what was accepted before it: a file that suppresses a
+// rule of a file left out (or of a later file) is left out too.
+TEST_F(SiteFiles, AFileNeedingALeftOutFileIsLeftOut) {
+  const std::string broken =
+      Write("a.toml", RuleText("site.a", "site.nope == 1") + RuleText("site.a2", "site.x == 1"));
+  const std::string needs = Write("b.toml", RuleText("site.b", "site.x == 2", "E1", "site.a2"));
+  const std::string later = Write("c.toml", RuleText("site.c", "site.x == 3", "E1", "site.d"));
+  const std::string defines = Write("d.toml", RuleText("site.d", "site.x == 4"));
+  const SiteMerge out = MergeCatalog(Builtin(), {broken, needs, later, defines}, Facts());
+  EXPECT_THAT(out.rejected, ElementsAre(broken, needs, later));
+  EXPECT_THAT(Messages(out.catalog.diagnostics),
+              ElementsAre(HasSubstr("names fact 'site.nope'"),
+                          needs + ":1:1: rule 'site.b' suppresses unknown rule 'site.a2'",
+                          later + ":1:1: rule 'site.c' suppresses unknown rule 'site.d'"));
+  EXPECT_THAT(Ids(out.catalog.rules),
+              ElementsAre("power.adapter_off", "power.battery_low", "printer.paper_end",
+                          "host.insufficient_funds", "site.d"));
 }
 
 TEST(MergeCatalog, NoFiles) {
-  LoadOutcome out = MergeCatalog(Good(), {});
-  EXPECT_TRUE(out.ok());
-  EXPECT_EQ(out.rules.size(), 4u);
+  const SiteMerge out = MergeCatalog(Builtin(), {}, Facts());
+  EXPECT_TRUE(out.catalog.ok());
+  EXPECT_EQ(out.catalog.rules.size(), 4u);
+  EXPECT_EQ(out.catalog.codes.size(), 3u);
+  EXPECT_EQ(out.site_rules, 0u);
+}
+
+// The built-in catalogue checks against itself: each of its files, given as a site file,
+// replaces its own rules and codes without a word.
+TEST(MergeCatalog, BuiltinFilesPassAsSiteFiles) {
+  std::vector<std::string> files;
+  for (const internal::EmbeddedRuleFile& f : internal::EmbeddedRuleFiles()) {
+    files.push_back(std::string(POSDIAG_SOURCE_DIR) + "/" + std::string(f.name));
+  }
+  FactSchema every;
+  for (const Rule& r : BuiltinCatalog().rules) {
+    for (const std::string& fact : ExprFacts(*r.expr)) every.Add({fact, FactType::kText, "", ""});
+  }
+  const SiteMerge out = MergeCatalog(BuiltinCatalog(), files, every);
+  EXPECT_THAT(Messages(out.catalog.diagnostics), IsEmpty());
+  EXPECT_EQ(out.catalog.rules.size(), BuiltinCatalog().rules.size());
+  EXPECT_EQ(out.site_rules, BuiltinCatalog().rules.size());
 }
 
 // --- The built-in catalogue -------------------------------------------------------------------

@@ -1,12 +1,16 @@
 // The command line as a user meets it, through the real binary: bad config, site rule files
-// (broken and overriding), `rules check`, `codes`, `history`, and stderr kept for posdiag's own
-// errors.
+// (broken, duplicate and overriding: a run leaves out what `rules check` rejects), `rules check`,
+// `codes`, `history`, and stderr kept for posdiag's own errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/e2e/run_command.h"
 
@@ -171,6 +175,120 @@ suppresses = ["no.such_rule"]
                   std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/system.toml",
                   std::string(POSDIAG_SOURCE_DIR) + "/rules/catalog/codes.toml"});
   EXPECT_EQ(catalogue.exit_status, 0) << catalogue.err;
+}
+
+// A site rule of kGoodSiteRule's shape, with its own id, code and condition.
+std::string SiteRule(const std::string& id, const std::string& code = "E1",
+                     const std::string& condition = "system.load.per_cpu_1m >= 0") {
+  return "[[rule]]\nid = \"" + id + "\"\ncondition = '" + condition + "'\ncode = \"" + code +
+         "\"\nseverity = \"warning\"\ncomponent = \"system\"\n"
+         "title = { zh-CN = \"现场\", en = \"Site\" }\n"
+         "remedy = { zh-CN = [\"稍候再试\"], en = [\"Wait a moment\"] }\n";
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+// What `posdiag rules check` rejects, a run leaves out whole, for the same reasons: its
+// rule_errors are rules check's lines, and then one line per file left out. No rule of a file
+// left out fires, though each of them would on this terminal.
+TEST_F(CliTest, ARunLeavesOutWhatRulesCheckRejects) {
+  const std::string valid = SiteRule("site.valid");
+  struct Case {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> files;  // name, text
+    std::string expected;                                    // in the rule errors
+    std::size_t left_out;                                    // files
+  };
+  const std::vector<Case> cases = {
+      {"undocumented code",
+       {{"code.toml", valid + SiteRule("site.coded", "N7")}},
+       "maps to code 'N7', which no [[code]] table documents",
+       1},
+      {"undeclared fact",
+       {{"fact.toml", valid + SiteRule("site.fact", "E1", "system.load.per_cpu_1n >= 0")}},
+       "names fact 'system.load.per_cpu_1n', which no probe declares (did you mean "
+       "'system.load.per_cpu_1m'?)",
+       1},
+      {"duplicate id in one file",
+       {{"dup.toml", valid + SiteRule("site.valid")}},
+       "duplicate rule id 'site.valid'",
+       1},
+      {"duplicate id in two files",
+       {{"a.toml", SiteRule("site.twice")}, {"b.toml", valid + SiteRule("site.twice")}},
+       "duplicate rule id 'site.twice' (first defined at ",
+       1},
+  };
+  std::string base_config;
+  {
+    std::ifstream in(config_, std::ios::binary);
+    base_config.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::ofstream(config_, std::ios::binary | std::ios::trunc) << base_config;
+    std::vector<std::string> paths;
+    std::string list;
+    for (const auto& [name, text] : c.files) {
+      paths.push_back(Write(name, text));
+      list += (list.empty() ? "\"" : ", \"") + paths.back() + "\"";
+    }
+    AppendConfig("[rules]\nfiles = [" + list + "]\n");
+
+    std::vector<std::string> check_argv{POSDIAG_BINARY, "rules", "check"};
+    check_argv.insert(check_argv.end(), paths.begin(), paths.end());
+    const Outcome check = RunCommand(check_argv);
+    EXPECT_EQ(check.exit_status, 1) << check.err;
+    std::vector<std::string> want = Lines(check.err);
+    ASSERT_FALSE(want.empty());
+    EXPECT_EQ(want.back(), std::to_string(want.size() - 1) + " error(s)");
+    want.pop_back();
+    EXPECT_NE(check.err.find(c.expected), std::string::npos) << check.err;
+
+    const Outcome o = Selftest({"--format", "json"});
+    const json report = json::parse(o.out);
+    std::vector<std::string> got = report["rule_errors"].get<std::vector<std::string>>();
+    ASSERT_EQ(got.size(), want.size() + c.left_out) << report["rule_errors"];
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]);
+    const std::string left_out =
+        paths.back() + ": left out whole: none of its rules or codes apply";
+    EXPECT_EQ(got.back(), left_out);
+    // Only a rule of an accepted file may fire: site.twice of a.toml.
+    for (const auto& f : report["findings"]) {
+      EXPECT_TRUE(f["rule"] == "site.twice" && c.files.size() == 2) << f["rule"];
+    }
+    EXPECT_EQ(o.exit_status, c.files.size() == 2 ? 1 : 0) << o.out;
+  }
+}
+
+// A site rule with a built-in rule's id replaces it (SiteRuleReplacesABuiltinThreshold); two site
+// files replacing it are a duplicate, and the later one is left out.
+TEST_F(CliTest, TwoSiteFilesReplacingOneBuiltinRule) {
+  const std::string first = Write("first.toml", kGoodSiteRule);
+  const std::string second = Write("second.toml", kGoodSiteRule);
+  AppendConfig("[rules]\nfiles = [\"" + first + "\", \"" + second + "\"]\n");
+  const Outcome o = Selftest({"--format", "json"});
+  EXPECT_EQ(o.exit_status, 1) << o.out;
+  const json report = json::parse(o.out);
+  ASSERT_EQ(report["findings"].size(), 1u);
+  EXPECT_EQ(report["findings"][0]["title"]["en"], "Load (site threshold)");
+  ASSERT_EQ(report["rule_errors"].size(), 2u) << report["rule_errors"];
+  EXPECT_NE(report["rule_errors"][0].get<std::string>().find(
+                second + ":2:1: duplicate rule id 'system.load_high' (first defined at " + first),
+            std::string::npos)
+      << report["rule_errors"];
+  // The engineer's text report lists them too.
+  const Outcome text = Selftest({"--level", "engineer", "--lang", "en"});
+  EXPECT_NE(text.out.find(second + ": left out whole"), std::string::npos) << text.out;
+
+  const Outcome check = RunCommand({POSDIAG_BINARY, "rules", "check", first, second});
+  EXPECT_EQ(check.exit_status, 1);
+  EXPECT_NE(check.err.find("duplicate rule id 'system.load_high'"), std::string::npos) << check.err;
 }
 
 TEST_F(CliTest, CodesInEveryFormat) {

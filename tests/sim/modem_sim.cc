@@ -1,10 +1,17 @@
 // modem_sim — a simulated cellular modem on a pseudo-terminal, for the simulated terminal and the
 // modem probe's tests. It links the pseudo-terminal's slave to PATH (as udev links
-// /dev/ttyUSB2) and answers AT commands as a modem in MODE would, with echo on as modems start.
+// /dev/ttyUSB2) and answers AT commands as a modem in MODE would, with echo on as modems start
+// (ATE0 turns it off) and errors as AT+CMEE says: a bare ERROR (0), +CME ERROR: <n> (1) or
+// +CME ERROR: <text> (2).
 //
 //   modem_sim --link PATH [--mode MODE] [--lifetime SECONDS]
 //
-// Modes: healthy, no-sim, sim-pin, not-registered, denied, weak-signal, silent, garbage.
+// Modes: healthy, no-sim, sim-pin, not-registered, denied, weak-signal, silent, garbage (all with
+// AT+CMEE=1 from the start), and two modems without a SIM that start with AT+CMEE=0, as many
+// Quectel, SIMCom and Fibocom modules do, and send the URCs of their start-up (RDY, +CPIN: NOT
+// INSERTED) between the first replies: cmee-off-no-sim answers AT+CPIN? with a bare ERROR until
+// it is sent AT+CMEE=1, then with +CME ERROR: 10; cmee-refused-no-sim refuses AT+CMEE=<n> and so
+// only ever says ERROR.
 // It exits on SIGTERM or SIGINT, on AT+SIMEXIT (answered OK first), or after --lifetime seconds
 // (300 by default) so a test that forgets it does not leave it behind; it removes PATH on exit.
 // Exit status 0, or 64 for a usage error, 70 when the pseudo-terminal cannot be set up.
@@ -20,6 +27,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/sim/pty_sim.h"
 
@@ -30,7 +38,11 @@ namespace sim = posdiag::sim;
 struct Mode {
   bool silent = false;
   bool garbage = false;
-  std::map<std::string, std::string> replies;  // command (upper case) -> reply without framing
+  std::map<std::string, std::string> replies;  // command (upper case) -> reply, framed
+  std::map<std::string, int> errors;  // command -> the +CME ERROR code it fails with (wins)
+  int cmee = 1;                       // AT+CMEE at start-up
+  bool refuses_cmee = false;          // answers AT+CMEE=<n> with ERROR
+  std::vector<std::string> urcs;      // sent once, right after the first reply
 };
 
 // Replies as 27.007 frames them: each line between CR LF pairs.
@@ -58,12 +70,18 @@ bool MakeMode(std::string_view name, Mode& m) {
       {"AT+COPS?", Lines({"+COPS: 0,0,\"CHINA MOBILE\",7", "OK"})},
   };
   if (name == "healthy") return true;
-  if (name == "no-sim") {
-    m.replies["AT+CPIN?"] = Lines({"+CME ERROR: 10"});
+  const bool cmee_off = name == "cmee-off-no-sim" || name == "cmee-refused-no-sim";
+  if (name == "no-sim" || cmee_off) {
+    m.errors["AT+CPIN?"] = 10;
     m.replies["AT+CSQ"] = Lines({"+CSQ: 99,99", "OK"});
     m.replies["AT+CREG?"] = Lines({"+CREG: 0,0", "OK"});
     m.replies["AT+CEREG?"] = Lines({"+CEREG: 0,0", "OK"});
     m.replies["AT+COPS?"] = Lines({"+COPS: 0", "OK"});
+    if (cmee_off) {
+      m.cmee = 0;
+      m.refuses_cmee = name == "cmee-refused-no-sim";
+      m.urcs = {"RDY", "+CFUN: 1", "+CPIN: NOT INSERTED"};
+    }
     return true;
   }
   if (name == "sim-pin") {
@@ -101,6 +119,34 @@ bool MakeMode(std::string_view name, Mode& m) {
   return false;
 }
 
+// The error a command fails with, as AT+CMEE `cmee` has the modem say it.
+std::string CmeError(int code, int cmee) {
+  if (cmee == 0) return Lines({"ERROR"});
+  if (cmee == 2) {
+    const char* text = code == 10 ? "SIM not inserted" : "unknown";
+    return Lines({std::string("+CME ERROR: ") + text});
+  }
+  return Lines({"+CME ERROR: " + std::to_string(code)});
+}
+
+// The reply to one command; updates the modem's settings.
+std::string Answer(const std::string& command, const Mode& mode, int& cmee) {
+  if (command.starts_with("AT+CMEE=")) {
+    const std::string value = command.substr(8);
+    if (mode.refuses_cmee || value.size() != 1 || value[0] < '0' || value[0] > '2') {
+      return Lines({"ERROR"});
+    }
+    cmee = value[0] - '0';
+    return Lines({"OK"});
+  }
+  if (command == "AT+CMEE?") return Lines({"+CMEE: " + std::to_string(cmee), "OK"});
+  if (const auto e = mode.errors.find(command); e != mode.errors.end()) {
+    return CmeError(e->second, cmee);
+  }
+  const auto it = mode.replies.find(command);
+  return it != mode.replies.end() ? it->second : Lines({"ERROR"});
+}
+
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -121,6 +167,8 @@ int main(int argc, char** argv) {
 
   const auto end = std::chrono::steady_clock::now() + args->lifetime;
   bool echo = true;
+  int cmee = mode.cmee;
+  bool urcs_sent = false;
   std::string line;
   while (sim::g_stop == 0 && std::chrono::steady_clock::now() < end) {
     pollfd p{master, POLLIN, 0};
@@ -153,8 +201,11 @@ int main(int argc, char** argv) {
         sim::g_stop = 1;
         break;
       }
-      const auto it = mode.replies.find(command);
-      sim::WriteAll(master, it != mode.replies.end() ? it->second : Lines({"ERROR"}));
+      sim::WriteAll(master, Answer(command, mode, cmee));
+      if (!urcs_sent) {
+        urcs_sent = true;
+        for (const auto& urc : mode.urcs) sim::WriteAll(master, Lines({urc}));
+      }
     }
   }
   ::unlink(link.c_str());

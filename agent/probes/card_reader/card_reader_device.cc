@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "agent/probes/card_reader/card_reader_probe.h"
+#include "agent/serial_access.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -87,7 +88,8 @@ std::vector<SectionSpec> CardReaderDevice::ConfigSections() const {
             Int("baud", 300, 4'000'000)
                 .Default(CardReaderProbe::kDefaultSerialBaud)
                 .Means("serial: the line speed (libccid's for these readers; 8 data bits, no "
-                       "parity)")}}};
+                       "parity)"),
+            SharedKey()}}};
 }
 
 std::shared_ptr<Probe> CardReaderDevice::MakeProbe() const {

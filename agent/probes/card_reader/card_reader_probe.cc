@@ -1,6 +1,7 @@
 #include "agent/probes/card_reader/card_reader_probe.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,9 +50,11 @@ std::string Protocols(const std::vector<int>& protocols) {
   return s;
 }
 
-// pcscd owns the reader: its view of the slot, from the first reader it knows.
-void MeasureThroughPcsc(const ProbeContext& ctx, io::Deadline deadline, FactWriter& out) {
-  auto readers = ctx.open.PcscReaders(deadline);
+// pcscd owns the reader: its view of the slot, from the first reader it knows (`readers`, when
+// the caller has asked already).
+void MeasureThroughPcsc(const ProbeContext& ctx, io::Deadline deadline, FactWriter& out,
+                        std::optional<Result<std::vector<cr::PcscReaderState>>> asked = {}) {
+  auto readers = asked ? std::move(*asked) : ctx.open.PcscReaders(deadline);
   if (!readers || readers->empty()) {
     MissingAll(out, "the reader is in use and PC/SC gives no state: " +
                         (readers ? std::string("pcscd knows no reader") : readers.error().detail));
@@ -160,12 +163,26 @@ Result<void> MeasureSerial(const ProbeContext& ctx, const io::Deadline& deadline
   out.Set("card_reader.port", port);
   out.Missing("card_reader.max_slot_index", "a serial reader has no CCID class descriptor");
 
+  // pcscd's serial driver (libccid) opens the port without TIOCEXCL or a lock, as another user:
+  // the port may look free. When pcscd runs and knows a reader, the serial reader is pcscd's.
+  if (auto readers = ctx.open.PcscReaders(Step(deadline)); readers && !readers->empty()) {
+    out.Set("card_reader.detected", true);
+    out.Set("card_reader.busy", true);
+    out.Set("card_reader.busy_unknown", false);
+    std::error_code ec;
+    const auto device = std::filesystem::canonical(ctx.fs.Path(port), ec);
+    const auto holder = ec ? std::nullopt : io::FindDeviceHolder(ctx.fs, device, Step(deadline));
+    out.Set("card_reader.holder", holder ? HolderText(*holder) : std::string("pcscd"));
+    MeasureThroughPcsc(ctx, Step(deadline), out, std::move(readers));
+    return Ok();
+  }
   io::SerialSettings settings;
   settings.baud = static_cast<int>(ctx.section.GetInt("baud"));
-  // pcscd (its serial driver) or the payment application may own the port: it is theirs then.
-  auto access = OpenSerialForProbe(
-      ctx, port, settings, {"card_reader.detected", "card_reader.busy", "card_reader.holder"},
-      deadline, out);
+  // The payment application may own the port: it is theirs then.
+  auto access = OpenSerialForProbe(ctx, port, settings,
+                                   {"card_reader.detected", "card_reader.busy",
+                                    "card_reader.holder", "card_reader.busy_unknown"},
+                                   ctx.section.GetBool("shared"), deadline, out);
   if (!access.port) {
     if (access.busy) {
       MeasureThroughPcsc(ctx, Step(deadline), out);
@@ -281,6 +298,8 @@ std::vector<rules::FactSpec> CardReaderProbe::Facts() const {
       {"card_reader.busy", FactType::kBool, "",
        "another process (pcscd, the payment application) holds it: read through PC/SC"},
       {"card_reader.holder", FactType::kText, "", "the process that holds it (\"pcscd pid 812\")"},
+      {"card_reader.busy_unknown", FactType::kBool, "",
+       "serial: posdiag could not rule out a holder it may not see, and sent nothing"},
       {"card_reader.vid", FactType::kInt, "", "USB vendor id"},
       {"card_reader.pid", FactType::kInt, "", "USB product id"},
       {"card_reader.max_slot_index", FactType::kInt, "", "bMaxSlotIndex of the class descriptor"},

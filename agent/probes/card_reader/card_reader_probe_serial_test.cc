@@ -289,6 +289,23 @@ TEST_F(ScriptedReaderTest, AMalformedAtrIsAVerdictWithItsProblem) {
   EXPECT_EQ(r.Value("card_reader.atr.length"), V(std::int64_t{3}));
 }
 
+// pcscd's serial driver holds the port with no lock and no TIOCEXCL, as another user: nothing
+// on the port says so. pcscd is asked first; knowing a reader, the port is its.
+TEST_F(ScriptedReaderTest, WhenPcscdKnowsAReaderThePortIsNeverOpened) {
+  open_.pcsc = [](io::Deadline) -> Result<std::vector<cr::PcscReaderState>> {
+    cr::PcscReaderState reader;
+    reader.name = "Gemalto GemPC Twin 00 00";
+    return std::vector<cr::PcscReaderState>{reader};
+  };
+  const ProbeRun r = RunScripted(Level::kEngineer);
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(port_->opens(), 0);
+  EXPECT_EQ(port_->written(), "");
+  EXPECT_EQ(r.Value("card_reader.busy"), V(true));
+  EXPECT_EQ(r.Value("card_reader.holder"), V(std::string("pcscd")));
+  EXPECT_EQ(r.Value("card_reader.slot.icc_status"), V(std::string("absent")));
+}
+
 // The port someone holds is theirs: nothing is opened, the slot is asked of pcscd.
 TEST_F(ScriptedReaderTest, AHeldPortIsReadThroughPcsc) {
   tree_.Put("/proc/4242/comm", "pcscd\n");

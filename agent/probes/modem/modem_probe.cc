@@ -18,10 +18,10 @@ constexpr std::chrono::milliseconds kReserve{150};
 
 // Everything the AT dialogue measures; missing together when the dialogue cannot happen.
 constexpr const char* kDialogueFacts[] = {
-    "modem.responds",  "modem.garbled",     "modem.identity",       "modem.sim.status",
-    "modem.sim.ready", "modem.signal.rssi", "modem.signal.dbm",     "modem.signal.ber",
-    "modem.reg.stat",  "modem.reg.state",   "modem.reg.registered", "modem.reg.source",
-    "modem.operator",  "modem.access_tech"};
+    "modem.responds",       "modem.garbled",    "modem.numeric_errors",  "modem.identity",
+    "modem.sim.status",     "modem.sim.ready",  "modem.sim.state_known", "modem.signal.rssi",
+    "modem.signal.dbm",     "modem.signal.ber", "modem.reg.stat",        "modem.reg.state",
+    "modem.reg.registered", "modem.reg.source", "modem.operator",        "modem.access_tech"};
 
 void AllMissing(FactWriter& out, const std::string& why, std::size_t from = 0) {
   for (std::size_t i = from; i < std::size(kDialogueFacts); ++i) {
@@ -104,12 +104,27 @@ void WriteReading(const md::ModemReading& r, FactWriter& out) {
     AllMissing(out, "the modem does not answer: " + r.no_answer.detail, 2);
     return;
   }
+  if (r.numeric_errors) {
+    out.Set("modem.numeric_errors", true);
+  } else if (r.numeric_errors.error().kind == ErrorKind::kUnsupported) {
+    out.Set("modem.numeric_errors", false);  // refused: its errors are a bare ERROR
+  } else {
+    out.Missing("modem.numeric_errors", r.numeric_errors.error().detail);
+  }
   SetOrMissing(out, "modem.identity", r.identity);
   SetOrMissing(out, "modem.sim.status", r.sim_status);
   if (r.sim_status) {
     out.Set("modem.sim.ready", *r.sim_status == "READY");
+    out.Set("modem.sim.state_known", true);
   } else {
     out.Missing("modem.sim.ready", r.sim_status.error().detail);
+    // Answered with an error that names no state: known to be unknown, which a rule can judge.
+    // No answer at all stays missing.
+    if (r.sim_state_unknown) {
+      out.Set("modem.sim.state_known", false);
+    } else {
+      out.Missing("modem.sim.state_known", r.sim_status.error().detail);
+    }
   }
   WriteSignal(r.signal, out);
   WriteRegistration(r, out);
@@ -131,12 +146,18 @@ std::vector<rules::FactSpec> ModemProbe::Facts() const {
       {"modem.port.present", FactType::kBool, "", "the port exists"},
       {"modem.port.busy", FactType::kBool, "", "another process holds it: not tested, not a fault"},
       {"modem.port.holder", FactType::kText, "", "the process that holds it (\"pppd pid 812\")"},
+      {"modem.port.busy_unknown", FactType::kBool, "",
+       "posdiag could not rule out a holder it may not see, and sent nothing"},
       {"modem.responds", FactType::kBool, "", "answers AT with a final result"},
       {"modem.garbled", FactType::kBool, "", "sent bytes to AT, but never a readable reply"},
+      {"modem.numeric_errors", FactType::kBool, "",
+       "AT+CMEE=1 accepted: errors come as +CME ERROR codes, not a bare ERROR"},
       {"modem.identity", FactType::kText, "", "ATI: manufacturer, model, revision"},
       {"modem.sim.status", FactType::kText, "",
        "+CPIN state (\"READY\", \"SIM PIN\"), or from +CME ERROR 10-15 (\"not inserted\")"},
       {"modem.sim.ready", FactType::kBool, "", "+CPIN: READY"},
+      {"modem.sim.state_known", FactType::kBool, "",
+       "AT+CPIN? gave the SIM's state; false when answered with an error naming none (bare ERROR)"},
       {"modem.signal.rssi", FactType::kInt, "", "+CSQ rssi, 0-31, 99 = not known"},
       {"modem.signal.dbm", FactType::kInt, "dBm", "signal strength: -113 + 2 x rssi"},
       {"modem.signal.ber", FactType::kInt, "", "+CSQ bit error rate class, 0-7"},
@@ -162,9 +183,10 @@ Result<void> ModemProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   const io::Deadline deadline(ctx.deadline.at() - kReserve);
   // ModemManager, a PPP daemon or the payment application may hold the modem: then it is theirs,
   // and an AT command from us could break their session.
-  auto access = OpenSerialForProbe(ctx, port, settings,
-                                   {"modem.port.present", "modem.port.busy", "modem.port.holder"},
-                                   deadline, out);
+  auto access = OpenSerialForProbe(
+      ctx, port, settings,
+      {"modem.port.present", "modem.port.busy", "modem.port.holder", "modem.port.busy_unknown"},
+      ctx.section.GetBool("shared"), deadline, out);
   if (!access.port) {
     AllMissing(out, access.why_not);
     return access.result;

@@ -16,6 +16,7 @@ namespace posdiag::agent::probes {
 class ModemProbe final : public Probe {
  public:
   std::string_view Name() const override { return "modem"; }
+  rules::Localized Title() const override { return {"无线模块", "Cellular modem"}; }
   LevelMask Levels() const override { return kAllLevels; }
   // Three tries of AT at 3 s each before a silent modem is called silent.
   std::chrono::milliseconds DefaultTimeout() const override { return std::chrono::seconds(10); }

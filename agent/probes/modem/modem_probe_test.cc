@@ -1,14 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/probes/modem/modem_device.h"
 #include "agent/probes/testing/fake_openers.h"
 #include "agent/probes/testing/probe_harness.h"
+#include "rules/engine/evaluator.h"
+#include "rules/loader/catalog.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -99,6 +103,30 @@ TEST_F(ModemProbeTest, NoSim) {
   EXPECT_NE(r.Why("modem.signal.dbm").find("rssi 99"), std::string::npos);
   EXPECT_EQ(r.Value("modem.reg.state"), V(std::string("not_registered")));
   EXPECT_NE(r.Why("modem.operator"), "<not missing>");
+}
+
+// Modems that start with AT+CMEE=0 and send their start-up URCs between the first replies.
+TEST_F(ModemProbeTest, ErrorCodesOffAtStart) {
+  {
+    ModemSim sim(tree_, "cmee-off-no-sim");
+    ASSERT_TRUE(sim.ready());
+    const ProbeRun r = Run();
+    EXPECT_EQ(r.Value("modem.numeric_errors"), V(true));
+    EXPECT_EQ(r.Value("modem.sim.status"), V(std::string("not inserted")));
+    EXPECT_EQ(r.Value("modem.cme_error_code"), V(std::int64_t{10}));
+    EXPECT_EQ(r.Value("modem.identity"), V(std::string("Quectel EC25 Revision: EC25EFAR06A06M4G")));
+    EXPECT_EQ(r.Value("modem.reg.registered"), V(false));
+  }
+  {
+    ModemSim sim(tree_, "cmee-refused-no-sim");
+    ASSERT_TRUE(sim.ready());
+    const ProbeRun r = Run();
+    EXPECT_EQ(r.Value("modem.numeric_errors"), V(false));
+    EXPECT_EQ(r.Value("modem.sim.state_known"), V(false));
+    EXPECT_NE(r.Why("modem.sim.status").find("answered ERROR"), std::string::npos)
+        << r.Why("modem.sim.status");
+    EXPECT_EQ(r.Value("modem.reg.registered"), V(false));
+  }
 }
 
 TEST_F(ModemProbeTest, SimPinDeniedWeakSignal) {
@@ -206,6 +234,8 @@ testing::ScriptedSerialPort::Device AtModem(
 std::map<std::string, std::string, std::less<>> HealthyReplies() {
   return {
       {"AT", Lines({"OK"})},
+      {"ATE0", Lines({"OK"})},
+      {"AT+CMEE=1", Lines({"OK"})},
       {"ATI", Lines({"Quectel", "EC25", "Revision: EC25EFAR06A06M4G", "OK"})},
       {"AT+CPIN?", Lines({"+CPIN: READY", "OK"})},
       {"AT+CSQ", Lines({"+CSQ: 20,99", "OK"})},
@@ -238,8 +268,11 @@ TEST_F(ScriptedModemTest, Healthy) {
   EXPECT_EQ(port_->opens(), 1);
   EXPECT_EQ(port_->settings().baud, 9600);
   EXPECT_TRUE(port_->settings().exclusive);
-  // Only read-only queries, in ModemManager's order.
-  EXPECT_EQ(port_->written(), "AT\rATI\rAT+CPIN?\rAT+CSQ\rAT+CREG?\rAT+CEREG?\rAT+COPS?\r");
+  // Echo off and numeric errors, as ModemManager sets them, then read-only queries in its order.
+  EXPECT_EQ(port_->written(),
+            "AT\rATE0\rAT+CMEE=1\rATI\rAT+CPIN?\rAT+CSQ\rAT+CREG?\rAT+CEREG?\rAT+COPS?\r");
+  EXPECT_EQ(r.Value("modem.numeric_errors"), V(true));
+  EXPECT_EQ(r.Value("modem.sim.state_known"), V(true));
   EXPECT_EQ(r.Value("modem.port.present"), V(true));
   EXPECT_EQ(r.Value("modem.port.busy"), V(false));
   EXPECT_EQ(r.Value("modem.responds"), V(true));
@@ -273,6 +306,86 @@ TEST_F(ScriptedModemTest, NoSimAnswersCmeError10) {
   EXPECT_EQ(r.Value("modem.reg.state"), V(std::string("not_registered")));
   EXPECT_NE(r.Why("modem.operator").find("no operator"), std::string::npos)
       << r.Why("modem.operator");
+}
+
+// A modem without a SIM, which as many do starts with AT+CMEE=0: a bare ERROR to AT+CPIN? until
+// AT+CMEE=1 is accepted, then +CME ERROR: 10. `accepts_cmee` false: one that refuses AT+CMEE=1.
+testing::ScriptedSerialPort::Device CmeeOffNoSim(bool accepts_cmee) {
+  auto replies = HealthyReplies();
+  replies["AT+CSQ"] = Lines({"+CSQ: 99,99", "OK"});
+  replies["AT+CREG?"] = Lines({"+CREG: 0,0", "OK"});
+  replies["AT+CEREG?"] = Lines({"+CEREG: 0,0", "OK"});
+  replies["AT+COPS?"] = Lines({"+COPS: 0", "OK"});
+  auto cmee = std::make_shared<int>(0);
+  return [replies, cmee, accepts_cmee](std::string_view sent) -> std::string {
+    if (!sent.ends_with('\r')) return {};
+    const std::string_view command = sent.substr(0, sent.size() - 1);
+    std::string reply;
+    if (command == "AT+CMEE=1") {
+      if (accepts_cmee) *cmee = 1;
+      reply = Lines({accepts_cmee ? "OK" : "ERROR"});
+    } else if (command == "AT+CPIN?") {
+      reply = Lines({*cmee == 1 ? "+CME ERROR: 10" : "ERROR"});
+    } else {
+      const auto it = replies.find(command);
+      reply = it != replies.end() ? it->second : Lines({"ERROR"});
+    }
+    return std::string(sent) + reply;
+  };
+}
+
+// The rules of the built-in catalogue that fire on a run's facts, and those they hide.
+std::vector<std::string> Fired(const ProbeRun& run) {
+  const auto evaluation = rules::Evaluate(rules::BuiltinCatalog().rules, run.facts);
+  std::vector<std::string> ids;
+  for (const auto& f : evaluation.findings) ids.push_back(f.rule);
+  return ids;
+}
+std::vector<std::string> Hidden(const ProbeRun& run) {
+  const auto evaluation = rules::Evaluate(rules::BuiltinCatalog().rules, run.facts);
+  std::vector<std::string> ids;
+  for (const auto& f : evaluation.suppressed) ids.push_back(f.rule);
+  return ids;
+}
+
+TEST_F(ScriptedModemTest, NumericErrorsTurnABareErrorIntoNoSim) {
+  const ProbeRun r = RunScripted(CmeeOffNoSim(true));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_NE(port_->written().find("AT+CMEE=1\rATI\rAT+CPIN?\r"), std::string::npos)
+      << port_->written();
+  EXPECT_EQ(r.Value("modem.numeric_errors"), V(true));
+  EXPECT_EQ(r.Value("modem.sim.status"), V(std::string("not inserted")));
+  EXPECT_EQ(r.Value("modem.sim.state_known"), V(true));
+  EXPECT_EQ(r.Value("modem.cme_error_code"), V(std::int64_t{10}));
+  EXPECT_EQ(r.Value("modem.reg.registered"), V(false));
+  // The SIM is the finding; the operator is not blamed.
+  EXPECT_EQ(Fired(r), std::vector<std::string>{"modem.no_sim"});
+  const auto hidden = Hidden(r);
+  EXPECT_NE(std::ranges::find(hidden, "modem.not_registered"), hidden.end());
+}
+
+TEST_F(ScriptedModemTest, RefusedNumericErrorsLeaveTheSimStateUnknown) {
+  const ProbeRun r = RunScripted(CmeeOffNoSim(false));
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  // Refused, and asked all the same.
+  EXPECT_EQ(port_->written(),
+            "AT\rATE0\rAT+CMEE=1\rATI\rAT+CPIN?\rAT+CSQ\rAT+CREG?\rAT+CEREG?\rAT+COPS?\r");
+  EXPECT_EQ(r.Value("modem.responds"), V(true));
+  EXPECT_EQ(r.Value("modem.numeric_errors"), V(false));
+  EXPECT_EQ(r.Value("modem.sim.state_known"), V(false));
+  EXPECT_NE(r.Why("modem.sim.status").find("answered ERROR"), std::string::npos)
+      << r.Why("modem.sim.status");
+  EXPECT_NE(r.Why("modem.sim.status").find("AT+CMEE=1 was not accepted"), std::string::npos)
+      << r.Why("modem.sim.status");
+  EXPECT_NE(r.Why("modem.sim.ready"), "<not missing>");
+  EXPECT_FALSE(r.Has("modem.cme_error"));
+  EXPECT_EQ(r.Value("modem.identity"), V(std::string("Quectel EC25 Revision: EC25EFAR06A06M4G")));
+  EXPECT_EQ(r.Value("modem.reg.registered"), V(false));
+  EXPECT_EQ(r.Value("modem.reg.state"), V(std::string("not_registered")));
+  // "SIM state unknown" with the engineer's next step, never "call the operator".
+  EXPECT_EQ(Fired(r), std::vector<std::string>{"modem.sim_unknown"});
+  const auto hidden = Hidden(r);
+  EXPECT_NE(std::ranges::find(hidden, "modem.not_registered"), hidden.end());
 }
 
 TEST_F(ScriptedModemTest, NeverAnsweringFinishesWithinItsBudget) {

@@ -1,6 +1,7 @@
 #include "agent/probes/printer/printer_device.h"
 
 #include "agent/probes/printer/printer_probe.h"
+#include "agent/serial_access.h"
 
 namespace posdiag::agent::probes {
 namespace {
@@ -40,35 +41,35 @@ class SlipRoutine final : public Routine {
 }  // namespace
 
 std::vector<SectionSpec> PrinterDevice::ConfigSections() const {
-  return {{"printer",
-           "the receipt printer (ESC/POS)",
-           {String("transport")
-                .OneOf({"serial", "usb"})
-                .Default("serial")
-                .Means("serial: ESC/POS over `port`; usb: the printer-class device on the bus"),
-            TerminalPath("port")
-                .RequiredWhen("transport", "serial")
-                .Means("the printer's serial port, e.g. \"/dev/ttyS1\""),
-            Int("baud", 300, 4'000'000)
-                .Default(PrinterProbe::kDefaultBaud)
-                .Means("serial: set by the printer's DIP or memory switches"),
-            String("parity").OneOf({"none", "odd", "even"}).Default("none").Means("serial: parity"),
-            String("flow_control")
-                .OneOf({"none", "xonxoff", "rtscts", "dtrdsr"})
-                .Default("none")
-                .Means("serial: flow control"),
-            Bool("test_slip").Default(false).Means(
-                "also print the test slip at merchant level (always at engineer level, never at "
-                "boot)"),
-            Int("vid", 0, 0xFFFF)
-                .With("pid")
-                .Means("usb: the printer's vendor id, for printers of vendor class 0xFF"),
-            Int("pid", 0, 0xFFFF).With("vid").Means("usb: the printer's product id")}}};
+  return {
+      {"printer",
+       "the receipt printer (ESC/POS)",
+       {String("transport")
+            .OneOf({"serial", "usb"})
+            .Default("serial")
+            .Means("serial: ESC/POS over `port`; usb: the printer-class device on the bus"),
+        TerminalPath("port")
+            .RequiredWhen("transport", "serial")
+            .Means("the printer's serial port, e.g. \"/dev/ttyS1\""),
+        Int("baud", 300, 4'000'000)
+            .Default(PrinterProbe::kDefaultBaud)
+            .Means("serial: set by the printer's DIP or memory switches"),
+        String("parity").OneOf({"none", "odd", "even"}).Default("none").Means("serial: parity"),
+        String("flow_control")
+            .OneOf({"none", "xonxoff", "rtscts", "dtrdsr"})
+            .Default("none")
+            .Means("serial: flow control"),
+        Bool("test_slip")
+            .Default(false)
+            .Means("also print the test slip at merchant level (always at engineer level, never at "
+                   "boot)"),
+        Int("vid", 0, 0xFFFF)
+            .With("pid")
+            .Means("usb: the printer's vendor id, for printers of vendor class 0xFF"),
+        Int("pid", 0, 0xFFFF).With("vid").Means("usb: the printer's product id"), SharedKey()}}};
 }
 
-std::shared_ptr<Probe> PrinterDevice::MakeProbe() const {
-  return std::make_shared<PrinterProbe>();
-}
+std::shared_ptr<Probe> PrinterDevice::MakeProbe() const { return std::make_shared<PrinterProbe>(); }
 
 std::vector<std::shared_ptr<Routine>> PrinterDevice::Routines() const {
   return {std::make_shared<SlipRoutine>()};

@@ -217,6 +217,8 @@ std::vector<rules::FactSpec> PrinterProbe::Facts() const {
       {"printer.detected", FactType::kBool, "", "the port exists / the printer enumerates"},
       {"printer.busy", FactType::kBool, "", "another process holds it: not tested, not a fault"},
       {"printer.holder", FactType::kText, "", "the process that holds it (\"payapp pid 812\")"},
+      {"printer.busy_unknown", FactType::kBool, "",
+       "posdiag could not rule out a holder it may not see, and sent nothing"},
       {"printer.vid", FactType::kInt, "", "USB vendor id"},
       {"printer.pid", FactType::kInt, "", "USB product id"},
       {"printer.model", FactType::kText, "", "IEEE 1284 device ID MDL"},
@@ -254,7 +256,9 @@ Result<void> PrinterProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   out.Set("printer.port", port);
   const io::Deadline deadline(ctx.deadline.at() - kReserve);
   auto access = OpenSerialForProbe(
-      ctx, port, settings, {"printer.detected", "printer.busy", "printer.holder"}, deadline, out);
+      ctx, port, settings,
+      {"printer.detected", "printer.busy", "printer.holder", "printer.busy_unknown"},
+      ctx.section.GetBool("shared"), deadline, out);
   if (!access.port) {
     AllMissing(out, access.why_not);
     return access.result;

@@ -5,7 +5,7 @@
 #
 # Knobs a scenario sets:
 #   SIM_MODEM_MODE    healthy (default), no-sim, sim-pin, not-registered, denied, weak-signal,
-#                     silent, garbage (see modem_sim)
+#                     silent, garbage, cmee-off-no-sim, cmee-refused-no-sim (see modem_sim)
 #   SIM_MODEM_HOLDER  a command name: a process of that name (pid 4242) holds the port open, as
 #                     the payment application would; "" (default) for none
 #

@@ -5,5 +5,5 @@ SIM_DESCRIPTION="network cable unplugged: eth0 has no carrier"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="network.link_down"
 SIM_EXPECT_CODES="T1"
-SIM_EXPECT_SUPPRESSED="network.dns_failure"
+SIM_EXPECT_SUPPRESSED="network.dns_no_answer"
 SIM_NET_CARRIER=0

@@ -3,6 +3,6 @@
 # host cannot be looked up, and the connect is not tried.
 SIM_DESCRIPTION="no DNS server answers: pay.bank.test cannot be resolved"
 SIM_EXPECT_EXIT=2
-SIM_EXPECT_RULES="network.dns_failure"
+SIM_EXPECT_RULES="network.dns_no_answer"
 SIM_EXPECT_CODES="T1"
 SIM_NET_DNS=0
