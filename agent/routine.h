@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -65,6 +66,8 @@ struct RoutineContext {
   std::function<Result<ProbeRun>(std::string_view probe, io::Deadline deadline)> run_probe;
   // Writes a line to posdiag's log (a prompt that could not be drawn); may be empty.
   std::function<void(const std::string&)> log;
+  // Requested when posdiag is stopping: a routine that waits for the engineer ends now (kSkipped).
+  std::stop_token stop;
 
   // Shows a prompt on the display, when there is one; a drawing failure is not the routine's.
   void Prompt(std::string_view zh_cn, std::string_view en) const;

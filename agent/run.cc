@@ -38,7 +38,7 @@ void RunOne(const std::shared_ptr<Probe>& probe, const RunEnvironment& env,
             std::stop_token stop, Level level) {
   Slot local;
   const ConfigSection& section = env.config->Section(probe->Name());
-  const ProbeContext ctx{*env.fs,      *env.clock, *env.open,       section,
+  const ProbeContext ctx{*env.fs,     *env.clock, *env.open,       section,
                          *env.config, deadline,   std::move(stop), level};
   try {
     const Support support = probe->CheckSupport(ctx);
@@ -133,15 +133,30 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
   }
 
   {
+    // A cancel wakes the wait below as a finished probe would.
+    std::stop_callback wake(options.cancel, [&board] {
+      std::lock_guard lock(board->mu);
+      board->cv.notify_all();
+    });
     std::unique_lock lock(board->mu);
     std::size_t reported = static_cast<std::size_t>(-1);
     for (;;) {
       const auto now = steady_clock::now();
+      const bool cut = options.cancel.stop_requested();
       auto next_deadline = steady_clock::time_point::max();
       bool pending = false;
       for (std::size_t i = 0; i < planned.size(); ++i) {
         Slot& slot = board->slots[i];
         if (slot.done) continue;
+        if (cut) {
+          slot.done = true;
+          slot.status = ProbeStatus::kTimeout;
+          slot.error = "cut short after " + std::to_string(Since(start, now).count()) +
+                       " ms: posdiag is stopping";
+          slot.finished = now;
+          planned[i].stop.request_stop();
+          continue;
+        }
         if (now >= planned[i].deadline) {
           slot.done = true;
           slot.status = ProbeStatus::kTimeout;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct RunOptions {
   // Called on the caller's thread: once when the probes start, then each time one finishes. It
   // must return quickly; the run's deadlines do not wait for it.
   std::function<void(const RunProgress&)> on_progress;
+  // Requested: the run ends now; probes still running are timed out ("cut short") and dropped.
+  std::stop_token cancel;
 };
 
 struct RunOutput {
@@ -33,7 +36,7 @@ struct RunOutput {
   // Facts dropped: an invalid or undeclared name, a value of the wrong type. Each is a bug in
   // the probe; the tests fail on any.
   std::vector<std::string> problems;
-  std::size_t stragglers = 0;         // probe threads still running when the run returned
+  std::size_t stragglers = 0;  // probe threads still running when the run returned
 };
 
 // Everything a probe may touch is shared, so a probe thread that outlives the run (it overran

@@ -49,6 +49,12 @@ class Screen {
   virtual Result<void> ShowMessage(std::string_view zh_cn, std::string_view en) = 0;
   // Colour bars and a frame at the edges, for an engineer to check the panel.
   virtual Result<void> ShowTestPattern() = 0;
+
+  // The display belongs to the payment application; posdiag borrows it. Borrow() keeps what it
+  // shows now (before posdiag's first drawing), Return() puts exactly that back. Both are no-ops
+  // where nothing can be kept (a text console, no display); Return() without Borrow() is one too.
+  virtual void Borrow() {}
+  virtual void Return() {}
 };
 
 }  // namespace posdiag::agent

@@ -184,6 +184,7 @@ struct Console::State {
   std::unique_ptr<io::SerialPort> port;
   TimePoint reopen_at{};
   seconds reopen_delay = kFirstReopenDelay;
+  TimePoint opened_at{};
   std::string last_open_error;
 
   LineAssembler lines;
@@ -243,7 +244,7 @@ struct Console::State {
       return;
     }
     port = std::move(*opened);
-    reopen_delay = kFirstReopenDelay;
+    opened_at = now;
     last_open_error.clear();
     lines.Reset();
     Log(spdlog::level::info, "event=open port=" + LogValue(path.string()));
@@ -256,7 +257,11 @@ struct Console::State {
     EndSession();
     lines.Reset();
     rejected = 0;
-    reopen_at = Now() + reopen_delay;
+    // A port that stayed up a while starts the back-off afresh; one dropped again soon after it
+    // opened (a pulled cable, a peer that stalls every reply) waits longer each time.
+    const TimePoint now = Now();
+    if (now - opened_at >= kMaxReopenDelay) reopen_delay = kFirstReopenDelay;
+    reopen_at = now + reopen_delay;
     reopen_delay = std::min(reopen_delay * 2, kMaxReopenDelay);
     Log(spdlog::level::warn, "event=closed reason=" + LogValue(why));
   }
@@ -421,6 +426,10 @@ struct Console::State {
       Err("not available: this process has no engineer tests");
       return;
     }
+    if (auto busy = services.busy ? services.busy() : std::nullopt) {
+      Err("busy: " + *busy);
+      return;
+    }
     Routine* routine = nullptr;
     for (const auto& r : services.diagnoser->routines()) {
       if (r->Name() == which) routine = r.get();
@@ -455,6 +464,10 @@ struct Console::State {
   bool RunLevel(Level level) {
     if (!services.run) {
       Err("not available: this process cannot run a diagnosis");
+      return false;
+    }
+    if (auto busy = services.busy ? services.busy() : std::nullopt) {
+      Err("busy: " + *busy);
       return false;
     }
     if (!Send("NOTE running " + std::string(LevelName(level)) + " diagnosis\n")) return false;

@@ -45,6 +45,8 @@ struct ConsoleServices {
   // The process's most recent diagnosis, whoever started it (a diagnose-key press or this
   // console); unset: the console knows only its own runs.
   std::function<std::optional<Report>()> latest;
+  // Why `run` and `test` must wait (a transaction is in progress), or nullopt; unset: never.
+  std::function<std::optional<std::string>()> busy;
 };
 
 // The [console] table, read and checked.

@@ -67,7 +67,8 @@ class ConsoleTest : public ::testing::Test {
                                return diagnoser_->Run(level);
                              },
                              {},
-                             [this] { return latest_; }};
+                             [this] { return latest_; },
+                             [this] { return busy_; }};
     auto console = Console::Open(diagnoser_->config(), io::RootFs(dir_.path()), services,
                                  ConsoleEnv{clock_, {}});
     ASSERT_TRUE(console) << console.error().detail;
@@ -120,7 +121,8 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<Console> console_;
   std::unique_ptr<testing::ConsoleLoop> loop_;
   int runs_ = 0;
-  std::optional<Report> latest_;  // what a diagnose-key press in the daemon last ran
+  std::optional<Report> latest_;     // what a diagnose-key press in the daemon last ran
+  std::optional<std::string> busy_;  // what [app] busy_lock says
 };
 
 TEST_F(ConsoleTest, ReportShowsTheLatestRunEvenOneTheDiagnoseKeyStarted) {
@@ -271,6 +273,17 @@ TEST_F(ConsoleTest, LogNeverShowsACardNumber) {
   EXPECT_THAT(reply, HasSubstr("411111"));
 }
 
+TEST_F(ConsoleTest, NothingRunsDuringATransaction) {
+  Login();
+  busy_ = "a transaction is in progress (/run/payapp.lock is locked)";
+  EXPECT_EQ(LastLine(Say("run merchant")),
+            "ERR busy: a transaction is in progress (/run/payapp.lock is locked)");
+  EXPECT_EQ(runs_, 0);
+  busy_.reset();
+  EXPECT_THAT(LastLine(Say("run merchant")), ::testing::StartsWith("OK "));
+  EXPECT_EQ(runs_, 1);
+}
+
 TEST_F(ConsoleTest, EngineerTestsSayNotAvailableWithoutThem) {
   Login();
   EXPECT_EQ(LastLine(Say("test swipe")), "ERR not available: this process has no engineer tests");
@@ -300,6 +313,7 @@ TEST(ConsoleEngineerTests, VerdictsReachTheStatusLine) {
                                 [diagnoser](Routine& r, io::Deadline deadline) {
                                   return diagnoser->RunRoutine(r, nullptr, deadline);
                                 },
+                                {},
                                 {}},
                                {});
   ASSERT_TRUE(console) << console.error().detail;
@@ -428,6 +442,21 @@ TEST_F(ConsoleTest, StalledTerminalDropsTheSessionByTheWriteDeadline) {
   ASSERT_TRUE(loop_->WaitUntil([](const Console& c) { return !c.port_open(); }));
   EXPECT_THAT(LogText(), HasSubstr("timeout"));
   EXPECT_FALSE(console_->logged_in());
+  // Dropped again and again, it is reopened less and less often, like a pulled cable.
+  std::vector<std::chrono::steady_clock::duration> waits;
+  for (int round = 0; round < 3; ++round) {
+    std::optional<EventSource::TimePoint> wake;
+    loop_->WithLock([&](Console& c) { wake = c.NextWake(); });
+    ASSERT_TRUE(wake);
+    waits.push_back(*wake - clock_->Steady());
+    clock_->Advance(std::chrono::ceil<seconds>(*wake - clock_->Steady()));
+    loop_->WithLock([&](Console& c) { c.OnWake(clock_->Steady()); });
+    ASSERT_TRUE(console_->port_open());
+    term_->Type("help\r");  // its reply cannot be written: the peer still takes nothing
+    ASSERT_TRUE(loop_->WaitUntil([](const Console& c) { return !c.port_open(); }));
+  }
+  EXPECT_LT(waits[0], waits[1]);
+  EXPECT_LT(waits[1], waits[2]);
 }
 
 TEST(ConsoleSettings, NoPinRefusesProtectedCommands) {

@@ -1,5 +1,6 @@
 #include "agent/modes/daemon.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -8,7 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "agent/modes/console.h"
@@ -85,7 +88,8 @@ Result<void> EventLoop::Run() {
   while (true) {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       if (entries_[i].source->Finished()) return Ok();
-      if (auto synced = Sync(i); !synced) return synced.error();
+      // A device problem never stops the daemon: the source is told, and may try another.
+      if (auto synced = Sync(i); !synced) entries_[i].source->OnUnpollable(synced.error().detail);
     }
     std::optional<steady_clock::time_point> next;
     for (const Entry& e : entries_) {
@@ -149,22 +153,25 @@ void SignalSource::OnReadable() {
 // --- DiagnoseFlow --------------------------------------------------------------------------------
 
 DiagnoseFlow::DiagnoseFlow(Runner runner, Screen* screen, milliseconds result_timeout,
-                           std::shared_ptr<spdlog::logger> log)
+                           std::shared_ptr<spdlog::logger> log, Busy busy)
     : runner_(std::move(runner)),
       screen_(screen),
       result_timeout_(result_timeout),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      busy_(std::move(busy)) {}
 
 void DiagnoseFlow::Draw(const Result<void>& drawn, const char* what) {
   if (!drawn && log_) log_->warn("display: {}: {}", what, drawn.error().detail);
 }
 
-void DiagnoseFlow::ShowIdle() {
+void DiagnoseFlow::Idle() {
   state_ = State::kIdle;
   page_ = 0;
   timeout_at_.reset();
-  if (screen_ != nullptr) Draw(screen_->ShowMessage("就绪", "Ready"), "idle");
+  if (screen_ != nullptr) screen_->Return();
 }
+
+void DiagnoseFlow::Release() { Idle(); }
 
 void DiagnoseFlow::ArmTimeout() {
   if (result_timeout_.count() > 0) {
@@ -177,6 +184,7 @@ void DiagnoseFlow::ArmTimeout() {
 Report DiagnoseFlow::Run(Level level) {
   ++runs_;
   if (log_) log_->info("daemon: {} diagnosis started", LevelName(level));
+  if (screen_ != nullptr) screen_->Borrow();
   Report report = runner_(level, [this, level](const RunProgress& progress) {
     if (screen_ != nullptr) Draw(screen_->ShowProgress(progress, level), "progress");
   });
@@ -191,10 +199,27 @@ Report DiagnoseFlow::Run(Level level) {
   return report;
 }
 
+RoutineResult DiagnoseFlow::Test(const std::function<RoutineResult(Screen*)>& test) {
+  if (screen_ != nullptr) screen_->Borrow();
+  const RoutineResult result = test(screen_);
+  // The test's prompt or pattern never stays: the result it interrupted, or the application's
+  // own screen, comes back.
+  if (state_ == State::kShowing && last_ && screen_ != nullptr) {
+    Draw(screen_->ShowReport(*last_, page_), "report");
+  } else if (screen_ != nullptr) {
+    screen_->Return();
+  }
+  return result;
+}
+
 void DiagnoseFlow::OnKey(KeyAction action) {
   if (log_) log_->debug("daemon: key {}", KeyActionName(action));
   switch (action) {
     case KeyAction::kDiagnose:
+      if (auto busy = busy_ ? busy_() : std::nullopt) {
+        if (log_) log_->info("daemon: diagnose key dropped: {}", *busy);
+        return;
+      }
       (void)Run(Level::kMerchant);
       return;
     case KeyAction::kPageNext:
@@ -209,13 +234,13 @@ void DiagnoseFlow::OnKey(KeyAction action) {
       return;
     }
     case KeyAction::kBack:
-      ShowIdle();
+      if (state_ == State::kShowing) Idle();
       return;
   }
 }
 
 void DiagnoseFlow::OnWake(TimePoint now) {
-  if (timeout_at_ && *timeout_at_ <= now) ShowIdle();
+  if (timeout_at_ && *timeout_at_ <= now) Idle();
 }
 
 // --- posdiag daemon ------------------------------------------------------------------------------
@@ -235,6 +260,27 @@ std::unique_ptr<Screen> OpenDaemonScreen(const Diagnoser& d) {
   }
   return std::move(*screen);
 }
+
+// While it lives, a SIGTERM, SIGINT or SIGHUP waiting in the signalfd cuts short what runs: the
+// loop is busy with a run or a test and reads the signal only after it. This thread only looks.
+class CutOnSignal {
+ public:
+  explicit CutOnSignal(int signal_fd)
+      : watcher_([this, signal_fd](std::stop_token done) {
+          pollfd p{signal_fd, POLLIN, 0};
+          while (!done.stop_requested()) {
+            if (::poll(&p, 1, 50) > 0 && (p.revents & POLLIN) != 0) {
+              cut_.request_stop();
+              return;
+            }
+          }
+        }) {}
+  std::stop_token token() const { return cut_.get_token(); }
+
+ private:
+  std::stop_source cut_;
+  std::jthread watcher_;  // declared last: stopped and joined before cut_ goes
+};
 
 // A line on stdout per event a supervisor (or a test) may wait for; the log has the detail.
 void Say(const std::string& line) {
@@ -279,14 +325,16 @@ int RunDaemon(const DaemonArgs& args) {
   const io::RootFs& fs = d.fs();
 
   std::unique_ptr<Screen> screen = OpenDaemonScreen(d);
+  const int signal_fd = (*signals)->fd();
   DiagnoseFlow flow(
-      [&d](Level level, const std::function<void(const RunProgress&)>& progress) {
-        Report report = d.Run(level, progress);
+      [&d, signal_fd](Level level, const std::function<void(const RunProgress&)>& progress) {
+        const CutOnSignal cut(signal_fd);
+        Report report = d.Run(level, progress, cut.token());
         Say("report " + report.report_id + " level " + std::string(LevelName(level)) + " status " +
             std::string(RunStatusName(report.status)));
         return report;
       },
-      screen.get(), result_timeout, d.log());
+      screen.get(), result_timeout, d.log(), [&d] { return d.TransactionInProgress(); });
 
   EventLoop loop;
   loop.Add(signals->get());
@@ -312,9 +360,11 @@ int RunDaemon(const DaemonArgs& args) {
   ConsoleServices services;
   services.diagnoser = &d;
   services.run = [&flow](Level level) { return flow.Run(level); };
-  services.run_test = [&d, &screen](Routine& routine, io::Deadline deadline) {
-    return d.RunRoutine(routine, screen.get(), deadline);
+  services.run_test = [&d, &flow, signal_fd](Routine& routine, io::Deadline deadline) {
+    const CutOnSignal cut(signal_fd);
+    return flow.Test([&](Screen* on) { return d.RunRoutine(routine, on, deadline, cut.token()); });
   };
+  services.busy = [&d] { return d.TransactionInProgress(); };
   services.latest = [&flow]() -> std::optional<Report> { return flow.last(); };
   auto opened = Console::Open(config, fs, std::move(services));
   if (opened) {
@@ -325,13 +375,13 @@ int RunDaemon(const DaemonArgs& args) {
                  opened.error().detail.c_str());
     return 3;
   }
-  flow.ShowIdle();
   Say(std::string("ready") +
       (keys ? (keys->connected() ? " keys=" + keys->path() : std::string(" keys=searching"))
             : std::string(" keys=none")) +
       (console ? std::string(" console=on") : std::string(" console=none")));
 
   const Result<void> ran = loop.Run();
+  flow.Release();  // the payment application's screen, as it was
   int status = 0;
   if (!ran) {
     if (d.log()) d.log()->error("daemon: {}", ran.error().detail);

@@ -17,12 +17,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "agent/config.h"
 #include "agent/modes/event_source.h"
 #include "agent/probes/keys/keys.h"
 #include "agent/report.h"
+#include "agent/routine.h"
 #include "agent/run.h"
 #include "agent/screen.h"
 #include "drivers/base/result.h"
@@ -79,25 +81,33 @@ class SignalSource final : public EventSource {
   int signal_ = 0;
 };
 
-// What the merchant sees. A diagnose press runs the merchant-level diagnosis (progress on the
-// screen) and shows page 0 of the result; the page keys page; back, or the result timeout,
-// returns to idle ("ready"). The run is synchronous: the loop does nothing else meanwhile, and
-// the key source drops what was pressed during it. A timer source (fd -1) for the timeout.
+// What the merchant sees. The display is the payment application's: the flow draws nothing until
+// it is asked, borrows the screen for a diagnosis (progress, then page 0 of the result; the page
+// keys page) or an engineer test, and gives it back exactly as it was — on back, when the result
+// times out, at the end of a test, and when the daemon stops. A diagnose press while the payment
+// application is in a transaction is dropped (and logged). The run is synchronous: the loop does
+// nothing else meanwhile, and the key source drops what was pressed during it. A timer source
+// (fd -1) for the timeout.
 class DiagnoseFlow final : public EventSource {
  public:
   using Runner = std::function<Report(Level, const std::function<void(const RunProgress&)>&)>;
+  // Why nothing may run now (a transaction is in progress), or nullopt.
+  using Busy = std::function<std::optional<std::string>()>;
   enum class State { kIdle, kShowing };
 
   // `screen` may be null (no display): runs are then logged only. result_timeout 0: the result
   // stays until back is pressed.
   DiagnoseFlow(Runner runner, Screen* screen, std::chrono::milliseconds result_timeout,
-               std::shared_ptr<spdlog::logger> log);
+               std::shared_ptr<spdlog::logger> log, Busy busy = {});
 
   void OnKey(KeyAction action);
   // Runs a diagnosis of `level` and shows it as a diagnose press does (the console's `run`).
   Report Run(Level level);
-  // The idle screen, at start.
-  void ShowIdle();
+  // Runs an engineer test on the borrowed screen; afterwards the result being shown is drawn
+  // again, or the screen given back.
+  RoutineResult Test(const std::function<RoutineResult(Screen*)>& test);
+  // Gives the screen back (the daemon is stopping).
+  void Release();
 
   int fd() const override { return -1; }
   void OnReadable() override {}
@@ -112,11 +122,13 @@ class DiagnoseFlow final : public EventSource {
  private:
   void Draw(const Result<void>& drawn, const char* what);
   void ArmTimeout();
+  void Idle();
 
   Runner runner_;
   Screen* screen_;
   std::chrono::milliseconds result_timeout_;
   std::shared_ptr<spdlog::logger> log_;
+  Busy busy_;
   State state_ = State::kIdle;
   std::size_t page_ = 0;
   std::size_t runs_ = 0;

@@ -44,7 +44,16 @@ class RecordingScreen : public Screen {
     calls.push_back("pattern");
     return Ok();
   }
+  void Borrow() override {
+    if (!borrowed) calls.push_back("borrow");
+    borrowed = true;
+  }
+  void Return() override {
+    if (borrowed) calls.push_back("return");
+    borrowed = false;
+  }
   std::vector<std::string> calls;
+  bool borrowed = false;
 };
 
 // A stand-in key device: a FIFO under a fixture root that the test writes input_events into,
@@ -104,7 +113,7 @@ class DaemonTest : public ::testing::Test {
               if (during_run_) during_run_();
               return FakeReport(levels_.size());
             },
-            &screen_, milliseconds(60'000), nullptr),
+            &screen_, milliseconds(60'000), nullptr, [this] { return busy_; }),
         keys_(io::RootFs(tree_.root()), open_, Config(), milliseconds(2'000), nullptr,
               [this](KeyAction a) { flow_.OnKey(a); }) {}
 
@@ -129,20 +138,21 @@ class DaemonTest : public ::testing::Test {
   RecordingScreen screen_;
   std::vector<Level> levels_;
   std::function<void()> during_run_;
+  std::optional<std::string> busy_;  // what [app] busy_lock says
   DiagnoseFlow flow_;
   KeySource keys_;
 };
 
 TEST_F(DaemonTest, ADiagnosePressRunsOneMerchantDiagnosisAndShowsPageZero) {
   Connect();
-  flow_.ShowIdle();
+  EXPECT_TRUE(screen_.calls.empty()) << "nothing is drawn until the merchant asks";
   fifo_.Press(kF1);
   keys_.OnReadable();
   ASSERT_EQ(levels_.size(), 1u);
   EXPECT_EQ(levels_[0], Level::kMerchant);
   EXPECT_EQ(flow_.state(), DiagnoseFlow::State::kShowing);
-  EXPECT_EQ(screen_.calls, (std::vector<std::string>{"message Ready", "progress 0/2",
-                                                     "progress 2/2", "report R1 page 0"}));
+  EXPECT_EQ(screen_.calls, (std::vector<std::string>{"borrow", "progress 0/2", "progress 2/2",
+                                                     "report R1 page 0"}));
 }
 
 TEST_F(DaemonTest, PressesDuringARunAreIgnoredNotQueued) {
@@ -181,7 +191,37 @@ TEST_F(DaemonTest, PageKeysPageWithinTheReportAndBackReturnsToIdle) {
   fifo_.Press(kEsc);
   keys_.OnReadable();
   EXPECT_EQ(flow_.state(), DiagnoseFlow::State::kIdle);
-  EXPECT_EQ(screen_.calls.back(), "message Ready");
+  EXPECT_EQ(screen_.calls.back(), "return");  // the payment application's screen, as it was
+}
+
+TEST_F(DaemonTest, APressDuringATransactionIsDropped) {
+  Connect();
+  busy_ = "a transaction is in progress (/run/payapp.lock is locked)";
+  fifo_.Press(kF1);
+  keys_.OnReadable();
+  EXPECT_TRUE(levels_.empty());
+  EXPECT_TRUE(screen_.calls.empty());
+  busy_.reset();
+  fifo_.Press(kF1);
+  keys_.OnReadable();
+  EXPECT_EQ(levels_.size(), 1u);
+}
+
+TEST_F(DaemonTest, ATestGivesTheScreenBackOrTheResultItInterrupted) {
+  const auto prompt = [](Screen* screen) {
+    (void)screen->ShowMessage("请刷磁条卡", "Swipe a card");
+    return RoutineResult{RoutineResult::Verdict::kSkipped, "no swipe"};
+  };
+  flow_.Test(prompt);
+  EXPECT_EQ(screen_.calls, (std::vector<std::string>{"borrow", "message Swipe a card", "return"}));
+  Connect();
+  fifo_.Press(kF1);
+  keys_.OnReadable();  // a result on the screen
+  screen_.calls.clear();
+  flow_.Test(prompt);
+  EXPECT_EQ(screen_.calls, (std::vector<std::string>{"message Swipe a card", "report R1 page 0"}));
+  flow_.Release();
+  EXPECT_EQ(screen_.calls.back(), "return");
 }
 
 TEST_F(DaemonTest, ABounceIsOnePress) {

@@ -1,12 +1,17 @@
 #include "agent/modes/diagnose.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 
 #include "agent/report_id.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/log_sink.h"
+#include "drivers/base/unique_fd.h"
 #include "rules/engine/evaluator.h"
 
 namespace posdiag::agent {
@@ -55,7 +60,24 @@ std::size_t Diagnoser::history_keep() const {
   return static_cast<std::size_t>(config().Section("history").GetInt("keep"));
 }
 
-Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline deadline) {
+std::optional<std::string> Diagnoser::TransactionInProgress() const {
+  const ConfigSection& app = config().Section("app");
+  if (app.Has("busy_file") && fs().Exists(app.GetString("busy_file"))) {
+    return "a transaction is in progress (" + app.GetString("busy_file") + " exists)";
+  }
+  if (!app.Has("busy_lock")) return std::nullopt;
+  const std::string lock = app.GetString("busy_lock");
+  io::UniqueFd fd(::open(fs().Path(lock).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return std::nullopt;  // no lock file: the application is not in a transaction
+  // A shared lock conflicts only with the application's exclusive one, and is let go at once.
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    return "a transaction is in progress (" + lock + " is locked)";
+  }
+  return std::nullopt;
+}
+
+Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline deadline,
+                                          std::stop_token cancel) {
   std::shared_ptr<Probe> probe;
   for (const auto& p : probes()) {
     if (p->Name() == name) probe = p;
@@ -66,6 +88,7 @@ Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline de
   RunOptions options;
   options.level = Level::kEngineer;
   options.budget = std::max(deadline.Remaining(), std::chrono::milliseconds(1));
+  options.cancel = std::move(cancel);
   RunOutput out = RunProbes({probe}, Environment(), options);
   stragglers_ += out.stragglers;
   if (log_) {
@@ -75,20 +98,23 @@ Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline de
   return ProbeRun{out.probes.front(), std::move(out.facts)};
 }
 
-RoutineResult Diagnoser::RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline) {
+RoutineResult Diagnoser::RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline,
+                                    std::stop_token cancel) {
   const std::string section(routine.Section());
   if (!config().Section(section).present()) {
     return {RoutineResult::Verdict::kSkipped, "not configured: no [" + section + "] table"};
   }
-  const RoutineContext ctx{
-      config(),
-      fs(),
-      openers(),
-      screen,
-      [this](std::string_view probe, io::Deadline d) { return RunProbeAlone(probe, d); },
-      [this](const std::string& line) {
-        if (log_) log_->warn("{}", LogValue(line));
-      }};
+  const RoutineContext ctx{config(),
+                           fs(),
+                           openers(),
+                           screen,
+                           [this, cancel](std::string_view probe, io::Deadline d) {
+                             return RunProbeAlone(probe, d, cancel);
+                           },
+                           [this](const std::string& line) {
+                             if (log_) log_->warn("{}", LogValue(line));
+                           },
+                           cancel};
   return routine.Run(ctx, deadline);
 }
 
@@ -109,7 +135,8 @@ void Diagnoser::Deliver(Sink& sink, Report& report) const {
   }
 }
 
-Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>& on_progress) {
+Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>& on_progress,
+                      std::stop_token cancel) {
   const auto steady_start = std::chrono::steady_clock::now();
   Report report;
   report.started_at = std::chrono::system_clock::now();
@@ -123,6 +150,7 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   options.level = level;
   options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms"));
   options.on_progress = on_progress;
+  options.cancel = std::move(cancel);
   RunOutput run = RunProbes(probes(), Environment(), options);
   stragglers_ += run.stragglers;
   if (log_) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -31,14 +32,24 @@ class Diagnoser {
 
   // Runs the probes of `level` and evaluates them; the report goes to the log and to history
   // before it is returned. `on_progress` is called on this thread as probes finish.
-  Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {});
+  // `cancel` cuts the run short (SIGTERM in the daemon): the probes still running are timed out
+  // and the report, incomplete, is saved as any other.
+  Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {},
+             std::stop_token cancel = {});
+
+  // Why probing or drawing must wait now: the payment application is in a transaction ([app]
+  // busy_lock is locked, or busy_file exists); nullopt when it may go ahead. The boot self-test
+  // runs before the application and does not ask.
+  std::optional<std::string> TransactionInProgress() const;
 
   // Runs one probe (by name) alone at engineer level within the deadline, for a routine.
-  Result<ProbeRun> RunProbeAlone(std::string_view name, io::Deadline deadline);
+  Result<ProbeRun> RunProbeAlone(std::string_view name, io::Deadline deadline,
+                                 std::stop_token cancel = {});
 
   // Runs an engineer routine (`test NAME`) with the display `screen` (may be null). A routine
   // whose device table is absent from the config is not run: kSkipped, before any prompt.
-  RoutineResult RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline);
+  RoutineResult RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline,
+                           std::stop_token cancel = {});
 
   // Hands the report to a sink; a failure is logged (or said on stderr without a log) and kept
   // in report.sink_errors for the sinks after it.

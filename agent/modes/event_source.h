@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 namespace posdiag::agent {
 
@@ -27,6 +28,9 @@ class EventSource {
   virtual void OnWake(TimePoint /*now*/) {}
   // True once the source wants the daemon to stop (not used by most sources).
   virtual bool Finished() const { return false; }
+  // The loop cannot wait on fd() (epoll refuses it: a regular file, /dev/null). The source should
+  // give it up; the daemon goes on either way.
+  virtual void OnUnpollable(const std::string& /*why*/) {}
 };
 
 }  // namespace posdiag::agent

@@ -47,16 +47,24 @@ void KeySource::OnWake(TimePoint now) {
   }
   device_ = std::move(opened->device);
   path_ = opened->path;
-  backoff_ = milliseconds(0);
-  last_error_.clear();
+  // The back-off and the last error stay until the device gives events: a node that opens but
+  // cannot be waited on (/dev/null, a regular file) is looked at less and less often, said once.
   filter_.Reset();
   Log(spdlog::level::info, "reading " + path_);
 }
 
+void KeySource::OnUnpollable(const std::string& why) {
+  Lost("cannot wait on it (" + why + ")", std::chrono::steady_clock::now());
+}
+
 void KeySource::Lost(const std::string& why, TimePoint now) {
-  Log(spdlog::level::warn, path_ + ": " + why + "; looking for it again");
+  const std::string line = path_ + ": " + why;
+  if (line != last_error_) {  // a device that keeps failing the same way is said once
+    last_error_ = line;
+    Log(spdlog::level::warn, line + "; looking for it again with back-off");
+  }
   device_.reset();
-  backoff_ = kFirstRetry;
+  backoff_ = backoff_.count() == 0 ? kFirstRetry : std::min(backoff_ * 2, rescan_max_);
   retry_at_ = now + backoff_;
 }
 
@@ -68,6 +76,10 @@ void KeySource::OnReadable() {
   if (!got) {
     Lost(got.error().detail, now);
     return;
+  }
+  if (*got > 0) {
+    backoff_ = milliseconds(0);
+    last_error_.clear();
   }
   for (std::size_t i = 0; i < *got; ++i) {
     const auto action = filter_.Feed(events[i], now);

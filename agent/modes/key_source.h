@@ -31,6 +31,7 @@ class KeySource final : public EventSource {
   void OnReadable() override;
   std::optional<TimePoint> NextWake() const override { return retry_at_; }
   void OnWake(TimePoint now) override;
+  void OnUnpollable(const std::string& why) override;
 
   // Opens the device now (the daemon's start); a failure schedules the first retry.
   void Start(TimePoint now);

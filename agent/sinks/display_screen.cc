@@ -1,6 +1,7 @@
 #include "agent/sinks/display_screen.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +75,15 @@ class FramebufferScreen final : public Screen {
   Result<void> ShowMessage(std::string_view zh_cn, std::string_view en) override {
     Draw(MessagePage(lang_ == Lang::kEn ? en : zh_cn, lang_, Size()));
     return Ok();
+  }
+
+  void Borrow() override {
+    if (!saved_) saved_ = fb_->SaveVisible();
+  }
+  void Return() override {
+    if (!saved_) return;
+    fb_->RestoreVisible(*saved_);
+    saved_.reset();
   }
 
   Result<void> ShowTestPattern() override {
@@ -162,6 +172,7 @@ class FramebufferScreen final : public Screen {
   }
 
   std::unique_ptr<dd::Framebuffer> fb_;
+  std::optional<std::vector<std::uint8_t>> saved_;  // what the screen showed before posdiag
   Lang lang_;
 };
 

@@ -1,7 +1,5 @@
 #include "drivers/display/framebuffer.h"
 
-#include "drivers/base/unique_fd.h"
-
 #include <fcntl.h>
 #include <linux/fb.h>
 #include <sys/ioctl.h>
@@ -15,6 +13,8 @@
 #include <cstring>
 #include <string>
 #include <utility>
+
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::drivers::display {
 namespace {
@@ -267,6 +267,19 @@ std::uint32_t Framebuffer::LoadPixel(const std::uint8_t* p) const {
   for (std::uint32_t i = 0; i < bytes_per_pixel_; ++i)
     v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
   return v;
+}
+
+std::vector<std::uint8_t> Framebuffer::SaveVisible() const {
+  const std::size_t begin = static_cast<std::size_t>(format_.yoffset) * format_.line_length;
+  const std::size_t bytes = static_cast<std::size_t>(format_.height) * format_.line_length;
+  if (begin >= map_bytes_) return {};
+  return std::vector<std::uint8_t>(map_ + begin, map_ + std::min(begin + bytes, map_bytes_));
+}
+
+void Framebuffer::RestoreVisible(std::span<const std::uint8_t> saved) {
+  const std::size_t begin = static_cast<std::size_t>(format_.yoffset) * format_.line_length;
+  if (begin >= map_bytes_) return;
+  std::memcpy(map_ + begin, saved.data(), std::min(saved.size(), map_bytes_ - begin));
 }
 
 std::uint8_t* Framebuffer::PixelAddress(int x, int y) const {

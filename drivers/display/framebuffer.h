@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drivers/base/result.h"
 
@@ -82,6 +84,11 @@ class Framebuffer {
   void Fill(int x, int y, int w, int h, Rgb colour);
   void Set(int x, int y, Rgb colour);
   Rgb Get(int x, int y) const;
+
+  // The visible rows as they are in memory, padding bytes included, and those bytes put back:
+  // what another program had on the screen, returned exactly.
+  std::vector<std::uint8_t> SaveVisible() const;
+  void RestoreVisible(std::span<const std::uint8_t> saved);
 
  private:
   Framebuffer(int fd, std::uint8_t* map, std::size_t map_bytes, FbFormat format);

@@ -27,35 +27,14 @@ mkdir -p "$work"
 history_dir=$(dirname "$SIM_CONFIG")/history
 log_dir=$(dirname "$SIM_CONFIG")/log
 
-daemon=""
-# A failing check leaves no daemon behind (the simulated terminal's directory is removed next).
-stop_leftover() {
-  if [[ -n $daemon ]] && kill -0 "$daemon" 2>/dev/null; then
-    kill -TERM "$daemon" 2>/dev/null || true
-    wait "$daemon" 2>/dev/null || true
-  fi
-}
-trap stop_leftover EXIT
-
-fail() {
-  echo "daemon_e2e: FAIL: $*" >&2
-  echo "--- daemon output" >&2
-  cat "$work/out" >&2 || true
-  echo "--- daemon stderr" >&2
-  cat "$work/err" >&2 || true
-  exit 1
-}
+# shellcheck source=tests/daemon/lib.sh
+source "$here/lib.sh"
 
 # The terminal's node links to the emulated one, as the udev rules of a terminal link by-path.
 mkdir -p "$SIM_ROOT/dev/input"
 ln -sfn /dev/input/event3 "$SIM_ROOT/dev/input/event3"
 printf '\n[keys]\ndiagnose = "KEY_F1"\npage_next = "KEY_DOWN"\npage_prev = "KEY_UP"\nback = "KEY_ESC"\ndebounce_ms = 50\n' >>"$SIM_CONFIG"
 
-# evemu lines: a press and release of CODE (hex) at SECONDS, each followed by SYN_REPORT.
-press() {
-  printf 'E: %s 0001 %s 0001\nE: %s 0000 0000 0000\n' "$1" "$2" "$1"
-  printf 'E: %s 0001 %s 0000\nE: %s 0000 0000 0000\n' "$1" "$2" "$1"
-}
 {
   press 0.500000 003b  # diagnose
   press 0.700000 003b  # during the run: ignored, not queued
@@ -69,36 +48,6 @@ press() {
   press 6.000000 006c  # page_next, well after the run
   press 6.200000 0001  # back
 } >"$work/keys.evemu"
-
-# The daemon's stdout comes through a FIFO on fd 3; each line is kept in $work/out.
-start_daemon() {
-  : >"$work/out"
-  rm -f "$work/pipe"
-  mkfifo "$work/pipe"
-  umockdev-run "$@" -- "$posdiag" daemon --config "$SIM_CONFIG" >"$work/pipe" 2>"$work/err" &
-  daemon=$!
-  exec 3<"$work/pipe"
-}
-
-# Reads the daemon's lines until one contains TEXT (each line within 60 s).
-wait_for() {
-  local line
-  while IFS= read -r -t 60 line <&3; do
-    printf '%s\n' "$line" >>"$work/out"
-    [[ $line == *"$1"* ]] && return 0
-  done
-  fail "no line with '$1'"
-}
-
-# Sends SIGNAL, keeps the rest of the output and returns the exit status in $status.
-stop_daemon() {
-  kill "-$1" "$daemon"
-  cat <&3 >>"$work/out"
-  exec 3<&-
-  status=0
-  wait "$daemon" || status=$?
-  daemon=""
-}
 
 start_daemon -d "$here/keypad.umockdev" -i "/dev/input/event3=$here/keypad.ioctl" \
   -e "/dev/input/event3=$work/keys.evemu"
@@ -129,6 +78,39 @@ status=0
 "$posdiag" daemon --config "$work/bad.toml" >"$work/bad.out" 2>&1 || status=$?
 [[ $status -eq 3 ]] || fail "exit status $status for an unknown key name, want 3"
 grep -q '\[keys\] diagnose' "$work/bad.out" || fail "the error does not name [keys] diagnose"
+
+# SIGTERM in the middle of a diagnosis (the silent printer keeps the run going for seconds): the
+# daemon stops within a second, and the report it cut short is saved as incomplete.
+reports_before=$(find "$history_dir" -name '*.json' | wc -l)
+printf 'E: 0.000000 0000 0000 0000\n%s\n' "$(press 1.000000 003b)" >"$work/cut.evemu"
+start_daemon -d "$here/keypad.umockdev" -i "/dev/input/event3=$here/keypad.ioctl" \
+  -e "/dev/input/event3=$work/cut.evemu"
+wait_for "ready keys=/dev/input/event3"
+wait_for "key diagnose"
+sleep 0.3
+started=$(date +%s%N)
+stop_daemon TERM
+took_ms=$((($(date +%s%N) - started) / 1000000))
+[[ $status -eq 0 ]] || fail "exit status $status after SIGTERM during a run, want 0"
+((took_ms < 2000)) || fail "SIGTERM during a run took $took_ms ms to stop the daemon"
+[[ $(find "$history_dir" -name '*.json' | wc -l) -eq $((reports_before + 1)) ]] ||
+  fail "the run cut short was not saved"
+newest=$(find "$history_dir" -name '*.json' -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2)
+grep -q '"status": "unknown"' "$newest" || fail "the run cut short is not saved as incomplete"
+grep -q 'posdiag is stopping' "$newest" || fail "the report does not say the run was cut short"
+
+# A key device that is not an input device (/dev/null): said once, looked for again with
+# back-off; the daemon keeps running and stops cleanly.
+ln -sfn /dev/null "$SIM_ROOT/dev/input/null"
+sed 's#^\[keys\]$#[keys]\ndevice = "/dev/input/null"#' "$SIM_CONFIG" >"$work/null.toml"
+CONFIG=$work/null.toml start_daemon
+wait_for "ready keys="
+sleep 1.5
+kill -0 "$daemon" 2>/dev/null || fail "the daemon exited over an unusable key device"
+stop_daemon TERM
+[[ $status -eq 0 ]] || fail "exit status $status with an unusable key device, want 0"
+unusable=$(grep -rc "keys: /dev/input/null: cannot wait on it" "$log_dir" | awk -F: '{s += $2} END {print s}')
+[[ $unusable -eq 1 ]] || fail "the unusable key device was logged $unusable times, want once"
 
 # Idle, SIGHUP: a clean exit too.
 start_daemon -d "$here/keypad.umockdev" -i "/dev/input/event3=$here/keypad.ioctl"

@@ -1,7 +1,8 @@
 #include "agent/probes/card_reader/card_reader_device.h"
 
 #include <chrono>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 
 #include "agent/probes/card_reader/card_reader_probe.h"
 #include "agent/serial_access.h"
@@ -61,7 +62,13 @@ class ChipRoutine final : public Routine {
       }
       const auto next = round_start + kChipPoll;
       if (next >= deadline.at()) return {Verdict::kSkipped, "no card before the deadline"};
-      std::this_thread::sleep_until(next);
+      // Woken early when posdiag is stopping.
+      std::mutex mu;
+      std::condition_variable_any cv;
+      std::unique_lock lock(mu);
+      if (cv.wait_until(lock, ctx.stop, next, [] { return false; }), ctx.stop.stop_requested()) {
+        return {Verdict::kSkipped, "stopped before a card was inserted"};
+      }
     }
   }
 };

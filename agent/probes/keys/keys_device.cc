@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -55,9 +56,14 @@ class KeysRoutine final : public Routine {
     std::array<bool, kKeyActionCount> seen{};
     std::size_t count = 0;
     drivers::input::InputEvent events[64];
+    // In slices, so that a stopping posdiag ends the test within a tenth of a second.
+    constexpr milliseconds kSlice{100};
     while (count < kKeyActionCount && !deadline.Expired()) {
+      if (ctx.stop.stop_requested())
+        return {Verdict::kSkipped, "stopped before every key was pressed"};
       pollfd p{opened->device->fd(), POLLIN, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(deadline.Remaining().count()));
+      const int ready =
+          ::poll(&p, 1, static_cast<int>(std::min(deadline.Remaining(), kSlice).count()));
       if (ready < 0 && errno != EINTR) return {Verdict::kError, "poll: key device"};
       if (ready <= 0) continue;
       auto got = opened->device->ReadAvailable(events);

@@ -21,7 +21,16 @@ std::vector<SectionSpec> SystemDevice::ConfigSections() const {
         String("package").NonEmpty().Means(
             "its package in /var/lib/dpkg/status or /usr/lib/opkg/status"),
         TerminalPath("version_file").Means("a file whose first line is its version"),
-        String("version").NonEmpty().Means("the version this terminal must run")}},
+        String("version").NonEmpty().Means("the version this terminal must run"),
+        TerminalPath("busy_lock")
+            .Means(
+                "a file the payment application holds an exclusive flock on during a transaction: "
+                "while it is held, the diagnose key, the console and remote requests neither probe "
+                "nor draw"),
+        TerminalPath("busy_file")
+            .Means(
+                "a file that exists while a transaction is in progress (the same, for applications "
+                "that do not lock)")}},
   };
 }
 

@@ -9,6 +9,8 @@
 #
 # Knobs a scenario sets:
 #   SIM_DISPLAY_GEOMETRY   WIDTHxHEIGHTxBPP of the panel (default 320x240x16)
+#   SIM_DISPLAY_LINE_LENGTH  bytes from one row to the next, "" (default) for packed rows; a
+#                          larger value pads each row, as many panels' drivers do
 #   SIM_DISPLAY_LANG       zh-CN (default) or en
 #   SIM_DISPLAY_MODE       present (default), or absent: configured, but no /dev/fb0
 
@@ -21,6 +23,7 @@ SIM_STOP_HOOKS+=(display_png)
 
 display_defaults() {
   SIM_DISPLAY_GEOMETRY=320x240x16
+  SIM_DISPLAY_LINE_LENGTH=""
   SIM_DISPLAY_LANG=zh-CN
   SIM_DISPLAY_MODE=present
 }
@@ -33,8 +36,11 @@ display_tree() {
   case $SIM_DISPLAY_MODE in
     present)
       mkdir -p -- "$(under_root /dev)"
-      # The panel's memory, black: width * height * bytes per pixel (rows packed).
-      truncate -s $((w * h * ((bpp + 7) / 8))) -- "$(under_root "$DISPLAY_DEVICE")"
+      # The panel's memory, black: height rows of line_length bytes (width * bytes per pixel
+      # when packed).
+      local row=$((w * ((bpp + 7) / 8)))
+      [[ -z $SIM_DISPLAY_LINE_LENGTH ]] || row=$SIM_DISPLAY_LINE_LENGTH
+      truncate -s $((row * h)) -- "$(under_root "$DISPLAY_DEVICE")"
       ;;
     absent) ;;
     *) fail "SIM_DISPLAY_MODE must be present or absent, not '$SIM_DISPLAY_MODE'" ;;
@@ -44,6 +50,7 @@ display_tree() {
 display_config() {
   printf '[display]\nbackend = "framebuffer"\ndevice = "%s"\ngeometry = "%s"\nlang = "%s"\n' \
     "$DISPLAY_DEVICE" "$SIM_DISPLAY_GEOMETRY" "$SIM_DISPLAY_LANG"
+  [[ -z $SIM_DISPLAY_LINE_LENGTH ]] || printf 'line_length = %s\n' "$SIM_DISPLAY_LINE_LENGTH"
 }
 
 find_fb2png() {
@@ -74,6 +81,9 @@ display_png() {
   local tool
   # In a subshell, so a missing fb2png is reported without ending the run.
   tool=$(find_fb2png) || return 0
-  "$tool" "$(under_root "$DISPLAY_DEVICE")" "$SIM_DISPLAY_GEOMETRY" "$SIM_DISPLAY_PNG" ||
+  local -a line_length=()
+  [[ -z $SIM_DISPLAY_LINE_LENGTH ]] || line_length=("$SIM_DISPLAY_LINE_LENGTH")
+  "$tool" "$(under_root "$DISPLAY_DEVICE")" "$SIM_DISPLAY_GEOMETRY" "${line_length[@]}" \
+    "$SIM_DISPLAY_PNG" ||
     echo "posdiag-sim: fb2png could not write $SIM_DISPLAY_PNG" >&2
 }
