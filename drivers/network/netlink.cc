@@ -1,7 +1,5 @@
 #include "drivers/network/netlink.h"
 
-#include "drivers/base/unique_fd.h"
-
 #include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -14,8 +12,11 @@
 
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string_view>
+
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::drivers::network {
 namespace {
@@ -125,6 +126,13 @@ Result<void> DecodeRoute(std::span<const std::uint8_t> body, NetlinkSnapshot& ou
                                route.table = Load<std::uint32_t>(p);
                              } else if (type == RTA_GATEWAY) {
                                route.gateway = AddressText(route.family, p);
+                             } else if (type == RTA_DST && (p.size() == 4 || p.size() == 16)) {
+                               route.dst = AddressText(route.family, p);
+                               std::memcpy(route.dst_bytes.data(), p.data(), p.size());
+                             } else if (type == RTA_PRIORITY && p.size() >= 4) {
+                               route.priority = Load<std::uint32_t>(p);
+                             } else if (type == RTA_PREFSRC) {
+                               route.prefsrc = AddressText(route.family, p);
                              }
                            });
   if (!attrs) return attrs.error().Context("route");
@@ -249,6 +257,102 @@ Result<void> ReceiveDump(int fd, std::uint32_t seq, io::Deadline deadline, Netli
 }
 
 }  // namespace
+
+std::optional<RouteInfo> RouteFor(const NetlinkSnapshot& snapshot, int family,
+                                  const std::array<std::uint8_t, 16>& address) {
+  const std::size_t bits = family == AF_INET ? 32 : family == AF_INET6 ? 128 : 0;
+  if (bits == 0) return std::nullopt;
+  auto matches = [&](const RouteInfo& r) {
+    if (r.dst_len > bits) return false;
+    const std::size_t whole = r.dst_len / 8;
+    const unsigned rest = r.dst_len % 8;
+    if (std::memcmp(r.dst_bytes.data(), address.data(), whole) != 0) return false;
+    if (rest == 0) return true;
+    const auto mask = static_cast<std::uint8_t>(0xFF << (8 - rest));
+    return (r.dst_bytes[whole] & mask) == (address[whole] & mask);
+  };
+  const RouteInfo* best = nullptr;
+  for (const auto& r : snapshot.routes) {
+    if (r.family != family || r.type != RTN_UNICAST || r.table != RT_TABLE_MAIN) continue;
+    if (!matches(r)) continue;
+    if (best == nullptr || r.dst_len > best->dst_len ||
+        (r.dst_len == best->dst_len && r.priority < best->priority)) {
+      best = &r;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return *best;
+}
+
+Result<RouteInfo> QueryRoute(int family, const std::array<std::uint8_t, 16>& address,
+                             io::Deadline deadline) {
+  const std::size_t len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+  if (len == 0) return Error{ErrorKind::kInvalid, "route: not an IPv4 or IPv6 address"};
+  io::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));
+  if (fd.get() < 0) return ErrnoError("netlink socket", errno);
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    return ErrnoError("netlink bind", errno);
+  }
+  constexpr std::uint32_t kSeq = 1;
+  struct {
+    nlmsghdr h;
+    rtmsg r;
+    rtattr a;
+    std::array<std::uint8_t, 16> dst;
+  } req{};
+  req.h.nlmsg_len = static_cast<std::uint32_t>(NLMSG_LENGTH(sizeof(rtmsg)) + RTA_LENGTH(len));
+  req.h.nlmsg_type = RTM_GETROUTE;
+  req.h.nlmsg_flags = NLM_F_REQUEST;
+  req.h.nlmsg_seq = kSeq;
+  req.r.rtm_family = static_cast<unsigned char>(family);
+  req.r.rtm_dst_len = static_cast<unsigned char>(len * 8);
+  req.a.rta_type = RTA_DST;
+  req.a.rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
+  std::memcpy(req.dst.data(), address.data(), len);
+  static_assert(offsetof(decltype(req), a) == NLMSG_LENGTH(sizeof(rtmsg)));
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd.get(), &req, req.h.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof kernel) < 0) {
+    return ErrnoError("netlink send", errno);
+  }
+  std::array<std::uint8_t, 8192> buf{};
+  for (;;) {
+    pollfd p{fd.get(), POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(deadline.Remaining().count()));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError("netlink poll", errno);
+    }
+    if (ready == 0) return Error{ErrorKind::kTimeout, "route: no answer before the deadline"};
+    sockaddr_nl from{};
+    socklen_t from_len = sizeof from;
+    const ssize_t n = ::recvfrom(fd.get(), buf.data(), buf.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from), &from_len);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return ErrnoError("netlink receive", errno);
+    }
+    if (from.nl_pid != 0) continue;
+    const auto bytes = std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n));
+    if (bytes.size() < kHeaderSize || Load<nlmsghdr>(bytes).nlmsg_seq != kSeq) continue;
+    if (Load<nlmsghdr>(bytes).nlmsg_type == NLMSG_ERROR && bytes.size() >= kHeaderSize + 4) {
+      const int err = -Load<int>(bytes, kHeaderSize);
+      if (err == ENETUNREACH || err == EHOSTUNREACH || err == EINVAL || err == EACCES) {
+        return Error{ErrorKind::kNotFound, std::string("no route: ") + std::strerror(err)};
+      }
+      if (err != 0) return ErrnoError("route", err);
+      continue;
+    }
+    NetlinkSnapshot snap;
+    auto decoded = DecodeNetlinkDatagram(bytes, snap);
+    if (!decoded) return decoded.error().Context("route");
+    if (snap.routes.empty()) return Error{ErrorKind::kParse, "route: the answer holds no route"};
+    return snap.routes.front();
+  }
+}
 
 Result<NetlinkSnapshot> ReadNetlinkSnapshot(io::Deadline deadline) {
   io::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE));

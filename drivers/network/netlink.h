@@ -4,6 +4,7 @@
 // transport (an AF_NETLINK socket polled against a deadline).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -35,11 +36,15 @@ struct AddrInfo {
 
 struct RouteInfo {
   int family = 0;
-  std::uint8_t dst_len = 0;  // 0: a default route
-  std::uint8_t type = 0;     // RTN_UNICAST, RTN_BLACKHOLE, ...
-  std::uint32_t table = 0;   // RTA_TABLE when sent, else rtm_table
-  std::optional<int> oif;    // output interface index
-  std::string gateway;       // text form, empty when none
+  std::uint8_t dst_len = 0;                  // 0: a default route
+  std::uint8_t type = 0;                     // RTN_UNICAST, RTN_BLACKHOLE, ...
+  std::uint32_t table = 0;                   // RTA_TABLE when sent, else rtm_table
+  std::optional<int> oif;                    // output interface index
+  std::string gateway;                       // text form, empty when none
+  std::string dst;                           // RTA_DST in text form, empty for a default route
+  std::array<std::uint8_t, 16> dst_bytes{};  // RTA_DST, zero-filled
+  std::uint32_t priority = 0;                // RTA_PRIORITY (the metric); 0 when not sent
+  std::string prefsrc;                       // RTA_PREFSRC: the source address the kernel picks
 };
 
 struct NetlinkSnapshot {
@@ -60,5 +65,19 @@ std::string OperStateName(std::uint8_t operstate);
 // The links, addresses and routes of the current network namespace: three dumps over one socket,
 // each datagram awaited with poll() against the deadline.
 Result<NetlinkSnapshot> ReadNetlinkSnapshot(io::Deadline deadline);
+
+// The route of a snapshot that a packet to `address` (AF_INET / AF_INET6 bytes) takes, as the
+// main table decides it: the longest matching prefix, then the lowest metric; unicast routes of
+// the main table only (policy rules and other tables are the kernel's to apply: QueryRoute asks
+// it). Nothing when no route matches. Pure.
+std::optional<RouteInfo> RouteFor(const NetlinkSnapshot& snapshot, int family,
+                                  const std::array<std::uint8_t, 16>& address);
+
+// Asks the kernel which route a packet to `address` takes (RTM_GETROUTE for that one address, as
+// `ip route get` does): policy rules, VPN tables and metrics included. The answer's oif, gateway
+// and prefsrc are set. A destination the kernel has no route for (network unreachable, a
+// blackhole or prohibit route) is a kNotFound error saying so.
+Result<RouteInfo> QueryRoute(int family, const std::array<std::uint8_t, 16>& address,
+                             io::Deadline deadline);
 
 }  // namespace posdiag::drivers::network

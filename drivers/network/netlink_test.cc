@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -179,6 +180,76 @@ TEST(DecodeNetlinkDatagram, LinkWithoutNameIsAnError) {
   d.Message(RTM_NEWLINK, Link(3, ARPHRD_ETHER, 0)).U8Attr(IFLA_OPERSTATE, IF_OPER_DOWN);
   NetlinkSnapshot snap;
   EXPECT_FALSE(DecodeNetlinkDatagram(d.bytes(), snap).ok());
+}
+
+TEST(DecodeNetlinkDatagram, RouteDestinationMetricAndSource) {
+  rtmsg r{};
+  r.rtm_family = AF_INET;
+  r.rtm_dst_len = 24;
+  r.rtm_table = RT_TABLE_MAIN;
+  r.rtm_type = RTN_UNICAST;
+  Datagram d;
+  d.Message(RTM_NEWROUTE, r)
+      .Ip4Attr(RTA_DST, "10.77.0.0")
+      .U32Attr(RTA_PRIORITY, 600)
+      .Ip4Attr(RTA_PREFSRC, "172.16.0.2")
+      .U32Attr(RTA_OIF, 5);
+  NetlinkSnapshot snap;
+  ASSERT_TRUE(DecodeNetlinkDatagram(d.bytes(), snap).ok());
+  ASSERT_EQ(snap.routes.size(), 1u);
+  EXPECT_EQ(snap.routes[0].dst, "10.77.0.0");
+  EXPECT_EQ(snap.routes[0].dst_bytes[1], 77);
+  EXPECT_EQ(snap.routes[0].priority, 600u);
+  EXPECT_EQ(snap.routes[0].prefsrc, "172.16.0.2");
+}
+
+RouteInfo V4Route(std::uint8_t len, const char* dst, int oif, std::uint32_t metric = 0,
+                  std::uint32_t table = RT_TABLE_MAIN, std::uint8_t type = RTN_UNICAST) {
+  RouteInfo r;
+  r.family = AF_INET;
+  r.dst_len = len;
+  r.type = type;
+  r.table = table;
+  r.oif = oif;
+  r.priority = metric;
+  inet_pton(AF_INET, dst, r.dst_bytes.data());
+  return r;
+}
+
+std::array<std::uint8_t, 16> V4(const char* text) {
+  std::array<std::uint8_t, 16> a{};
+  inet_pton(AF_INET, text, a.data());
+  return a;
+}
+
+TEST(RouteFor, LongestPrefixThenLowestMetric) {
+  NetlinkSnapshot snap;
+  snap.routes.push_back(V4Route(0, "0.0.0.0", 2, 100));  // eth0 default
+  snap.routes.push_back(V4Route(0, "0.0.0.0", 3, 700));  // wwan0 default, backup
+  snap.routes.push_back(V4Route(24, "10.77.0.0", 5));    // tun0
+  snap.routes.push_back(V4Route(32, "10.77.0.9", 9, 0, RT_TABLE_LOCAL, RTN_LOCAL));
+  snap.routes.push_back(V4Route(16, "10.77.0.0", 7, 0, RT_TABLE_MAIN, RTN_BLACKHOLE));
+  EXPECT_EQ(RouteFor(snap, AF_INET, V4("10.77.0.1"))->oif, 5);
+  EXPECT_EQ(RouteFor(snap, AF_INET, V4("10.77.0.9"))->oif, 5);
+  EXPECT_EQ(RouteFor(snap, AF_INET, V4("192.0.2.1"))->oif, 2);
+  EXPECT_EQ(RouteFor(snap, AF_INET, V4("10.77.1.1"))->oif, 2);
+  EXPECT_FALSE(RouteFor(snap, AF_INET6, V4("10.77.0.1")).has_value());
+  snap.routes.erase(snap.routes.begin(), snap.routes.begin() + 2);
+  EXPECT_FALSE(RouteFor(snap, AF_INET, V4("192.0.2.1")).has_value());
+}
+
+TEST(RouteFor, PrefixesThatEndInsideAByte) {
+  NetlinkSnapshot snap;
+  snap.routes.push_back(V4Route(20, "10.77.16.0", 4));
+  EXPECT_EQ(RouteFor(snap, AF_INET, V4("10.77.31.255"))->oif, 4);
+  EXPECT_FALSE(RouteFor(snap, AF_INET, V4("10.77.32.0")).has_value());
+}
+
+// The live kernel: loopback routes through lo; an address with no route is kNotFound.
+TEST(QueryRoute, AsksTheKernel) {
+  auto r = QueryRoute(AF_INET, V4("127.0.0.1"), io::Deadline::In(std::chrono::seconds(2)));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_TRUE(r->oif.has_value());
 }
 
 // The live kernel: every namespace has a loopback link.

@@ -1,13 +1,17 @@
 #include "drivers/network/tls.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 
+#include <array>
 #include <cerrno>
+#include <climits>
 #include <ctime>
 #include <memory>
 
@@ -21,6 +25,19 @@ struct Deleter {
 using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX, SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, Deleter<SSL, SSL_free>>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX, X509_STORE_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
+
+// RFC 8446 6.2 alert descriptions.
+constexpr int kAlertHandshakeFailure = 40;
+constexpr int kAlertBadCertificate = 42;
+constexpr int kAlertUnsupportedCertificate = 43;
+constexpr int kAlertCertificateRevoked = 44;
+constexpr int kAlertCertificateExpired = 45;
+constexpr int kAlertCertificateUnknown = 46;
+constexpr int kAlertUnknownCa = 48;
+constexpr int kAlertAccessDenied = 49;
+constexpr int kAlertCertificateRequired = 116;
 
 std::string OpenSslError(std::string_view what) {
   const unsigned long e = ERR_get_error();
@@ -35,6 +52,25 @@ std::optional<std::int64_t> EpochSeconds(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
   return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+bool Names(X509* cert, std::string_view identity) {
+  const std::string id(identity);
+  if (ParseIpLiteral(identity)) return X509_check_ip_asc(cert, id.c_str(), 0) == 1;
+  return X509_check_host(cert, id.c_str(), id.size(), 0, nullptr) == 1;
+}
+
+std::string SubjectText(X509* cert) {
+  X509_NAME* subject = X509_get_subject_name(cert);
+  if (subject == nullptr) return {};
+  std::array<char, 256> cn{};
+  const int n = X509_NAME_get_text_by_NID(subject, NID_commonName, cn.data(), cn.size());
+  if (n > 0) return std::string(cn.data(), static_cast<std::size_t>(n));
+  char* line = X509_NAME_oneline(subject, nullptr, 0);
+  if (line == nullptr) return {};
+  std::string out(line);
+  OPENSSL_free(line);
+  return out;
 }
 
 // The chain verified against the trust anchors with the time check off: "does it lead to a CA we
@@ -64,7 +100,156 @@ bool VerifyIgnoringTime(SSL* ssl, X509* leaf, STACK_OF(X509) * peer_chain,
   return trusted;
 }
 
+// What the message callback saw of the handshake.
+struct Seen {
+  bool cert_requested = false;
+  bool ticket = false;  // a NewSessionTicket: a TLS 1.3 host that accepted the client
+  std::optional<int> alert_received;
+};
+
+void OnMessage(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
+               SSL* /*ssl*/, void* arg) {
+  auto* seen = static_cast<Seen*>(arg);
+  const auto* bytes = static_cast<const unsigned char*>(buf);
+  if (write_p != 0 || len == 0) return;
+  if (content_type == SSL3_RT_HANDSHAKE) {
+    if (bytes[0] == SSL3_MT_CERTIFICATE_REQUEST) seen->cert_requested = true;
+    if (bytes[0] == SSL3_MT_NEWSESSION_TICKET) seen->ticket = true;
+  } else if (content_type == SSL3_RT_ALERT && len >= 2 && !seen->alert_received) {
+    seen->alert_received = bytes[1];
+  }
+}
+
+// Refuses every passphrase prompt: a key that needs one cannot be used unattended.
+int NoPassphrase(char*, int, int, void*) { return 0; }
+
+// Waits until the socket is ready for `events` or the deadline passes: 1 ready, 0 timeout, -1
+// error.
+int WaitFor(int fd, short events, io::Deadline deadline) {
+  int ready = 0;
+  do {
+    pollfd p{fd, events, 0};
+    ready = ::poll(&p, 1, static_cast<int>(deadline.Remaining().count()));
+  } while ((ready < 0 && errno == EINTR) || (ready == 0 && !deadline.Expired()));
+  return ready;
+}
+
 }  // namespace
+
+TlsTarget ChooseTlsTarget(std::string_view host, const std::optional<std::string>& server_name) {
+  const bool literal = ParseIpLiteral(host).has_value();
+  if (server_name && !server_name->empty()) return {*server_name, *server_name};
+  if (server_name) return {std::string(host), ""};
+  return {std::string(host), literal ? "" : std::string(host)};
+}
+
+std::string_view TlsOutcomeName(TlsOutcome outcome) {
+  switch (outcome) {
+    case TlsOutcome::kOk:
+      return "ok";
+    case TlsOutcome::kTimeout:
+      return "timeout";
+    case TlsOutcome::kClosed:
+      return "closed";
+    case TlsOutcome::kFailed:
+      return "failed";
+    case TlsOutcome::kClientCertRequired:
+      return "client_cert_required";
+    case TlsOutcome::kClientCertRejected:
+      return "client_cert_rejected";
+  }
+  return "failed";
+}
+
+std::string TlsAlertName(int description) {
+  switch (description) {
+    case 0:
+      return "close_notify";
+    case 10:
+      return "unexpected_message";
+    case 20:
+      return "bad_record_mac";
+    case 22:
+      return "record_overflow";
+    case kAlertHandshakeFailure:
+      return "handshake_failure";
+    case kAlertBadCertificate:
+      return "bad_certificate";
+    case kAlertUnsupportedCertificate:
+      return "unsupported_certificate";
+    case kAlertCertificateRevoked:
+      return "certificate_revoked";
+    case kAlertCertificateExpired:
+      return "certificate_expired";
+    case kAlertCertificateUnknown:
+      return "certificate_unknown";
+    case 47:
+      return "illegal_parameter";
+    case kAlertUnknownCa:
+      return "unknown_ca";
+    case kAlertAccessDenied:
+      return "access_denied";
+    case 50:
+      return "decode_error";
+    case 51:
+      return "decrypt_error";
+    case 70:
+      return "protocol_version";
+    case 71:
+      return "insufficient_security";
+    case 80:
+      return "internal_error";
+    case 86:
+      return "inappropriate_fallback";
+    case 90:
+      return "user_canceled";
+    case 109:
+      return "missing_extension";
+    case 110:
+      return "unsupported_extension";
+    case 112:
+      return "unrecognized_name";
+    case kAlertCertificateRequired:
+      return "certificate_required";
+    case 120:
+      return "no_application_protocol";
+    default:
+      return "alert_" + std::to_string(description);
+  }
+}
+
+TlsOutcome ClassifyTlsFailure(bool cert_requested, bool cert_sent, std::optional<int> alert,
+                              bool closed) {
+  if (alert == 0) {  // close_notify: a polite hang-up
+    alert.reset();
+    closed = true;
+  }
+  if (alert == kAlertCertificateRequired) return TlsOutcome::kClientCertRequired;
+  if (cert_requested && !cert_sent &&
+      (closed || alert == kAlertHandshakeFailure || alert == kAlertBadCertificate ||
+       alert == kAlertAccessDenied)) {
+    // A TLS 1.2 host that wanted a certificate and got an empty one: most say
+    // handshake_failure, some bad_certificate, some just hang up.
+    return TlsOutcome::kClientCertRequired;
+  }
+  if (cert_sent && alert) {
+    switch (*alert) {
+      case kAlertHandshakeFailure:
+      case kAlertBadCertificate:
+      case kAlertUnsupportedCertificate:
+      case kAlertCertificateRevoked:
+      case kAlertCertificateExpired:
+      case kAlertCertificateUnknown:
+      case kAlertUnknownCa:
+      case kAlertAccessDenied:
+        return TlsOutcome::kClientCertRejected;
+      default:
+        break;
+    }
+  }
+  if (!alert && closed) return TlsOutcome::kClosed;
+  return TlsOutcome::kFailed;
+}
 
 Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::Deadline deadline) {
   const auto start = std::chrono::steady_clock::now();
@@ -75,31 +260,60 @@ Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::
     return std::move(r);
   };
   ERR_clear_error();
-  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
-  if (!ctx) return Error{ErrorKind::kIo, OpenSslError("TLS context")};
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  // Verification must not abort the handshake: its result is read afterwards, as a fact.
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
-  if (!options.ca_file.empty() &&
-      SSL_CTX_load_verify_locations(ctx.get(), options.ca_file.c_str(), nullptr) != 1) {
-    return Error{ErrorKind::kNotFound,
-                 OpenSslError("ca_file " + options.ca_file.string() + " cannot be loaded")};
+  auto make_ctx = [&]() -> Result<SslCtxPtr> {
+    SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+    if (!ctx) return Error{ErrorKind::kIo, OpenSslError("TLS context")};
+    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    // Verification must not abort the handshake: its result is read afterwards, as a fact.
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_default_passwd_cb(ctx.get(), NoPassphrase);
+    if (!options.ca_file.empty() &&
+        SSL_CTX_load_verify_locations(ctx.get(), options.ca_file.c_str(), nullptr) != 1) {
+      return Error{ErrorKind::kNotFound,
+                   OpenSslError("ca_file " + options.ca_file.string() + " cannot be loaded")};
+    }
+    return ctx;
+  };
+  auto ctx = make_ctx();
+  if (!ctx) return ctx.error();
+  bool have_client_cert = false;
+  if (!options.client_cert.empty() && !options.client_key.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx->get(), options.client_cert.c_str()) != 1) {
+      r.client_cert_error = "unreadable";
+    } else if (SSL_CTX_use_PrivateKey_file(ctx->get(), options.client_key.c_str(),
+                                           SSL_FILETYPE_PEM) != 1) {
+      r.client_cert_error = "key_unreadable";
+    } else if (SSL_CTX_check_private_key(ctx->get()) != 1) {
+      r.client_cert_error = "key_mismatch";
+    } else {
+      have_client_cert = true;
+    }
+    ERR_clear_error();
+    if (!have_client_cert) {
+      ctx = make_ctx();  // on without the half-loaded certificate
+      if (!ctx) return ctx.error();
+    }
   }
-  SslPtr ssl(SSL_new(ctx.get()));
+  Seen seen;
+  SSL_CTX_set_msg_callback(ctx->get(), OnMessage);
+  SSL_CTX_set_msg_callback_arg(ctx->get(), &seen);
+
+  SslPtr ssl(SSL_new(ctx->get()));
   if (!ssl) return Error{ErrorKind::kIo, OpenSslError("TLS session")};
-  const auto literal = ParseIpLiteral(options.host);
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-  if (literal) {
-    X509_VERIFY_PARAM_set1_ip_asc(param, options.host.c_str());
-  } else {
-    X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
-  }
   if (!options.server_name.empty()) {
     SSL_set_tlsext_host_name(ssl.get(), options.server_name.c_str());
   }
   if (SSL_set_fd(ssl.get(), socket.get()) != 1) {
     return Error{ErrorKind::kIo, OpenSslError("TLS socket")};
   }
+  auto failed = [&](std::string error, bool closed) {
+    r.error = std::move(error);
+    r.alert = seen.alert_received;
+    r.client_cert_requested = seen.cert_requested;
+    r.client_cert_sent = seen.cert_requested && have_client_cert;
+    r.outcome = ClassifyTlsFailure(r.client_cert_requested, r.client_cert_sent, r.alert, closed);
+    r.handshake_ok = false;
+  };
 
   for (;;) {
     const int rc = SSL_connect(ssl.get());
@@ -109,37 +323,109 @@ Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::
     if (why == SSL_ERROR_WANT_READ) events = POLLIN;
     if (why == SSL_ERROR_WANT_WRITE) events = POLLOUT;
     if (events == 0) {
-      r.error = why == SSL_ERROR_SYSCALL && ERR_peek_error() == 0
-                    ? "the host closed the connection during the handshake"
-                    : OpenSslError("handshake failed");
+      const bool closed = (why == SSL_ERROR_SYSCALL || why == SSL_ERROR_ZERO_RETURN) &&
+                          ERR_peek_error() == 0 && !seen.alert_received;
+      std::string error = closed ? "the host closed the connection during the handshake"
+                          : seen.alert_received
+                              ? "the host sent the alert " + TlsAlertName(*seen.alert_received)
+                              : OpenSslError("handshake failed");
+      ERR_clear_error();
+      failed(std::move(error), closed);
       return done();
     }
-    int ready = 0;
-    do {
-      pollfd p{socket.get(), events, 0};
-      ready = ::poll(&p, 1, static_cast<int>(deadline.Remaining().count()));
-    } while ((ready < 0 && errno == EINTR) || (ready == 0 && !deadline.Expired()));
+    const int ready = WaitFor(socket.get(), events, deadline);
     if (ready <= 0) {
-      r.error = ready == 0 ? "timeout" : ErrnoError("poll", errno).detail;
+      failed(ready == 0 ? "timeout" : ErrnoError("poll", errno).detail, false);
+      if (ready == 0) r.outcome = TlsOutcome::kTimeout;
       return done();
     }
   }
   r.handshake_ok = true;
+  r.outcome = TlsOutcome::kOk;
   r.protocol = SSL_get_version(ssl.get());
+  r.client_cert_requested = seen.cert_requested;
+  r.client_cert_sent = seen.cert_requested && have_client_cert;
   r.verify_code = SSL_get_verify_result(ssl.get());
   r.verify_result =
       r.verify_code == X509_V_OK ? "ok" : X509_verify_cert_error_string(r.verify_code);
   X509* leaf = SSL_get0_peer_certificate(ssl.get());
   if (leaf != nullptr) {
-    r.hostname_match = literal ? X509_check_ip_asc(leaf, options.host.c_str(), 0) == 1
-                               : X509_check_host(leaf, options.host.c_str(), 0, 0, nullptr) == 1;
+    r.certificate_seen = true;
+    r.hostname_match = Names(leaf, options.identity);
     r.chain_trusted = VerifyIgnoringTime(ssl.get(), leaf, SSL_get_peer_cert_chain(ssl.get()),
                                          r.not_before_epoch_s, r.not_after_epoch_s);
+  }
+
+  // TLS 1.3: a host that asked for a certificate judges it only now. Its verdict is an alert, or
+  // session tickets once it accepted the client; wait briefly for either.
+  if (seen.cert_requested && SSL_version(ssl.get()) == TLS1_3_VERSION) {
+    const io::Deadline verdict(
+        std::min(deadline.at(), std::chrono::steady_clock::now() + options.verdict_wait));
+    std::array<char, 256> sink{};
+    while (!seen.ticket && !seen.alert_received) {
+      const int n = SSL_read(ssl.get(), sink.data(), static_cast<int>(sink.size()));
+      if (n > 0) break;  // application data: the host took the session
+      const int why = SSL_get_error(ssl.get(), n);
+      if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE) {
+        if (WaitFor(socket.get(), why == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, verdict) <= 0) {
+          break;  // no verdict in time: the session stands
+        }
+        continue;
+      }
+      const bool closed =
+          (why == SSL_ERROR_SYSCALL || why == SSL_ERROR_ZERO_RETURN) && !seen.alert_received;
+      ERR_clear_error();
+      failed(seen.alert_received ? "the host sent the alert " + TlsAlertName(*seen.alert_received) +
+                                       " after the handshake"
+                                 : "the host closed the connection after the handshake",
+             closed);
+      return done();
+    }
+    if (seen.alert_received) {
+      ERR_clear_error();
+      failed(
+          "the host sent the alert " + TlsAlertName(*seen.alert_received) + " after the handshake",
+          false);
+      return done();
+    }
   }
   // A polite close; its answer is not awaited.
   SSL_shutdown(ssl.get());
   ERR_clear_error();
   return done();
+}
+
+Result<std::vector<CertificateInfo>> ParsePemCertificates(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Error{ErrorKind::kParse, "too large for a PEM file"};
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Error{ErrorKind::kIo, "out of memory"};
+  std::vector<CertificateInfo> out;
+  for (;;) {
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr));
+    if (!cert) break;
+    CertificateInfo info;
+    info.subject = SubjectText(cert.get());
+    info.not_before_epoch_s = EpochSeconds(X509_get0_notBefore(cert.get()));
+    info.not_after_epoch_s = EpochSeconds(X509_get0_notAfter(cert.get()));
+    out.push_back(std::move(info));
+  }
+  ERR_clear_error();  // the end of the text reads as "no start line"
+  if (out.empty()) return Error{ErrorKind::kParse, "no PEM certificate"};
+  return out;
+}
+
+Result<bool> PemCertificateNames(std::string_view pem, std::string_view identity) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) {
+    return Error{ErrorKind::kParse, "too large for a PEM file"};
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return Error{ErrorKind::kIo, "out of memory"};
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr));
+  ERR_clear_error();
+  if (!cert) return Error{ErrorKind::kParse, "no PEM certificate"};
+  return Names(cert.get(), identity);
 }
 
 }  // namespace posdiag::drivers::network

@@ -1,8 +1,15 @@
 // A TLS handshake with the payment host over a connected socket (OpenSSL, non-blocking BIO and
 // poll against a deadline). It reports what a merchant's remedy depends on, each separately: does
-// the chain lead to a trusted CA (time aside), does the certificate name the host, and the
-// validity window of the chain, so an expired certificate and a wrong clock can be told apart by
-// the rules.
+// the chain lead to a trusted CA (time aside), does the certificate name the host, the validity
+// window of the chain (so an expired certificate and a wrong clock can be told apart by the
+// rules), and how a failed handshake failed: no answer, a hang-up, a host that wants the
+// terminal's own certificate, or one that refuses it. With TLS 1.3 a host judges the terminal's
+// certificate only after the client has finished its side of the handshake, so when the host
+// asked for one the driver reads once more, briefly, to catch the host's verdict.
+//
+// The PEM helpers are pure: the probe reads the CA bundle and the terminal's certificate under
+// [system] root and hands their text here. The private key is only ever opened by OpenSSL, by
+// path; it is never read into posdiag's own memory, logged or reported.
 #pragma once
 
 #include <chrono>
@@ -10,6 +17,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
@@ -17,20 +26,69 @@
 
 namespace posdiag::drivers::network {
 
-struct TlsOptions {
-  std::string host;         // what the certificate must name: a DNS name or an address literal
-  std::string server_name;  // SNI; empty for none (address literals send none)
-  std::filesystem::path ca_file;  // PEM trust anchors; empty: no trust anchors (nothing verifies)
+// What the handshake is sent as (SNI) and what the host's certificate must name.
+struct TlsTarget {
+  std::string identity;  // a DNS name or an address literal (checked against the IP SANs)
+  std::string sni;       // empty: no SNI
 };
 
+// `server_name` when set and not empty (SNI and identity both); set but "": no SNI, the host
+// itself the identity; not set: the host's name for both, or for an address the address as the
+// identity and no SNI (an address is no name a server could pick a certificate by).
+TlsTarget ChooseTlsTarget(std::string_view host, const std::optional<std::string>& server_name);
+
+struct TlsOptions {
+  std::string identity;           // what the certificate must name
+  std::string server_name;        // SNI; empty for none
+  std::filesystem::path ca_file;  // PEM trust anchors; empty: no trust anchors (nothing verifies)
+  // The terminal's own certificate (PEM, leaf first, its chain after) and private key; both or
+  // neither. The key is opened by OpenSSL only; a key that asks for a passphrase is refused, never
+  // prompted for.
+  std::filesystem::path client_cert;
+  std::filesystem::path client_key;
+  // After a TLS 1.3 handshake in which the host asked for a certificate: how long to wait for its
+  // verdict (an alert, or the session tickets it sends once it accepted the client).
+  std::chrono::milliseconds verdict_wait{500};
+};
+
+enum class TlsOutcome {
+  kOk,                  // the session is up
+  kTimeout,             // the host did not answer the handshake before the deadline
+  kClosed,              // the host hung up without an alert
+  kFailed,              // an alert or a protocol error not about the terminal's certificate
+  kClientCertRequired,  // the host wants the terminal's certificate and none was sent
+  kClientCertRejected,  // the host refused the certificate the terminal sent
+};
+
+// "ok", "timeout", "closed", "failed", "client_cert_required", "client_cert_rejected".
+std::string_view TlsOutcomeName(TlsOutcome outcome);
+
+// The TLS alert names of RFC 8446 6 ("handshake_failure", "certificate_required", ...);
+// "alert_N" for others.
+std::string TlsAlertName(int description);
+
+// How a handshake that did not give a usable session failed, from what was seen: whether the
+// host asked for a certificate (CertificateRequest), whether the terminal had one to send, the
+// alert the host sent (if any) and whether it hung up without one.
+TlsOutcome ClassifyTlsFailure(bool cert_requested, bool cert_sent, std::optional<int> alert,
+                              bool closed);
+
 struct TlsReading {
-  bool handshake_ok = false;
+  bool handshake_ok = false;  // a session was established and the host did not refuse it after
+  TlsOutcome outcome = TlsOutcome::kFailed;
   std::string error;     // why the handshake failed ("timeout", OpenSSL's reason); empty when ok
-  std::string protocol;  // "TLSv1.3"
-  long verify_code = 0;  // X509_V_OK (0) or OpenSSL's X509_V_ERR_*
-  std::string verify_result;   // "ok" or OpenSSL's text for verify_code
-  bool chain_trusted = false;  // the chain verifies to a trust anchor, the clock not considered
-  bool hostname_match = false;
+  std::string protocol;  // "TLSv1.3"; empty when the handshake did not get that far
+  std::optional<int> alert;            // the alert the host sent
+  bool client_cert_requested = false;  // the host sent a CertificateRequest
+  bool client_cert_sent = false;       // and the terminal answered it with a certificate
+  // Why the configured client certificate could not be used ("" when none was configured or it
+  // loaded): "unreadable", "key_unreadable", "key_mismatch"; the handshake then went on without it.
+  std::string client_cert_error;
+  bool certificate_seen = false;  // the host's certificate was received (the facts below are read)
+  long verify_code = 0;           // X509_V_OK (0) or OpenSSL's X509_V_ERR_*
+  std::string verify_result;      // "ok" or OpenSSL's text for verify_code
+  bool chain_trusted = false;     // the chain verifies to a trust anchor, the clock not considered
+  bool hostname_match = false;    // the leaf names options.identity
   // The window in which every certificate of the chain is valid: the latest notBefore and the
   // earliest notAfter.
   std::optional<std::int64_t> not_before_epoch_s;
@@ -41,5 +99,19 @@ struct TlsReading {
 // Runs the handshake on `socket` (connected, non-blocking). A CA file that cannot be loaded is an
 // error (nothing was measured); a handshake that fails or times out is a reading saying so.
 Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::Deadline deadline);
+
+struct CertificateInfo {
+  std::string subject;  // the subject's common name, else its one-line form
+  std::optional<std::int64_t> not_before_epoch_s;
+  std::optional<std::int64_t> not_after_epoch_s;
+};
+
+// Every certificate of a PEM text, in order; other PEM blocks (a key in the same file) are
+// skipped unread. No certificate at all is a kParse error.
+Result<std::vector<CertificateInfo>> ParsePemCertificates(std::string_view pem);
+
+// Whether the first certificate of a PEM text names `identity` (a DNS name, wildcards as RFC 6125
+// allows, or an address against the IP SANs). A text without a certificate is a kParse error.
+Result<bool> PemCertificateNames(std::string_view pem, std::string_view identity);
 
 }  // namespace posdiag::drivers::network

@@ -20,6 +20,8 @@ class NetworkTransport {
  public:
   virtual ~NetworkTransport() = default;
   virtual Result<NetlinkSnapshot> ReadInterfaces(io::Deadline deadline) = 0;
+  // The route the kernel gives a packet to `address` (QueryRoute); kNotFound when it has none.
+  virtual Result<RouteInfo> RouteTo(const IpAddress& address, io::Deadline deadline) = 0;
   virtual DnsResult Resolve(const std::string& name, const DnsConfig& config,
                             io::Deadline deadline) = 0;
   virtual TcpConnectResult Connect(const IpAddress& address, std::uint16_t port,
@@ -33,6 +35,9 @@ class SystemNetwork final : public NetworkTransport {
  public:
   Result<NetlinkSnapshot> ReadInterfaces(io::Deadline deadline) override {
     return ReadNetlinkSnapshot(deadline);
+  }
+  Result<RouteInfo> RouteTo(const IpAddress& address, io::Deadline deadline) override {
+    return QueryRoute(address.family, address.bytes, deadline);
   }
   DnsResult Resolve(const std::string& name, const DnsConfig& config,
                     io::Deadline deadline) override {

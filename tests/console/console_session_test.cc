@@ -147,7 +147,7 @@ class ConsoleSessionTest : public ::testing::Test {
     ASSERT_TRUE(d) << d.error().detail;
     diagnoser_ = std::move(*d);
     ConsoleServices services{
-        diagnoser_.get(), [this](Level level) { return diagnoser_->Run(level); }, nullptr, {}};
+        diagnoser_.get(), [this](Level level) { return diagnoser_->Run(level); }, {}, {}, {}};
     auto console = Console::Open(diagnoser_->config(), io::RootFs(dir_.path()), services);
     ASSERT_TRUE(console) << console.error().detail;
     console_ = std::move(*console);

@@ -38,6 +38,8 @@ struct Expectation {
   std::set<std::string> codes;       // empty: not checked
   std::set<std::string> suppressed;  // symptoms hidden behind a root cause
   std::string level = "boot";        // posdiag-sim run passes it unless told another
+  std::set<std::string> incomplete;  // probes that must end error or timeout
+  long max_duration_ms = -1;         // -1: not checked
 };
 
 std::set<std::string> SplitCommas(const std::string& text) {
@@ -62,6 +64,10 @@ Expectation Expect(const std::string& scenario) {
     if (line.rfind("codes=", 0) == 0) e.codes = SplitCommas(line.substr(6));
     if (line.rfind("suppressed=", 0) == 0) e.suppressed = SplitCommas(line.substr(11));
     if (line.rfind("level=", 0) == 0 && line.size() > 6) e.level = line.substr(6);
+    if (line.rfind("incomplete=", 0) == 0) e.incomplete = SplitCommas(line.substr(11));
+    if (line.rfind("max_duration_ms=", 0) == 0 && line.size() > 16) {
+      e.max_duration_ms = std::stol(line.substr(16));
+    }
   }
   return e;
 }
@@ -102,11 +108,28 @@ TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
   for (const auto& rule : want.suppressed) {
     EXPECT_TRUE(hidden.contains(rule)) << rule << " is not suppressed:\n" << json_run.out;
   }
-  // Every probe that ran measured something: no scenario may pass because a probe failed.
+  // Every probe that ran measured something, but those the scenario expects to be incomplete:
+  // no scenario may pass because a probe failed unnoticed.
+  std::set<std::string> incomplete;
   for (const auto& p : report["probes"]) {
+    const std::string name = p.value("name", "");
     const std::string status = p.value("status", "");
-    EXPECT_TRUE(status == "ok" || status == "not_configured")
-        << p.value("name", "") << ": " << status << ": " << p.value("error", "");
+    if (want.incomplete.contains(name)) {
+      EXPECT_TRUE(status == "error" || status == "timeout") << name << ": " << status;
+    } else {
+      EXPECT_TRUE(status == "ok" || status == "not_configured")
+          << name << ": " << status << ": " << p.value("error", "");
+    }
+  }
+  for (const auto& i : report.value("incomplete", nlohmann::json::array())) {
+    incomplete.insert(i.value("probe", ""));
+  }
+  EXPECT_EQ(incomplete, want.incomplete) << json_run.out;
+  if (!want.incomplete.empty()) {
+    EXPECT_EQ(report.value("status", ""), "unknown");
+  }
+  if (want.max_duration_ms >= 0) {
+    EXPECT_LE(report.value("duration_ms", 0L), want.max_duration_ms) << json_run.out;
   }
 
   const Outcome text_run = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,

@@ -370,6 +370,7 @@ class ChipRoutineTest : public CardReaderDeviceTest {
                                const std::size_t i = std::min(asked_.size(), runs.size()) - 1;
                                return runs[i];
                              },
+                             {},
                              {}};
     const auto routine = device_.Routines().at(0);
     const auto start = std::chrono::steady_clock::now();
@@ -473,6 +474,7 @@ TEST_F(ChipRoutineTest, WithoutADisplayThereIsNoPrompt) {
       [](std::string_view, io::Deadline) -> Result<agent::ProbeRun> {
         return Measured(With(Slot("inactive"), "card_reader.atr.valid", V(true)));
       },
+      {},
       {}};
   EXPECT_EQ(device_.Routines().at(0)->Run(ctx, io::Deadline::In(milliseconds(500))).verdict,
             Verdict::kPassed);

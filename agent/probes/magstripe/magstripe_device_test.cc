@@ -150,6 +150,7 @@ class SwipeRoutineTest : public MagstripeDeviceTest {
                                asked_.emplace_back(probe);
                                return run(deadline);
                              },
+                             {},
                              {}};
     return device_.Routines().at(0)->Run(ctx, io::Deadline::In(milliseconds(3000)));
   }

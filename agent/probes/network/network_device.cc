@@ -46,10 +46,21 @@ std::vector<SectionSpec> NetworkDevice::ConfigSections() const {
         Bool("tls").Default(true).Means("handshake with the host after the TCP connect"),
         String("server_name")
             .DefaultText("the payment host's name (none for an address)")
-            .Means("the name sent as SNI in the TLS handshake; \"\" sends none"),
+            .Means("the name the host's certificate must carry, also sent as SNI (for a host "
+                   "reached by address, or a gateway whose certificate is for another name); "
+                   "without it the host's name, or for an address its IP SAN; \"\" sends no "
+                   "SNI"),
         TerminalPath("ca_file")
             .DefaultText("/etc/ssl/certs/ca-certificates.crt when the terminal has it")
-            .Means("the CA bundle the host's chain is verified against"),
+            .Means("the CA bundle (PEM) the host's chain is verified against"),
+        TerminalPath("client_cert")
+            .With("client_key")
+            .Means("the terminal's own certificate (PEM, leaf first) for hosts that require "
+                   "mutual TLS"),
+        TerminalPath("client_key")
+            .With("client_cert")
+            .Means("the private key of client_cert (PEM, without a passphrase); only OpenSSL "
+                   "opens it: it is never copied, logged or reported"),
         Int("cert_warn_days", 0, 3650)
             .Default(30)
             .Means("reported as network.tls.expiry_warn_days, for the expiring-certificate rule"),

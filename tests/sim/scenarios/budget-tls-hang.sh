@@ -6,6 +6,7 @@ SIM_DESCRIPTION="2 s budget, TLS handshake never answered: handshake timeout"
 SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="network.tls_handshake_timeout"
 SIM_EXPECT_CODES="T1"
+SIM_EXPECT_MAX_DURATION_MS=2050
 SIM_NET_TLS_SERVER=hang
 SIM_NET_STEP_TIMEOUT_MS=5000
 

@@ -12,3 +12,4 @@ scenario() {
   remove "$journal"
   mkdir -p -- "$(under_root "$journal")"
 }
+SIM_EXPECT_INCOMPLETE=journal
