@@ -125,7 +125,7 @@ deps=$(sed -n 's/^deps=//p' "$SCRATCH/br.systemd")
 ydeps=$(sed -n '/^DEPENDS = /,/"$/p' "$recipe" | tr -d '\\"' | sed 's/^DEPENDS = //')
 names=$(cd "$POSDIAG_SOURCE_DIR" && find CMakeLists.txt cmake agent drivers rules \
   \( -name CMakeLists.txt -o -name '*.cmake' \) -print0 2>/dev/null |
-  xargs -0 grep -hoE 'find_package\([A-Za-z0-9_]+|pkg_check_modules\([A-Za-z0-9_]+( REQUIRED)?( IMPORTED_TARGET)? [A-Za-z0-9_.+-]+' |
+  xargs -0 grep -hoE 'find_package\([A-Za-z0-9_]+|pkg_check_modules\([A-Za-z0-9_]+( REQUIRED)?( IMPORTED_TARGET)?( GLOBAL)? [A-Za-z0-9_.+-]+' |
   sed 's/^find_package(//; s/^pkg_check_modules(.* //' | sort -u)
 for name in $names; do
   # shellcheck disable=SC2046  # two words
