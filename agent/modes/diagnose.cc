@@ -33,8 +33,8 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
   if (auto logger = MakeLogger(log_options)) {
     d->log_ = *logger;
   } else {
-    d->startup_errors_.push_back("log: " + logger.error().detail);
-    std::fprintf(stderr, "posdiag: log: %s\n", logger.error().detail.c_str());
+    d->startup_errors_.push_back(logger.error().detail);
+    std::fprintf(stderr, "posdiag: %s\n", logger.error().detail.c_str());
   }
 
   // Catalogue: built-in rules, with the site's files merged in, each checked as `posdiag rules

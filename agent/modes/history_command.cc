@@ -1,4 +1,5 @@
-// `posdiag history`: the reports kept under [history] dir, newest first.
+// `posdiag history`: the reports kept under [history] dir, newest first. Exit 0, or 3 when the
+// config is bad or the directory cannot be read (an absent one is an empty history).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,11 @@ int RunHistory(const std::optional<std::string>& config, OutputFormat format, ru
   const ConfigSection& section = setup->config->Section("history");
   HistoryStore store(section.GetString("dir"), static_cast<std::size_t>(section.GetInt("keep")));
   const Listing listing = store.Load();
+  if (listing.error) {
+    // An absent directory is an empty history; one that is there but cannot be read is not.
+    PrintError(*listing.error);  // "history: open /var/lib/posdiag/history: Permission denied"
+    return 3;
+  }
   std::string out;
   if (format == OutputFormat::kJson) {
     nlohmann::json reports = nlohmann::json::array();

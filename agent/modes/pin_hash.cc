@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -144,7 +145,50 @@ bool VerifyPin(const PinHash& hash, std::string_view pin) {
   return same && ValidPin(pin);
 }
 
+std::chrono::nanoseconds EstimatePinCheck(std::uint32_t iterations) {
+  using Clock = std::chrono::steady_clock;
+  // Doubling from 1000 iterations until a run takes 20 ms keeps the clock's resolution and the
+  // start-up cost out of the figure, on a fast desktop and a slow terminal alike.
+  constexpr auto kLongEnough = std::chrono::milliseconds(20);
+  const std::vector<std::uint8_t> salt(kSaltBytes, 0x5A);
+  std::uint32_t timed = 1000;
+  Clock::duration took{};
+  for (;;) {
+    const auto start = Clock::now();
+    const std::vector<std::uint8_t> key = Derive("000000", salt, timed, kKeyBytes);
+    took = Clock::now() - start;
+    if (key.empty()) break;  // PBKDF2 failed: the hash itself will say so
+    if (took >= kLongEnough || timed >= iterations || timed >= 1'000'000) break;
+    timed *= 2;
+  }
+  const double per_iteration = std::chrono::duration<double, std::nano>(took).count() / timed;
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(per_iteration * iterations));
+}
+
+std::string PinCostWarning(std::uint32_t iterations, std::chrono::nanoseconds estimate) {
+  if (estimate <= kPinCheckBudget) return "";
+  // The count that fits the budget, rounded down to two significant digits.
+  const double fits = static_cast<double>(iterations) *
+                      std::chrono::duration<double>(kPinCheckBudget).count() /
+                      std::chrono::duration<double>(estimate).count();
+  std::uint64_t suggested = static_cast<std::uint64_t>(fits);
+  std::uint64_t scale = 1;
+  while (suggested / scale >= 100) scale *= 10;
+  suggested = std::max<std::uint64_t>(suggested / scale * scale, kMinPinIterations);
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f s", std::chrono::duration<double>(estimate).count());
+  return "posdiag: warning: one PIN check with " + std::to_string(iterations) +
+         " iterations would take about " + seconds + " on this machine, more than " +
+         std::to_string(kPinCheckBudget.count()) + " ms; --iterations " +
+         std::to_string(suggested) + " would stay within it";
+}
+
 int RunHashPin(std::uint32_t iterations) {
+  // Before the PIN is asked for, so the engineer can stop and choose another count.
+  if (const std::string warning = PinCostWarning(iterations, EstimatePinCheck(iterations));
+      !warning.empty()) {
+    std::fprintf(stderr, "%s\n", warning.c_str());
+  }
   const bool tty = ::isatty(STDIN_FILENO) == 1;
   termios saved{};
   if (tty && ::tcgetattr(STDIN_FILENO, &saved) == 0) {

@@ -4,6 +4,7 @@
 // Checking recomputes the key and compares in constant time. The PIN itself is never kept.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,7 +40,20 @@ Result<std::string> MakePinHash(std::string_view pin,
 // True when `pin` matches; the comparison takes the same time wherever the keys differ.
 bool VerifyPin(const PinHash& hash, std::string_view pin);
 
-// `posdiag console hash-pin`: reads one line (the PIN) from stdin and prints its hash.
+// One PIN check may take this long on the terminal; more and the console login drags (and a
+// daemon busy checking PINs is a daemon not answering the diagnose key).
+inline constexpr std::chrono::milliseconds kPinCheckBudget{250};
+
+// How long one check of a hash with `iterations` takes on this machine: a few thousand
+// iterations are timed (some milliseconds) and the time scaled up, never the full count.
+std::chrono::nanoseconds EstimatePinCheck(std::uint32_t iterations);
+
+// The warning for a check estimated at `estimate`, naming it and suggesting an iteration count
+// within kPinCheckBudget; empty when the estimate is within it. Pure.
+std::string PinCostWarning(std::uint32_t iterations, std::chrono::nanoseconds estimate);
+
+// `posdiag console hash-pin`: reads one line (the PIN) from stdin and prints its hash. Warns on
+// stderr first when one check with `iterations` would take more than kPinCheckBudget here.
 int RunHashPin(std::uint32_t iterations);
 
 }  // namespace posdiag::agent

@@ -67,5 +67,34 @@ TEST(PinHash, RejectsBadPins) {
   EXPECT_FALSE(MakePinHash("1234", 10));
 }
 
+TEST(PinCost, WithinTheBudgetNoWarning) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(PinCostWarning(kDefaultPinIterations, milliseconds(40)), "");
+  EXPECT_EQ(PinCostWarning(kDefaultPinIterations, kPinCheckBudget), "");
+}
+
+TEST(PinCost, OverTheBudgetNamesTheEstimateAndSuggestsACount) {
+  using std::chrono::milliseconds;
+  // 10 million iterations at 1 us each: 10 s; 250 ms is 250000 of them.
+  const std::string warning = PinCostWarning(10'000'000, milliseconds(10'000));
+  EXPECT_NE(warning.find("10000000 iterations"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("about 10.0 s"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("more than 250 ms"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("--iterations 250000 "), std::string::npos) << warning;
+  // Rounded down to two significant digits, never below the minimum count.
+  EXPECT_NE(PinCostWarning(1'000'000, milliseconds(700)).find("--iterations 350000 "),
+            std::string::npos);
+  EXPECT_NE(PinCostWarning(2'000, milliseconds(5'000)).find("--iterations 1000 "),
+            std::string::npos);
+}
+
+TEST(PinCost, AHugeCountIsEstimatedNotRun) {
+  // The estimate times a few thousand iterations: 10 million (the most hash-pin accepts) are
+  // seconds on any machine today, and far more on a terminal.
+  const auto estimate = EstimatePinCheck(kMaxPinIterations);
+  EXPECT_GT(estimate, kPinCheckBudget);
+  EXPECT_NE(PinCostWarning(kMaxPinIterations, estimate), "");
+}
+
 }  // namespace
 }  // namespace posdiag::agent

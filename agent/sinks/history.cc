@@ -1,6 +1,7 @@
 #include "agent/sinks/history.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,12 +13,14 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include "agent/report_id.h"
 #include "agent/sinks/json_report.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/base/file.h"
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::agent {
 namespace {
@@ -27,7 +30,7 @@ using nlohmann::json;
 
 constexpr std::size_t kSeqDigits = 10;
 constexpr std::string_view kEntrySuffix = ".json";
-constexpr std::string_view kCorruptSuffix = ".json.corrupt";
+constexpr std::string_view kAsideSuffix = ".corrupt";
 constexpr std::string_view kTempSuffix = ".tmp";
 // Damaged entries are kept for an engineer to look at, but not without bound.
 constexpr std::size_t kMaxCorrupt = 10;
@@ -37,36 +40,54 @@ constexpr auto kStaleTemp = std::chrono::minutes(5);
 constexpr std::size_t kMaxNames = 10000;
 constexpr std::size_t kMaxFieldBytes = 256;
 
+constexpr long long kMaxSeq = 9'999'999'999;
+constexpr std::string_view kNoId = "NOID";
+// A save or a load waits this long for another one to finish before it gives up.
+constexpr auto kLockWait = std::chrono::seconds(5);
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// "0000000042-...": the save sequence number, or -1 when the name is not one of ours.
-long long SequenceOf(std::string_view name) {
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "0000000042-...": the leading sequence number, or -1 when there is none.
+long long LeadingSequence(std::string_view name) {
   if (name.size() < kSeqDigits + 1 || name[kSeqDigits] != '-') return -1;
+  if (!AllDigits(name.substr(0, kSeqDigits))) return -1;
   long long seq = 0;
-  for (std::size_t i = 0; i < kSeqDigits; ++i) {
-    if (name[i] < '0' || name[i] > '9') return -1;
-    seq = seq * 10 + (name[i] - '0');
-  }
+  for (std::size_t i = 0; i < kSeqDigits; ++i) seq = seq * 10 + (name[i] - '0');
   return seq;
 }
 
-bool IsEntryName(std::string_view name) {
-  return SequenceOf(name) >= 0 && EndsWith(name, kEntrySuffix);
+// "20261121T054049.123Z", as FormatCompactUtc writes it.
+bool IsCompactTime(std::string_view t) {
+  return t.size() == 20 && AllDigits(t.substr(0, 8)) && t[8] == 'T' && AllDigits(t.substr(9, 6)) &&
+         t[15] == '.' && AllDigits(t.substr(16, 3)) && t[19] == 'Z';
 }
-bool IsCorruptName(std::string_view name) {
-  return SequenceOf(name) >= 0 && EndsWith(name, kCorruptSuffix);
+
+// The report ID in a name: its eight canonical symbols with a matching check symbol, or NOID.
+bool IsNameId(std::string_view id) {
+  if (id == kNoId) return true;
+  if (id.size() != kReportIdPayloadLength + 1) return false;
+  for (char c : id) {
+    if (kReportIdAlphabet.find(c) == std::string_view::npos) return false;
+  }
+  return IsValidReportId(id);
 }
+
 bool IsTempName(std::string_view name) {
   return name.size() > 1 && name[0] == '.' && EndsWith(name, kTempSuffix) &&
-         SequenceOf(name.substr(1)) >= 0;
+         LeadingSequence(name.substr(1)) >= 0;
 }
 
 struct DirNames {
   std::vector<std::string> entries;  // sorted oldest first
-  std::vector<std::string> corrupt;  // sorted oldest first
+  std::vector<std::string> corrupt;  // set aside entries, sorted oldest first
   std::vector<std::string> temps;
+  std::vector<std::string> junk;  // names that are not ours: never numbered, set aside by Load
   long long max_seq = 0;
 };
 
@@ -81,20 +102,52 @@ Result<DirNames> ListDir(const fs::path& dir) {
                    dir.string() + ": more than " + std::to_string(kMaxNames) + " files"};
     }
     std::string name = it->path().filename().string();
-    if (IsEntryName(name)) {
-      names.max_seq = std::max(names.max_seq, SequenceOf(name));
+    std::error_code type_ec;
+    const fs::file_type type = it->symlink_status(type_ec).type();
+    if (type == fs::file_type::directory || name.starts_with('.')) {
+      // lost+found, hidden files and our own temp files are not entries.
+      if (IsTempName(name)) names.temps.push_back(std::move(name));
+    } else if (const long long seq = HistorySequence(name);
+               seq >= 0 && type == fs::file_type::regular) {
+      names.max_seq = std::max(names.max_seq, seq);
       names.entries.push_back(std::move(name));
-    } else if (IsCorruptName(name)) {
-      names.max_seq = std::max(names.max_seq, SequenceOf(name));
+    } else if (EndsWith(name, kAsideSuffix)) {
+      const long long seq_aside =
+          HistorySequence(std::string_view(name).substr(0, name.size() - kAsideSuffix.size()));
+      // Junk set aside earlier (a foreign name, a link) is neither numbered nor removed.
+      if (seq_aside < 0 || type != fs::file_type::regular) continue;
+      names.max_seq = std::max(names.max_seq, seq_aside);
       names.corrupt.push_back(std::move(name));
-    } else if (IsTempName(name)) {
-      names.temps.push_back(std::move(name));
+    } else {
+      // A name we would not write (a bad sequence, time or report ID, notes.txt), or an entry's
+      // name on a link or a FIFO: never numbered, never read, set aside by Load.
+      names.junk.push_back(std::move(name));
     }
   }
   if (ec) return ErrnoError("list " + dir.string(), ec.value());
   std::sort(names.entries.begin(), names.entries.end());
   std::sort(names.corrupt.begin(), names.corrupt.end());
+  std::sort(names.junk.begin(), names.junk.end());
   return names;
+}
+
+// Holds an exclusive flock on the history directory while saving, pruning or setting aside, so
+// that concurrent runs (the daemon, a boot self-test, `posdiag history`) take distinct sequence
+// numbers and prune to exactly `keep`. Waits up to kLockWait for the holder.
+Result<io::UniqueFd> LockDir(const fs::path& dir) {
+  io::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError("open " + dir.string(), errno);
+  const auto give_up = std::chrono::steady_clock::now() + kLockWait;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return ErrnoError("lock " + dir.string(), errno);
+    if (std::chrono::steady_clock::now() >= give_up) {
+      return Error{ErrorKind::kBusy, "lock " + dir.string() + ": held by another process for " +
+                                         std::to_string(kLockWait.count()) + " s"};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fd;
 }
 
 std::string SeqText(long long seq) {
@@ -103,20 +156,34 @@ std::string SeqText(long long seq) {
   return buf;
 }
 
-// The report ID as it goes into a file name: canonical symbols without the dash, or the ID's
-// letters and digits when a caller made up its own.
+// The report ID as it goes into a file name: canonical symbols without the dash, or NOID when a
+// caller made up its own (the report inside still carries it).
 std::string IdForName(std::string_view report_id) {
   if (auto id = NormalizeReportId(report_id)) {
     id->erase(4, 1);
     return *id;
   }
-  std::string out;
-  for (char c : report_id) {
-    if (out.size() == 16) break;
-    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) out += c;
-    if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 'A');
+  return std::string(kNoId);
+}
+
+// The start time as it goes into a file name; a time that does not format (beyond the year 9999)
+// is written as zeros rather than making a name Load would not recognise.
+std::string TimeForName(std::chrono::system_clock::time_point t) {
+  std::string text = FormatCompactUtc(t);
+  return IsCompactTime(text) ? text : "00000000T000000.000Z";
+}
+
+// Renames dir/name to dir/name.corrupt, never over an existing file; the problem line says which.
+std::string SetAside(const fs::path& dir, const std::string& name, std::string problem) {
+  const std::string aside = name + std::string(kAsideSuffix);
+  std::error_code ec;
+  if (fs::symlink_status(dir / aside, ec).type() != fs::file_type::not_found) {
+    return problem + "; could not set it aside: " + aside + " exists";
   }
-  return out.empty() ? "NOID" : out;
+  if (::rename((dir / name).c_str(), (dir / aside).c_str()) != 0) {
+    return problem + "; could not set it aside: " + ErrnoError("rename", errno).Message();
+  }
+  return problem + "; set aside as " + aside;
 }
 
 Result<void> WriteAll(int fd, std::string_view data, const std::string& what) {
@@ -265,6 +332,17 @@ Result<HistoryEntry> ParseHistoryEntry(std::string_view text) {
   }
 }
 
+long long HistorySequence(std::string_view name) {
+  // SSSSSSSSSS-YYYYMMDDTHHMMSS.mmmZ-IDIDIDID.json
+  if (!EndsWith(name, kEntrySuffix)) return -1;
+  name.remove_suffix(kEntrySuffix.size());
+  const long long seq = LeadingSequence(name);
+  if (seq < 0) return -1;
+  name.remove_prefix(kSeqDigits + 1);
+  if (name.size() < 21 || !IsCompactTime(name.substr(0, 20)) || name[20] != '-') return -1;
+  return IsNameId(name.substr(21)) ? seq : -1;
+}
+
 HistoryStore::HistoryStore(std::filesystem::path dir, std::size_t keep)
     : dir_(std::move(dir)), keep_(std::max<std::size_t>(keep, 1)) {}
 
@@ -278,6 +356,8 @@ Result<void> HistoryStore::Save(const Report& report) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) return ErrnoError("history: create " + dir_.string(), ec.value());
+    auto lock = LockDir(dir_);
+    if (!lock.ok()) return lock.error().Context("history");
     auto names = ListDir(dir_);
     if (!names.ok()) return names.error().Context("history");
 
@@ -285,9 +365,13 @@ Result<void> HistoryStore::Save(const Report& report) {
     for (const auto& temp : names->temps) {
       if (IsStale(dir_ / temp)) fs::remove(dir_ / temp, ec);
     }
-    const std::string name = SeqText(names->max_seq + 1) + "-" +
-                             FormatCompactUtc(report.started_at) + "-" +
-                             IdForName(report.report_id) + std::string(kEntrySuffix);
+    if (names->max_seq >= kMaxSeq) {
+      return Error{ErrorKind::kInvalid, "history: " + dir_.string() + " holds sequence number " +
+                                            SeqText(names->max_seq) +
+                                            ", the last one; move its files aside"};
+    }
+    const std::string name = SeqText(names->max_seq + 1) + "-" + TimeForName(report.started_at) +
+                             "-" + IdForName(report.report_id) + std::string(kEntrySuffix);
     auto saved = WriteAtomically(dir_, name, text);
     if (!saved.ok()) return saved.error().Context("history");
     names->entries.push_back(name);  // the highest sequence, so the list stays sorted
@@ -312,13 +396,30 @@ Result<void> HistoryStore::Save(const Report& report) {
 
 Listing HistoryStore::Load() const {
   Listing listing;
+  const auto cannot_read = [&](const Error& error) {
+    listing.error = error.Context("history");
+    listing.problems.push_back(listing.error->Message());
+  };
   try {
-    std::error_code ec;
-    if (!fs::exists(dir_, ec)) return listing;
+    struct stat st {};
+    if (::stat(dir_.c_str(), &st) != 0) {
+      // Nothing there (or a path through a file) is an empty history; anything else is not.
+      if (errno != ENOENT && errno != ENOTDIR) cannot_read(ErrnoError(dir_.string(), errno));
+      return listing;
+    }
+    auto lock = LockDir(dir_);
+    if (!lock.ok()) {
+      cannot_read(lock.error());
+      return listing;
+    }
     auto names = ListDir(dir_);
     if (!names.ok()) {
-      listing.problems.push_back(names.error().Context("history").Message());
+      cannot_read(names.error());
       return listing;
+    }
+    for (const auto& junk : names->junk) {
+      listing.problems.push_back(
+          SetAside(dir_, junk, junk + ": not a name posdiag gives a history entry"));
     }
     for (auto it = names->entries.rbegin();
          it != names->entries.rend() && listing.entries.size() < keep_; ++it) {
@@ -336,14 +437,7 @@ Listing HistoryStore::Load() const {
         listing.entries.push_back(std::move(*entry));
         continue;
       }
-      const std::string aside = *it + ".corrupt";
-      std::string problem = *it + ": " + entry.error().Message();
-      if (::rename(path.c_str(), (dir_ / aside).c_str()) == 0) {
-        problem += "; set aside as " + aside;
-      } else {
-        problem += "; could not set it aside: " + ErrnoError("rename", errno).Message();
-      }
-      listing.problems.push_back(std::move(problem));
+      listing.problems.push_back(SetAside(dir_, *it, *it + ": " + entry.error().Message()));
     }
   } catch (const std::exception& e) {
     listing.problems.push_back(std::string("history: ") + e.what());

@@ -4,11 +4,15 @@
 // "<name>.corrupt" and reported, never fatal. Names sort in save order:
 //   0000000042-20261121T054049.123Z-7KQ2M9X4.json
 // The sequence number comes first because a terminal's clock can be wrong (a dead clock battery
-// gives 1970), and the newest report must never be the one pruned as "oldest".
+// gives 1970), and the newest report must never be the one pruned as "oldest". Saving, pruning
+// and setting aside hold an flock on the directory, so concurrent runs never share a number and
+// exactly the newest `keep` remain. Only a whole name posdiag writes (sequence, time, a report ID
+// with its check symbol, or NOID) is an entry: any other file is never read or numbered.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,21 +40,29 @@ struct HistoryEntry {
 struct Listing {
   std::vector<HistoryEntry> entries;  // newest first
   std::vector<std::string> problems;  // entries set aside or unreadable, one line each
+  // Set when the directory itself could not be read (nothing is listed; also in `problems`).
+  // An absent directory is an empty history, not an error.
+  std::optional<Error> error;
 };
 
 // Reads the fields the history needs from a saved JSON report. Pure; bad input is an Error.
 Result<HistoryEntry> ParseHistoryEntry(std::string_view text);
+
+// The sequence number of an entry's file name, or -1 for any name posdiag does not write. Pure.
+long long HistorySequence(std::string_view file_name);
 
 class HistoryStore {
  public:
   explicit HistoryStore(std::filesystem::path dir, std::size_t keep = 50);
 
   // Saves the report's JSON atomically, then removes the oldest entries beyond `keep` and
-  // leftover temp files of interrupted saves. Creates the directory when missing.
+  // leftover temp files of interrupted saves. Creates the directory when missing. Waits a few
+  // seconds at most for a concurrent save or load (kBusy after that).
   Result<void> Save(const Report& report);
 
-  // Up to `keep` entries, newest first. Damaged entries are renamed aside and listed in
-  // `problems`; a missing directory is an empty history.
+  // Up to `keep` entries, newest first. Damaged entries and files that are not entries are
+  // renamed aside and listed in `problems`; a missing directory is an empty history, one that
+  // cannot be read sets `error`.
   Listing Load() const;
 
   const std::filesystem::path& dir() const { return dir_; }

@@ -1,5 +1,6 @@
 // Fuzz target: ParseHistoryEntry must turn any bytes into an entry or an Error, never crash, and
-// the `posdiag history` listing of whatever it accepts must stay plain, valid UTF-8 lines.
+// the `posdiag history` listing of whatever it accepts must stay plain, valid UTF-8 lines; the
+// same bytes as a file name get a sequence number only when they are a name posdiag writes.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +26,9 @@ void CheckPlain(const std::string& text, bool newlines_allowed) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  // A file name found in the history directory: a sequence number only for a name we write.
+  const long long seq = posdiag::agent::HistorySequence(text);
+  if (seq < -1 || seq > 9'999'999'999LL || (seq >= 0 && !text.ends_with(".json"))) std::abort();
   // Saved files reach the terminal and the log through these guards.
   CheckPlain(posdiag::agent::DisplayText(text), false);
   CheckPlain(posdiag::agent::LogValue(text), false);

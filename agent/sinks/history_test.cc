@@ -7,8 +7,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/report_id.h"
@@ -208,18 +210,166 @@ TEST(HistoryTest, OversizedEntryIsSetAside) {
   EXPECT_THAT(listing.problems[0], HasSubstr("larger than"));
 }
 
-TEST(HistoryTest, ForeignFilesAreLeftAlone) {
+// Anything at `path`, a link included (fs::exists follows links).
+bool Present(const fs::path& path) {
+  return fs::symlink_status(path).type() != fs::file_type::not_found;
+}
+
+// A valid report ID's eight symbols with the check symbol changed.
+std::string IdWithBadCheck() {
+  std::string id = NewReportId();
+  id.erase(4, 1);
+  id.back() = id.back() == '0' ? '1' : '0';
+  return id;
+}
+
+TEST(HistoryTest, NamesPosdiagDoesNotWriteAreNeverNumberedAndAreSetAside) {
   testing::TempDir dir;
-  HistoryStore store(dir.path(), 1);
-  WriteFile(dir.path() / "notes.json", "not ours");
-  WriteFile(dir.path() / "README", "not ours");
-  ASSERT_TRUE(store.Save(NthReport(0)).ok());
-  ASSERT_TRUE(store.Save(NthReport(1)).ok());
+  HistoryStore store(dir.path(), 5);
+  // Each holds a good report: only the name is wrong.
+  const std::string report = RenderJson(NthReport(0));
+  const std::string huge = "9999999999-20261206T000000.000Z-JUNKJUNK.json";
+  const std::string bad_check = "0000000007-20261121T054049.123Z-" + IdWithBadCheck() + ".json";
+  const std::string bad_time = "0000000008-2026-11-21T05:40-1234567M.json";
+  const std::string linked = "0000000009-20261121T054049.123Z-1234567M.json";
+  for (const auto& name : {huge, bad_check, bad_time, std::string("notes.txt")}) {
+    WriteFile(dir.path() / name, report);
+  }
+  // An entry's name on a link: never read through, never numbered.
+  WriteFile(dir.path() / "elsewhere", report);
+  fs::create_directories(dir.path() / "sub");
+  fs::rename(dir.path() / "elsewhere", dir.path() / "sub" / "elsewhere");
+  fs::create_symlink(dir.path() / "sub" / "elsewhere", dir.path() / linked);
+  WriteFile(dir.path() / ".hidden", "left alone");
+
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(store.Save(NthReport(i)).ok());
+  const auto saved = EntryNames(dir.path());
+  std::vector<std::string> ours;
+  for (const auto& n : saved) {
+    if (HistorySequence(n) >= 0 && !fs::is_symlink(dir.path() / n)) ours.push_back(n.substr(0, 10));
+  }
+  EXPECT_THAT(ours, ElementsAre("0000000001", "0000000002", "0000000003"));
+
+  const Listing listing = store.Load();
+  EXPECT_FALSE(listing.error.has_value());
+  EXPECT_THAT(listing.entries, SizeIs(3));
+  ASSERT_THAT(listing.problems, SizeIs(5)) << ::testing::PrintToString(listing.problems);
+  for (const auto& name : {huge, bad_check, bad_time, linked, std::string("notes.txt")}) {
+    EXPECT_FALSE(Present(dir.path() / name)) << name;
+    EXPECT_TRUE(Present(dir.path() / (name + ".corrupt"))) << name;
+    const bool named =
+        std::any_of(listing.problems.begin(), listing.problems.end(), [&](const std::string& p) {
+          return p.find(name + ": not a name") == 0 &&
+                 p.find("set aside as " + name + ".corrupt") != std::string::npos;
+        });
+    EXPECT_TRUE(named) << name;
+  }
+  EXPECT_EQ(ReadFile(dir.path() / "sub" / "elsewhere"), report);
+  EXPECT_TRUE(fs::exists(dir.path() / ".hidden"));
+  EXPECT_TRUE(fs::is_directory(dir.path() / "sub"));
+
+  // Set aside once; what was set aside is neither numbered nor pruned as ours.
+  EXPECT_THAT(store.Load().problems, IsEmpty());
+  for (int i = 4; i <= 20; ++i) ASSERT_TRUE(store.Save(NthReport(i)).ok());
+  EXPECT_EQ(EntryNames(dir.path()).back().substr(0, 10), "0000000020");
+  EXPECT_TRUE(fs::exists(dir.path() / (huge + ".corrupt")));
+  EXPECT_TRUE(fs::exists(dir.path() / "notes.txt.corrupt"));
+  EXPECT_THAT(store.Load().entries, SizeIs(5));
+}
+
+TEST(HistoryTest, TheLastSequenceNumberIsAnErrorNotAnElevenDigitName) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  WriteFile(dir.path() / "9999999999-20261206T000000.000Z-1234567M.json", RenderJson(NthReport(0)));
+  const auto saved = store.Save(NthReport(1));
+  ASSERT_FALSE(saved.ok());
+  EXPECT_THAT(saved.error().Message(), HasSubstr("9999999999"));
+  EXPECT_THAT(Names(dir.path()), SizeIs(1));
+}
+
+TEST(HistoryTest, AReportWithAMadeUpIdIsSavedUnderNoid) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path());
+  Report r = NthReport(0);
+  r.report_id = "incident/42 ../";
+  ASSERT_TRUE(store.Save(r).ok());
+  EXPECT_THAT(Names(dir.path()), ElementsAre("0000000001-20261121T054049.123Z-NOID.json"));
   const Listing listing = store.Load();
   EXPECT_THAT(listing.problems, IsEmpty());
-  EXPECT_THAT(listing.entries, SizeIs(1));
-  EXPECT_TRUE(fs::exists(dir.path() / "notes.json"));
-  EXPECT_TRUE(fs::exists(dir.path() / "README"));
+  ASSERT_THAT(listing.entries, SizeIs(1));
+  EXPECT_EQ(listing.entries[0].report_id, "incident/42 ../");
+}
+
+TEST(HistorySequenceTest, OnlyTheNamesPosdiagWrites) {
+  const std::string good_id = [] {
+    std::string id = NewReportId();
+    id.erase(4, 1);
+    return id;
+  }();
+  EXPECT_EQ(HistorySequence("0000000042-20261121T054049.123Z-" + good_id + ".json"), 42);
+  EXPECT_EQ(HistorySequence("0000000001-19700101T000000.000Z-NOID.json"), 1);
+  EXPECT_EQ(HistorySequence("0000000001-20261121T054049.123Z-1234567M.json"), 1);
+  for (const std::string& name : {
+           std::string("9999999999-20261206T000000.000Z-JUNKJUNK.json"),
+           "0000000042-20261121T054049.123Z-" + IdWithBadCheck() + ".json",
+           std::string("0000000001-20261121T054049.123Z-1234567m.json"),   // not canonical
+           std::string("0000000001-20261121T054049.123Z-1234-567M.json"),  // the dash
+           std::string("0000000001-20261121T054049.123Z-1234567M.json.corrupt"),
+           std::string("0000000001-20261121T054049.123Z-1234567M"),
+           std::string("0000000001-20261121T054049.123-1234567M.json"),
+           std::string("0000000001-invalid-time-1234567M.json"),
+           std::string("00000000001-20261121T054049.123Z-1234567M.json"),
+           std::string("000000001-20261121T054049.123Z-1234567M.json"),
+           std::string("+000000001-20261121T054049.123Z-1234567M.json"),
+           std::string("0000000001-20261121T054049.123Z-.json"),
+           std::string("0000000001-20261121T054049.123Z-NOIDX.json"),
+           std::string("notes.txt"),
+           std::string(".0000000001-20261121T054049.123Z-1234567M.json.7.tmp"),
+           std::string(""),
+       }) {
+    EXPECT_EQ(HistorySequence(name), -1) << name;
+  }
+}
+
+TEST(HistoryTest, ConcurrentSavesTakeDistinctNumbersAndKeepExactlyTheNewest) {
+  testing::TempDir dir;
+  constexpr int kSavers = 20;
+  constexpr std::size_t kKeep = 5;
+  std::latch start(kSavers);
+  std::vector<Result<void>> results(kSavers, Ok());
+  std::vector<std::string> ids(kSavers);
+  {
+    std::vector<std::jthread> savers;
+    for (int i = 0; i < kSavers; ++i) {
+      savers.emplace_back([&, i] {
+        HistoryStore store(dir.path(), kKeep);  // each as its own run would
+        Report r = NthReport(i);
+        ids[i] = r.report_id;
+        start.arrive_and_wait();
+        results[i] = store.Save(r);
+      });
+    }
+  }
+  for (int i = 0; i < kSavers; ++i) {
+    EXPECT_TRUE(results[i].ok()) << results[i].error().Message();
+  }
+  std::vector<std::string> seqs;
+  for (const auto& n : Names(dir.path())) seqs.push_back(n.substr(0, 10));
+  EXPECT_THAT(seqs,
+              ElementsAre("0000000016", "0000000017", "0000000018", "0000000019", "0000000020"));
+  const Listing listing = HistoryStore(dir.path(), kSavers).Load();
+  EXPECT_THAT(listing.problems, IsEmpty());
+  EXPECT_EQ(listing.entries.size(), kKeep);
+}
+
+TEST(HistoryTest, ADirectoryThatCannotBeReadIsAnErrorNotAnEmptyHistory) {
+  testing::TempDir dir;
+  WriteFile(dir.path() / "history", "a file where the directory should be");
+  const Listing listing = HistoryStore(dir.path() / "history").Load();
+  ASSERT_TRUE(listing.error.has_value());
+  EXPECT_THAT(listing.error->Message(), HasSubstr((dir.path() / "history").string()));
+  EXPECT_THAT(listing.problems, SizeIs(1));
+  EXPECT_THAT(listing.entries, IsEmpty());
 }
 
 TEST(HistoryTest, AnUnwritableDirectoryIsAnError) {
@@ -247,6 +397,7 @@ TEST(HistoryTest, MissingDirectoryIsAnEmptyHistory) {
   const Listing listing = HistoryStore(dir.path() / "never-made").Load();
   EXPECT_THAT(listing.entries, IsEmpty());
   EXPECT_THAT(listing.problems, IsEmpty());
+  EXPECT_FALSE(listing.error.has_value());
   EXPECT_FALSE(fs::exists(dir.path() / "never-made"));
 }
 

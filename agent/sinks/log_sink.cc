@@ -1,18 +1,24 @@
 #include "agent/sinks/log_sink.h"
 
+#include <fcntl.h>
 #include <spdlog/common.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "agent/sinks/text_util.h"
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::agent {
 namespace {
@@ -49,6 +55,213 @@ class Line {
 bool NeedsQuotes(unsigned char c) {
   return c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7F;
 }
+
+// The log file: written only when it is a regular file of the user posdiag runs as, opened
+// without following a link, so a link or a FIFO planted where the log goes is refused and nothing
+// is written through it. Rotation renames only names that pass the same check. Each line is one
+// write(2) on an O_APPEND descriptor and reaches the file at once; flush() makes it durable.
+class LogFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  static Result<std::shared_ptr<LogFileSink>> Open(const LogOptions& options) {
+    std::shared_ptr<LogFileSink> sink(new LogFileSink(options));
+    const int dir = ::open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return ErrnoError("log: open " + options.dir.string(), errno);
+    sink->dir_.Reset(dir);
+    if (auto opened = sink->OpenCurrent(); !opened.ok()) return opened.error();
+    return sink;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    if (!fd_.valid()) Throw(OpenCurrent());  // a rotation that could not make the new file
+    if (size_ > 0 && size_ + formatted.size() > max_bytes_) Throw(Rotate(formatted.size()));
+    std::string line;
+    // After a full disk or a crash the file may end inside a line; ours starts on a fresh one.
+    if (mid_line_) line += '\n';
+    line.append(formatted.data(), formatted.size());
+    Throw(Append(line));
+  }
+
+  void flush_() override {
+    if (!fd_.valid()) return;
+    // Some file systems cannot sync; what they hold is all there is.
+    if (::fdatasync(fd_.get()) != 0 && errno != EINVAL && errno != EROFS) {
+      Throw(ErrnoError("log: sync " + Path(name_), errno));
+    }
+  }
+
+ private:
+  explicit LogFileSink(const LogOptions& options)
+      : dir_path_(options.dir),
+        name_(options.file_name),
+        max_bytes_(options.max_bytes),
+        max_files_(options.max_files) {}
+
+  static void Throw(const Result<void>& result) {
+    if (!result.ok()) throw spdlog::spdlog_ex(result.error().Message());
+  }
+
+  std::string Path(const std::string& name) const { return (dir_path_ / name).string(); }
+
+  // "posdiag.log" with index 2 is "posdiag.2.log", as spdlog names its rotated files.
+  std::string NameFor(std::size_t index) const {
+    if (index == 0) return name_;
+    const std::size_t dot = name_.rfind('.');
+    const std::string number = "." + std::to_string(index);
+    if (dot == std::string::npos || dot == 0 || dot + 1 == name_.size()) return name_ + number;
+    return name_.substr(0, dot) + number + name_.substr(dot);
+  }
+
+  // What is at `name` in the log directory, never following a link: nullopt when nothing is, an
+  // Error when it is anything but a regular file of ours.
+  Result<std::optional<struct stat>> Inspect(const std::string& name) const {
+    struct stat st {};
+    if (::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return std::optional<struct stat>();
+      return ErrnoError(Path(name), errno);
+    }
+    if (auto ours = Ours(name, st); !ours.ok()) return ours.error();
+    return std::optional<struct stat>(st);
+  }
+
+  Result<void> Ours(const std::string& name, const struct stat& st) const {
+    const auto refuse = [&](const std::string& what) {
+      return Error{ErrorKind::kPermission,
+                   Path(name) + ": " + what + "; the log is written only to a regular file of " +
+                       "posdiag's own user (uid " + std::to_string(::geteuid()) + ")"};
+    };
+    if (S_ISLNK(st.st_mode)) return refuse("a symbolic link");
+    if (S_ISDIR(st.st_mode)) return refuse("a directory");
+    if (S_ISFIFO(st.st_mode)) return refuse("a FIFO");
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return refuse("a device");
+    if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
+    if (st.st_uid != ::geteuid()) return refuse("owned by uid " + std::to_string(st.st_uid));
+    return Ok();
+  }
+
+  // Opens the current file, creating it when absent. The name is checked before the open (so a
+  // device is never opened: opening some resets them) and the descriptor after it (so nothing
+  // swapped in between is used).
+  Result<void> OpenCurrent() {
+    const auto fail = [](const Error& e) { return Error{e.kind, "log: open " + e.detail}; };
+    auto before = Inspect(name_);
+    if (!before.ok()) return fail(before.error());
+    int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    if (!before->has_value()) flags |= O_CREAT | O_EXCL;
+    io::UniqueFd fd(::openat(dir_.get(), name_.c_str(), flags, 0640));
+    if (!fd.valid()) return fail(ErrnoError(Path(name_), errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return fail(ErrnoError(Path(name_), errno));
+    if (auto ours = Ours(name_, st); !ours.ok()) return fail(ours.error());
+    if (before->has_value() && ((*before)->st_dev != st.st_dev || (*before)->st_ino != st.st_ino)) {
+      return fail(Error{ErrorKind::kBusy, Path(name_) + ": replaced while it was opened"});
+    }
+    ::fcntl(fd.get(), F_SETFL, O_APPEND);  // O_NONBLOCK was for the open only
+    bool mid_line = false;
+    if (st.st_size > 0) {
+      char last = '\n';
+      if (::pread(fd.get(), &last, 1, st.st_size - 1) != 1) {
+        return fail(ErrnoError("read " + Path(name_), errno));
+      }
+      mid_line = last != '\n';
+    }
+    fd_ = std::move(fd);
+    size_ = static_cast<std::size_t>(st.st_size);
+    mid_line_ = mid_line;
+    return Ok();
+  }
+
+  Result<void> Append(std::string_view data) {
+    std::size_t written = 0;
+    while (written < data.size()) {
+      const ssize_t n = ::write(fd_.get(), data.data() + written, data.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : EIO;
+        size_ += written;
+        if (written > 0) mid_line_ = true;
+        return ErrnoError("log: write " + Path(name_), err);
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    size_ += written;
+    mid_line_ = false;
+    return Ok();
+  }
+
+  // posdiag.log -> posdiag.1.log -> ... -> posdiag.<files-1>.log, the oldest dropped, to make
+  // room for `incoming` bytes. When that cannot be done the current file is emptied instead, so
+  // the log stays bounded.
+  Result<void> Rotate(std::size_t incoming) {
+    if (max_files_ > 1) {
+      if (auto followed = FollowName(); !followed.ok()) return followed;
+      if (size_ == 0 || size_ + incoming <= max_bytes_) return Ok();
+    }
+    Result<void> rotated = max_files_ > 1 ? RenameAll() : Ok();
+    if (rotated.ok() && max_files_ > 1) {
+      fd_.Reset();
+      if (auto opened = OpenCurrent(); !opened.ok()) return opened.error().Context("log: rotate");
+      return Ok();
+    }
+    if (::ftruncate(fd_.get(), 0) != 0) {
+      return ErrnoError("log: truncate " + Path(name_), errno);
+    }
+    size_ = 0;
+    mid_line_ = false;
+    return rotated;
+  }
+
+  // Another posdiag process (a self-test beside the daemon) may have rotated the log since this
+  // one opened it: then the file now under the name is the one to write, and it may have room.
+  // Whatever is under the name that may not be used is left for RenameAll to report.
+  Result<void> FollowName() {
+    struct stat current {};
+    if (::fstat(fd_.get(), &current) != 0) return ErrnoError("log: " + Path(name_), errno);
+    auto at_name = Inspect(name_);
+    if (!at_name.ok()) return Ok();
+    if (at_name->has_value() && (*at_name)->st_dev == current.st_dev &&
+        (*at_name)->st_ino == current.st_ino) {
+      return Ok();
+    }
+    fd_.Reset();
+    return OpenCurrent();
+  }
+
+  Result<void> RenameAll() {
+    struct stat current {};
+    if (::fstat(fd_.get(), &current) != 0) return ErrnoError("log: " + Path(name_), errno);
+    for (std::size_t i = max_files_ - 1; i > 0; --i) {
+      const std::string from = NameFor(i - 1);
+      const std::string to = NameFor(i);
+      const auto fail = [&](const Error& e) {
+        return e.Context("log: rotate: failed renaming " + Path(from) + " to " + Path(to));
+      };
+      auto source = Inspect(from);
+      if (!source.ok()) return fail(source.error());
+      if (!source->has_value()) continue;
+      if (i == 1 && ((*source)->st_dev != current.st_dev || (*source)->st_ino != current.st_ino)) {
+        return fail(Error{ErrorKind::kBusy, Path(from) + " is no longer the file being written"});
+      }
+      auto target = Inspect(to);
+      if (!target.ok()) return fail(target.error());
+      if (::renameat(dir_.get(), from.c_str(), dir_.get(), to.c_str()) != 0) {
+        return fail(ErrnoError("rename", errno));
+      }
+    }
+    return Ok();
+  }
+
+  std::filesystem::path dir_path_;
+  std::string name_;
+  std::size_t max_bytes_;
+  std::size_t max_files_;
+  io::UniqueFd dir_;
+  io::UniqueFd fd_;        // invalid after a rotation that could not create the new file
+  std::size_t size_ = 0;   // of the current file, as far as we wrote it
+  bool mid_line_ = false;  // the file ends inside a line
+};
 
 }  // namespace
 
@@ -91,7 +304,8 @@ std::string LogValue(std::string_view value) {
 
 Result<std::shared_ptr<spdlog::logger>> MakeLogger(const LogOptions& options) {
   if (options.dir.empty()) return Error{ErrorKind::kInvalid, "log: no directory given"};
-  if (options.file_name.empty() || options.file_name.find('/') != std::string::npos) {
+  if (options.file_name.empty() || options.file_name.find('/') != std::string::npos ||
+      options.file_name == "." || options.file_name == "..") {
     return Error{ErrorKind::kInvalid, "log: bad file name \"" + options.file_name + "\""};
   }
   if (options.max_bytes < 256) {
@@ -104,15 +318,13 @@ Result<std::shared_ptr<spdlog::logger>> MakeLogger(const LogOptions& options) {
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return ErrnoError("log: create " + options.dir.string(), ec.value());
 
-  const std::string path = (options.dir / options.file_name).string();
+  auto file = LogFileSink::Open(options);
+  if (!file.ok()) return file.error();
   try {
     std::vector<spdlog::sink_ptr> sinks;
-    // spdlog counts the rotated copies only; our count includes the current file.
-    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path, options.max_bytes,
-                                                                       options.max_files - 1);
-    file->set_formatter(std::make_unique<spdlog::pattern_formatter>(
+    (*file)->set_formatter(std::make_unique<spdlog::pattern_formatter>(
         "%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc));
-    sinks.push_back(std::move(file));
+    sinks.push_back(std::move(*file));
     if (options.stderr_level != spdlog::level::off) {
       auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
       err->set_level(options.stderr_level);
@@ -121,15 +333,13 @@ Result<std::shared_ptr<spdlog::logger>> MakeLogger(const LogOptions& options) {
     }
     auto logger = std::make_shared<spdlog::logger>(options.logger_name, sinks.begin(), sinks.end());
     logger->set_level(spdlog::level::info);
-    logger->flush_on(spdlog::level::warn);
+    // Every line is on disk when log() returns: a console login is not lost to a power cut a
+    // second later. The log takes a few lines per run, so a sync per line costs nothing to speak
+    // of, and needs no flusher thread.
+    logger->flush_on(spdlog::level::info);
     return logger;
-  } catch (const spdlog::spdlog_ex& e) {
-    // spdlog throws right after the failed system call, so errno still names the cause.
-    const int err = errno;
-    const ErrorKind kind = err != 0 ? ErrnoError("", err).kind : ErrorKind::kIo;
-    return Error{kind, "log: open " + path + ": " + e.what()};
   } catch (const std::exception& e) {
-    return Error{ErrorKind::kIo, "log: open " + path + ": " + e.what()};
+    return Error{ErrorKind::kIo, "log: " + std::string(e.what())};
   }
 }
 

@@ -28,6 +28,11 @@ struct LogOptions {
 
 // A logger writing to <dir>/<file_name>, rotating by size. The logger is not registered with
 // spdlog's global registry, so several can coexist (tests, a daemon and a one-shot run).
+// The log cannot be turned against another file: the file (and every rotated copy) must be a
+// regular file owned by the user posdiag runs as, and is opened without following a link; a link,
+// a FIFO, a device or another user's file there is refused (kPermission) and never written
+// through. Each line reaches the file when it is logged and is synced before log() returns;
+// a file that ends inside a line (a full disk, a crash) gets a line end before the next line.
 Result<std::shared_ptr<spdlog::logger>> MakeLogger(const LogOptions& options);
 
 // "value" when it needs quoting (empty, spaces, '=', quotes, controls), with \" \\ \n \r \t
@@ -37,7 +42,8 @@ std::string LogValue(std::string_view value);
 class LogSink : public Sink {
  public:
   // Takes over the logger's error handler so that a failed write (disk full, a rotation that
-  // could not rename) is returned by the next Write instead of only printed to stderr.
+  // could not rename or found a name it may not use) is returned by the next Write instead of
+  // only printed to stderr.
   explicit LogSink(std::shared_ptr<spdlog::logger> logger);
 
   std::string_view Name() const override { return "log"; }

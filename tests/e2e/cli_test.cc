@@ -1,7 +1,10 @@
 // The command line as a user meets it, through the real binary: bad config, site rule files
 // (broken, duplicate and overriding: a run leaves out what `rules check` rejects), `rules check`,
-// `codes`, `history`, and stderr kept for posdiag's own errors.
+// `codes`, `history` (exit 3 when its directory cannot be read), a log that is a symlink (a sink
+// error, the run goes on), and stderr kept for posdiag's own errors.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -319,6 +322,49 @@ TEST_F(CliTest, HistoryListsRunsAndTheEngineerReportCountsThem) {
   const Outcome eng = Selftest({"--level", "engineer", "--format", "json"});
   const json report = json::parse(eng.out);
   EXPECT_EQ(report["history"]["reports"], 3);
+}
+
+TEST_F(CliTest, AnAbsentHistoryIsEmptyAndOneThatCannotBeReadIsExit3) {
+  std::filesystem::remove_all(dir_ / "term/history");
+  const Outcome empty =
+      RunCommand({POSDIAG_BINARY, "history", "--config", config_, "--lang", "en"});
+  EXPECT_EQ(empty.exit_status, 0) << empty.err;
+  EXPECT_EQ(empty.out, "No saved reports\n");
+
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to run posdiag history as another user";
+  ASSERT_EQ(Selftest().exit_status, 0);
+  // The history is root's and closed to others; the config stays readable.
+  for (const auto& p : {dir_, dir_ / "term"}) ::chmod(p.c_str(), 0755);
+  ::chmod(config_.c_str(), 0644);
+  ::chmod((dir_ / "term/history").c_str(), 0700);
+  const Outcome o = RunCommand({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                POSDIAG_BINARY, "history", "--config", config_, "--lang", "en"});
+  EXPECT_EQ(o.exit_status, 3) << o.out << o.err;
+  EXPECT_EQ(o.out, "");
+  EXPECT_NE(o.err.find("posdiag: history: "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find((dir_ / "term/history").string()), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("Permission denied"), std::string::npos) << o.err;
+}
+
+TEST_F(CliTest, ALogThatIsASymlinkIsASinkErrorAndTheRunGoesOn) {
+  const std::string precious = "do not write here\n";
+  const std::string target = Write("precious", precious);
+  std::filesystem::create_directories(dir_ / "term/log");
+  std::filesystem::create_symlink(target, dir_ / "term/log/posdiag.log");
+  const Outcome o = Selftest({"--format", "json"});
+  EXPECT_EQ(o.exit_status, 0) << o.err;
+  const json report = json::parse(o.out);
+  ASSERT_EQ(report["sink_errors"].size(), 1u) << report["sink_errors"];
+  const std::string error = report["sink_errors"][0];
+  EXPECT_EQ(error.rfind("log: ", 0), 0u) << error;
+  EXPECT_NE(error.find("a symbolic link"), std::string::npos) << error;
+  EXPECT_NE(o.err.find("a symbolic link"), std::string::npos) << o.err;
+  std::ifstream in(target, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), precious);
+  // The history still has the run.
+  const Outcome list =
+      RunCommand({POSDIAG_BINARY, "history", "--config", config_, "--format", "json"});
+  EXPECT_EQ(json::parse(list.out)["reports"].size(), 1u);
 }
 
 }  // namespace
