@@ -1,8 +1,6 @@
 // The engineer routines (`test NAME`) as the daemon runs them: through the Diagnoser, which gives
 // them the config, the real openers and the display, and skips a routine whose device table is
 // absent before it prompts.
-#include "agent/modes/diagnose.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/input.h>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/modes/diagnose.h"
 #include "tests/sim/fixture_tree.h"
 
 namespace posdiag::agent {

@@ -109,8 +109,8 @@ TEST(ReportPages, PagesWhenFindingsDoNotFitAndNeverSplitOne) {
       EXPECT_LE(page.body.size(), static_cast<std::size_t>(size.rows - 2));
       ASSERT_FALSE(page.body.empty());
       // A page starts with a finding, or (the last) with the checks that could not complete.
-      EXPECT_TRUE(!page.body.front().tag.empty() || (i + 1 == pages.size() &&
-                                                     page.body.front().tone == Tone::kWarning))
+      EXPECT_TRUE(!page.body.front().tag.empty() ||
+                  (i + 1 == pages.size() && page.body.front().tone == Tone::kWarning))
           << "page " << i;
       for (const auto& line : page.body) {
         EXPECT_TRUE(LineFits(line, size)) << drivers::display::EncodeUtf8(line.text);

@@ -63,10 +63,12 @@ Report AllClearReport() {
   r.status = RunStatus::kOk;
   r.report_id = "3ZD8-W1TQ";
   r.evaluation.findings.clear();
-  r.probes = {
-      {"system", ProbeStatus::kOk, {}, "", {}},  {"power", ProbeStatus::kOk, {}, "", {}},
-      {"network", ProbeStatus::kOk, {}, "", {}}, {"printer", ProbeStatus::kOk, {}, "", {}},
-      {"display", ProbeStatus::kOk, {}, "", {}}, {"modem", ProbeStatus::kNotConfigured, {}, "", {}}};
+  r.probes = {{"system", ProbeStatus::kOk, {}, "", {}},
+              {"power", ProbeStatus::kOk, {}, "", {}},
+              {"network", ProbeStatus::kOk, {}, "", {}},
+              {"printer", ProbeStatus::kOk, {}, "", {}},
+              {"display", ProbeStatus::kOk, {}, "", {}},
+              {"modem", ProbeStatus::kNotConfigured, {}, "", {}}};
   return r;
 }
 

@@ -60,13 +60,13 @@ class TextReportTest : public ::testing::Test {
 
 TEST_F(TextReportTest, MerchantReportInChineseIsShortAndMostSevereFirst) {
   const auto lines = Lines(RenderText(testing::SampleReport(Level::kMerchant), Lang::kZhCn));
-  EXPECT_THAT(lines, ElementsAre("报告编号：1234-567M",
-                                 "级别：商户  状态：严重  时间：2026-11-21 13:40:49 +0800",
-                                 "[E1] 终端过热 — 关机冷却十分钟（严重）",
-                                 "[E1] 电池电量低 — 连接电源适配器（错误）",
-                                 "[P6] 打印纸即将用完 — 准备新的打印纸（警告）",
-                                 "部分检测未完成：打印机、读卡器",
-                                 "  请重启终端后再检测一次；如仍未完成，请将报告编号告知客服"));
+  EXPECT_THAT(
+      lines,
+      ElementsAre("报告编号：1234-567M", "级别：商户  状态：严重  时间：2026-11-21 13:40:49 +0800",
+                  "[E1] 终端过热 — 关机冷却十分钟（严重）",
+                  "[E1] 电池电量低 — 连接电源适配器（错误）",
+                  "[P6] 打印纸即将用完 — 准备新的打印纸（警告）", "部分检测未完成：打印机、读卡器",
+                  "  请重启终端后再检测一次；如仍未完成，请将报告编号告知客服"));
 }
 
 TEST_F(TextReportTest, BootReportInEnglish) {

@@ -1,11 +1,11 @@
 #include "agent/sinks/text_util.h"
 
-#include "drivers/base/card_number.h"
-
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <vector>
+
+#include "drivers/base/card_number.h"
 
 namespace posdiag::agent {
 namespace {
@@ -67,7 +67,6 @@ bool StartsNumber(const std::string& s, std::size_t i) {
 }
 
 }  // namespace
-
 
 std::string RedactCardData(std::string_view text) {
   constexpr std::string_view kTrackRemoved = "[track data removed]";

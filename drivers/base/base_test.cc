@@ -17,7 +17,8 @@ TEST(Trim, AsciiWhiteSpaceAtBothEnds) {
 }
 
 TEST(TimeFormat, Rfc3339AndCompactInUtc) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'993'481'123));
+  const auto t =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'993'481'123));
   EXPECT_EQ(FormatRfc3339Utc(t), "2025-12-06T03:58:01.123Z");
   EXPECT_EQ(FormatCompactUtc(t), "20251206T035801.123Z");
   EXPECT_EQ(FormatRfc3339UtcSeconds(1'764'993'481), "2025-12-06T03:58:01Z");

@@ -13,9 +13,9 @@
 #include <stop_token>
 #include <vector>
 
-#include "drivers/card_reader/ccid.h"
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
+#include "drivers/card_reader/ccid.h"
 #include "drivers/io/serial_port.h"
 #include "drivers/io/usb_device.h"
 

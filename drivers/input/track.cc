@@ -1,10 +1,10 @@
 #include "drivers/input/track.h"
 
-#include "drivers/base/card_number.h"
-
 #include <string.h>
 
 #include <cstddef>
+
+#include "drivers/base/card_number.h"
 
 namespace posdiag::drivers::input {
 namespace {

@@ -1,12 +1,12 @@
 #include "drivers/io/sysfs_value.h"
 
-#include "drivers/base/text.h"
-
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <system_error>
 #include <vector>
+
+#include "drivers/base/text.h"
 
 namespace posdiag::io {
 namespace {

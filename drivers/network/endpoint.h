@@ -2,8 +2,6 @@
 // passes between its steps. ParseHostPort and ParseIpLiteral are pure.
 #pragma once
 
-#include "drivers/base/unique_fd.h"
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -11,6 +9,7 @@
 #include <string_view>
 
 #include "drivers/base/result.h"
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::drivers::network {
 

@@ -1,11 +1,11 @@
 #include "drivers/printer/usb_transport.h"
 
-#include "drivers/base/text.h"
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <string>
+
+#include "drivers/base/text.h"
 
 namespace posdiag::drivers::printer {
 namespace {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "rules/loader/catalog.h"
 #include "rules/engine/evaluator.h"
 #include "rules/engine/expr.h"
 #include "rules/engine/fact.h"
+#include "rules/loader/catalog.h"
 
 namespace {
 

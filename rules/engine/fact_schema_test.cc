@@ -47,7 +47,8 @@ TEST(FactSchema, ValuesFitTheirTypes) {
 TEST(FactSchema, RendersOneTablePerProbe) {
   const std::string md = RenderFactsMarkdown(Schema());
   EXPECT_NE(md.find("## printer"), std::string::npos);
-  EXPECT_NE(md.find("| `power.battery.capacity_pct` | integer | `%` | charge |"), std::string::npos);
+  EXPECT_NE(md.find("| `power.battery.capacity_pct` | integer | `%` | charge |"),
+            std::string::npos);
 }
 
 }  // namespace

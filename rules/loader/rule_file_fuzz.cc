@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "rules/loader/catalog.h"
 #include "rules/engine/evaluator.h"
 #include "rules/engine/fact.h"
+#include "rules/loader/catalog.h"
 
 namespace {
 

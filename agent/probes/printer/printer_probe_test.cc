@@ -1,5 +1,3 @@
-#include "agent/probes/printer/printer_device.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -18,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/probes/printer/printer_device.h"
 #include "agent/probes/testing/fake_openers.h"
 #include "agent/probes/testing/probe_harness.h"
 
@@ -281,12 +280,12 @@ TEST_F(PrinterProbeTest, RealHolderIsNamedAndNothingIsSent) {
 
 // Wrong values never reach the probe: the schema refuses them, with where and why.
 TEST_F(PrinterProbeTest, WrongValuesAreConfigErrors) {
-  for (const char* text : {"[printer]\nport = \"ttyS1\"\n",
-                           "[printer]\nport = \"/dev/ttyS1\"\nparity = \"mark\"\n",
-                           "[printer]\nport = \"/dev/ttyS1\"\nflow_control = \"magic\"\n",
-                           "[printer]\ntransport = \"parallel\"\nport = \"/dev/lp0\"\n",
-                           "[printer]\ntransport = \"serial\"\n", "[printer]\n",
-                           "[printer]\ntransport = \"usb\"\nvid = 0x04b8\n"}) {
+  for (const char* text :
+       {"[printer]\nport = \"ttyS1\"\n", "[printer]\nport = \"/dev/ttyS1\"\nparity = \"mark\"\n",
+        "[printer]\nport = \"/dev/ttyS1\"\nflow_control = \"magic\"\n",
+        "[printer]\ntransport = \"parallel\"\nport = \"/dev/lp0\"\n",
+        "[printer]\ntransport = \"serial\"\n", "[printer]\n",
+        "[printer]\ntransport = \"usb\"\nvid = 0x04b8\n"}) {
     auto config = testing::DeviceConfig(device_, text);
     ASSERT_FALSE(config.ok()) << text;
     EXPECT_NE(config.error().detail.find("test.toml:"), std::string::npos) << config.error().detail;
@@ -308,8 +307,8 @@ TEST_F(PrinterProbeTest, ScriptedPrinterWithPaperEnd) {
   });
   testing::FakeOpeners open;
   open.serial = port->Opener();
-  const ProbeRun r = RunProbe(device_, tree_, "[printer]\nport = \"/dev/ttyS1\"\nbaud = 19200\n",
-                              clock_, open);
+  const ProbeRun r =
+      RunProbe(device_, tree_, "[printer]\nport = \"/dev/ttyS1\"\nbaud = 19200\n", clock_, open);
   ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
   EXPECT_EQ(port->settings().baud, 19200);
   EXPECT_TRUE(port->settings().exclusive);
@@ -324,8 +323,8 @@ TEST_F(PrinterProbeTest, ScriptedPrinterWithPaperEnd) {
 TEST_F(PrinterProbeTest, ScriptedPortHeldExclusivelyIsBusyAndUntouched) {
   tree_.Put("/dev/ttyS1", "");
   testing::FakeOpeners open;
-  open.serial = [](const std::filesystem::path&, const io::SerialSettings&)
-      -> Result<std::unique_ptr<io::SerialPort>> {
+  open.serial = [](const std::filesystem::path&,
+                   const io::SerialSettings&) -> Result<std::unique_ptr<io::SerialPort>> {
     return Error{ErrorKind::kBusy, "/dev/ttyS1: in exclusive use"};
   };
   const ProbeRun r = RunProbe(device_, tree_, "[printer]\nport = \"/dev/ttyS1\"\n", clock_, open);
@@ -337,7 +336,9 @@ TEST_F(PrinterProbeTest, ScriptedPortHeldExclusivelyIsBusyAndUntouched) {
 
 TEST_F(PrinterProbeTest, ScriptedUsbBusWithoutAPrinter) {
   testing::FakeOpeners open;
-  open.list_usb = [] { return Result<std::vector<io::UsbDeviceInfo>>(std::vector<io::UsbDeviceInfo>{}); };
+  open.list_usb = [] {
+    return Result<std::vector<io::UsbDeviceInfo>>(std::vector<io::UsbDeviceInfo>{});
+  };
   const ProbeRun r = RunProbe(device_, tree_, "[printer]\ntransport = \"usb\"\n", clock_, open);
   ASSERT_TRUE(r.result.ok());
   EXPECT_EQ(r.Value("printer.detected"), V(false));

@@ -39,8 +39,8 @@ class FakeOpeners final : public Openers {
   using UsbFn = std::function<Result<std::unique_ptr<io::UsbDevice>>(const io::UsbDeviceInfo&)>;
   using InputFn = std::function<Result<std::unique_ptr<drivers::input::InputDevice>>(
       const std::filesystem::path&)>;
-  using PcscFn = std::function<Result<std::vector<drivers::card_reader::PcscReaderState>>(
-      io::Deadline)>;
+  using PcscFn =
+      std::function<Result<std::vector<drivers::card_reader::PcscReaderState>>(io::Deadline)>;
 
   SerialFn serial;
   ListUsbFn list_usb;
@@ -139,8 +139,8 @@ class ScriptedSerialPort final : public io::SerialPort,
   // An opener that hands out this port (shared with the test, which keeps looking at it).
   FakeOpeners::SerialFn Opener() {
     auto self = shared_from_this();
-    return [self](const std::filesystem::path&, const io::SerialSettings& settings)
-               -> Result<std::unique_ptr<io::SerialPort>> {
+    return [self](const std::filesystem::path&,
+                  const io::SerialSettings& settings) -> Result<std::unique_ptr<io::SerialPort>> {
       self->settings_ = settings;
       ++self->opens_;
       return std::unique_ptr<io::SerialPort>(std::make_unique<Handle>(self));

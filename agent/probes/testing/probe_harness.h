@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "agent/config.h"
-#include "agent/probe.h"
 #include "agent/device.h"
 #include "agent/openers.h"
+#include "agent/probe.h"
 #include "drivers/base/clock.h"
 #include "drivers/io/root_fs.h"
 #include "rules/engine/fact.h"
