@@ -1,0 +1,118 @@
+// One MQTT 5 connection through libmosquitto: the only file that includes mosquitto.h. The owner's
+// thread drives it, either from an epoll loop (fd(), WantWrite(), OnReadable(), OnWritable(),
+// NextService()/Service()) or, in a command-line tool, with WaitFor(), which does the same with a
+// deadline. Nothing in it blocks past the deadline it is given (name resolution aside: see
+// docs/fleet.md).
+// Example:
+//   auto client = mqtt::Client::Create(options, callbacks);
+//   (*client)->Connect();                                  // starts; `connected` says when it is up
+//   (*client)->WaitFor([&] { return up; }, deadline);
+//   auto mid = (*client)->Publish("posdiag/v1/t1/report", json, /*retain=*/false);
+//   (*client)->WaitFor([&] { return acked.count(*mid); }, deadline);
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "drivers/base/clock.h"
+#include "drivers/base/result.h"
+
+namespace posdiag::drivers::mqtt {
+
+struct BrokerUrl {
+  bool tls = true;
+  std::string host;
+  int port = 8883;
+};
+
+// "mqtts://HOST[:PORT]" (port 8883 by default) or "mqtt://HOST[:PORT]" (1883), the latter only
+// when HOST is loopback (localhost, 127.0.0.0/8, ::1): reports never cross a network in clear.
+// An IPv6 address is written in brackets: mqtts://[::1]:8883.
+Result<BrokerUrl> ParseBrokerUrl(std::string_view url);
+std::string BrokerUrlText(const BrokerUrl& url);
+
+// True for localhost, 127.0.0.0/8 and ::1.
+bool IsLoopbackHost(std::string_view host);
+
+// File paths as this process opens them (the caller has put terminal paths under [system] root).
+struct TlsFiles {
+  std::string ca_file;    // the broker's CA; empty: the system's CA store
+  std::string cert_file;  // this client's certificate (mutual TLS); empty: none
+  std::string key_file;
+};
+
+struct Will {
+  std::string topic;
+  std::string payload;
+  bool retain = true;  // QoS 1
+};
+
+struct Options {
+  BrokerUrl broker;
+  TlsFiles tls;
+  std::string client_id;
+  std::chrono::seconds keepalive{60};
+  std::optional<Will> will;
+};
+
+struct Message {
+  std::string topic;
+  std::string payload;
+  bool retained = false;
+};
+
+class Client {
+ public:
+  struct Callbacks {
+    std::function<void()> connected;
+    // The connection went or could not be made; `why` is readable ("TLS: certificate expired").
+    std::function<void(const std::string& why)> disconnected;
+    // The broker's PUBACK for a QoS 1 publish; `refused` when its reason code is a failure (0x87
+    // not authorized: the ACL did not allow the topic). Not called for a message the broker never
+    // acknowledged (the connection went first): the caller sends it again.
+    std::function<void(int mid, const std::optional<std::string>& refused)> acknowledged;
+    std::function<void(const Message&)> message;
+  };
+
+  static Result<std::unique_ptr<Client>> Create(const Options& options, Callbacks callbacks);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts connecting (non-blocking TCP and TLS). An error when it cannot even start (bad files,
+  // no route, the name does not resolve); otherwise `connected` or `disconnected` follows.
+  Result<void> Connect();
+  void Disconnect();
+  bool connected() const { return connected_; }
+
+  // QoS 1. Returns the message id that `acknowledged` will name.
+  Result<int> Publish(const std::string& topic, std::string_view payload, bool retain = false);
+  Result<void> Subscribe(const std::string& pattern);
+
+  // For an epoll loop.
+  int fd() const;
+  bool WantWrite() const;
+  void OnReadable();
+  void OnWritable();
+  // When the keepalive (a PINGREQ, or the check that a PINGRESP came) is next due.
+  std::optional<std::chrono::steady_clock::time_point> NextService() const;
+  void Service();
+
+  // Drives the connection until `done()` or the deadline (poll(2) on fd()): kTimeout, or the
+  // error that ended the connection.
+  Result<void> WaitFor(const std::function<bool()>& done, io::Deadline deadline);
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  void Dropped(const std::string& why);
+
+  std::unique_ptr<Impl> impl_;
+  bool connected_ = false;
+};
+
+}  // namespace posdiag::drivers::mqtt

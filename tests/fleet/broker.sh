@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# A real Mosquitto broker on loopback for the fleet tests, with its own CA, a server certificate,
+# client certificates (two terminals, the desk's collectors, an expired one, one from a foreign CA)
+# and an ACL that confines each terminal to its own topics.
+#
+#   broker.sh certs DIR          # make the certificates in DIR (once; kept when present)
+#   broker.sh start DIR [plain]  # certs, then a broker on a free loopback port; prints the port.
+#                                # `plain`: also an unencrypted loopback listener (port in DIR/plain_port)
+#   broker.sh stop DIR           # stops it (SIGTERM, then SIGKILL), waits for it to be gone
+#
+# Files in DIR: ca.crt, server.{crt,key}, <name>.{crt,key} for term-0001, term-0002, desk-1, desk-2,
+# expired (term-0001 with a certificate that ran out in 2020) and foreign (term-0001 under another CA);
+# mosquitto.conf, acl, port, pid, broker.log.
+set -euo pipefail
+
+cmd=${1:?usage: broker.sh certs|start|stop DIR}
+dir=${2:?usage: broker.sh certs|start|stop DIR}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+ossl() { openssl "$@" >/dev/null 2>&1; }
+
+# sign NAME CN CA_PREFIX [faketime date]: a client or server key and certificate.
+sign() {
+  local name=$1 cn=$2 ca=$3 when=${4:-} ext
+  ext=$(mktemp)
+  if [ "$name" = server ]; then
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$ext"
+  else
+    printf 'extendedKeyUsage=clientAuth\n' >"$ext"
+  fi
+  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$name.key"
+  ossl req -new -key "$dir/$name.key" -subj "/CN=$cn" -out "$dir/$name.csr"
+  if [ -n "$when" ]; then
+    faketime "$when" openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+      -CAcreateserial -days 30 -extfile "$ext" -out "$dir/$name.crt" >/dev/null 2>&1
+  else
+    ossl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" \
+      -CAcreateserial -days 3650 -extfile "$ext" -out "$dir/$name.crt"
+  fi
+  rm -f "$dir/$name.csr" "$ext"
+  chmod 0644 "$dir/$name.key"  # the broker may drop to another user
+}
+
+make_ca() {
+  local name=$1 cn=$2
+  ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj "/CN=$cn" -keyout "$dir/$name.key" -out "$dir/$name.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+}
+
+certs() {
+  [ -f "$dir/foreign.crt" ] && return 0
+  make_ca ca "posdiag test fleet CA"
+  make_ca otherca "some other CA"
+  sign server localhost ca
+  sign term-0001 term-0001 ca
+  sign term-0002 term-0002 ca
+  sign desk-1 desk-1 ca
+  sign desk-2 desk-2 ca
+  sign expired term-0001 ca "2020-01-01 00:00:00"
+  sign foreign term-0001 otherca
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start() {
+  certs
+  local port plain_port=""
+  port=$(free_port)
+  # Terminals (the certificate's CN is the user name) reach only their own topics; the desk's
+  # collectors (desk-*) read every terminal's and send commands.
+  cat >"$dir/acl" <<'EOF'
+pattern write posdiag/v1/%u/status
+pattern write posdiag/v1/%u/report
+pattern read posdiag/v1/%u/cmd/+
+pattern write posdiag/v1/%u/cmd/+/result
+pattern read posdiag/v1/%u/status
+user desk-1
+topic read posdiag/v1/#
+topic write posdiag/v1/+/cmd/+
+user desk-2
+topic read posdiag/v1/#
+topic write posdiag/v1/+/cmd/+
+EOF
+  {
+    echo "per_listener_settings true"
+    echo "persistence false"
+    echo "log_dest file $dir/broker.log"
+    echo "log_type all"
+    echo "listener $port 127.0.0.1"
+    echo "allow_anonymous false"
+    echo "cafile $dir/ca.crt"
+    echo "certfile $dir/server.crt"
+    echo "keyfile $dir/server.key"
+    echo "require_certificate true"
+    echo "use_identity_as_username true"
+    echo "acl_file $dir/acl"
+    if [ "${1:-}" = plain ]; then
+      plain_port=$(free_port)
+      echo "listener $plain_port 127.0.0.1"
+      echo "allow_anonymous true"
+    fi
+  } >"$dir/mosquitto.conf"
+  [ -n "$plain_port" ] && echo "$plain_port" >"$dir/plain_port"
+  : >"$dir/broker.log"
+  mosquitto -c "$dir/mosquitto.conf" >>"$dir/broker.log" 2>&1 &
+  echo $! >"$dir/pid"
+  echo "$port" >"$dir/port"
+  # Ready when the port accepts connections.
+  local i
+  for i in $(seq 1 100); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "broker.sh: mosquitto did not start; its log:" >&2
+  cat "$dir/broker.log" >&2
+  return 1
+}
+
+stop() {
+  [ -f "$dir/pid" ] || return 0
+  local pid i
+  pid=$(cat "$dir/pid")
+  kill "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/pid"
+}
+
+case "$cmd" in
+  certs) certs ;;
+  start) start "${3:-}" ;;
+  stop) stop ;;
+  *) echo "usage: broker.sh certs|start|stop DIR" >&2; exit 2 ;;
+esac
