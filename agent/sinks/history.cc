@@ -131,25 +131,6 @@ Result<DirNames> ListDir(const fs::path& dir) {
   return names;
 }
 
-// Holds an exclusive flock on the history directory while saving, pruning or setting aside, so
-// that concurrent runs (the daemon, a boot self-test, `posdiag history`) take distinct sequence
-// numbers and prune to exactly `keep`. Waits up to kLockWait for the holder.
-Result<io::UniqueFd> LockDir(const fs::path& dir) {
-  io::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError("open " + dir.string(), errno);
-  const auto give_up = std::chrono::steady_clock::now() + kLockWait;
-  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) return ErrnoError("lock " + dir.string(), errno);
-    if (std::chrono::steady_clock::now() >= give_up) {
-      return Error{ErrorKind::kBusy, "lock " + dir.string() + ": held by another process for " +
-                                         std::to_string(kLockWait.count()) + " s"};
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return fd;
-}
-
 std::string SeqText(long long seq) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%010lld", seq);
@@ -171,62 +152,6 @@ std::string IdForName(std::string_view report_id) {
 std::string TimeForName(std::chrono::system_clock::time_point t) {
   std::string text = FormatCompactUtc(t);
   return IsCompactTime(text) ? text : "00000000T000000.000Z";
-}
-
-// Renames dir/name to dir/name.corrupt, never over an existing file; the problem line says which.
-std::string SetAside(const fs::path& dir, const std::string& name, std::string problem) {
-  const std::string aside = name + std::string(kAsideSuffix);
-  std::error_code ec;
-  if (fs::symlink_status(dir / aside, ec).type() != fs::file_type::not_found) {
-    return problem + "; could not set it aside: " + aside + " exists";
-  }
-  if (::rename((dir / name).c_str(), (dir / aside).c_str()) != 0) {
-    return problem + "; could not set it aside: " + ErrnoError("rename", errno).Message();
-  }
-  return problem + "; set aside as " + aside;
-}
-
-Result<void> WriteAll(int fd, std::string_view data, const std::string& what) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(what, errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Ok();
-}
-
-Result<void> SyncDir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("open " + dir.string(), errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  // Some file systems cannot sync a directory; the rename is still in their journal.
-  if (rc != 0 && err != EINVAL && err != ENOTSUP) return ErrnoError("sync " + dir.string(), err);
-  return Ok();
-}
-
-// Writes `text` to dir/name through a temp file so the name only ever holds a complete file.
-Result<void> WriteAtomically(const fs::path& dir, const std::string& name, std::string_view text) {
-  const fs::path temp =
-      dir / ("." + name + "." + std::to_string(::getpid()) + std::string(kTempSuffix));
-  const fs::path final_path = dir / name;
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return ErrnoError("create " + temp.string(), errno);
-  Result<void> done = WriteAll(fd, text, "write " + temp.string());
-  if (done.ok() && ::fsync(fd) != 0) done = ErrnoError("sync " + temp.string(), errno);
-  if (::close(fd) != 0 && done.ok()) done = ErrnoError("close " + temp.string(), errno);
-  if (done.ok() && ::rename(temp.c_str(), final_path.c_str()) != 0) {
-    done = ErrnoError("rename to " + final_path.string(), errno);
-  }
-  if (!done.ok()) {
-    ::unlink(temp.c_str());
-    return done;
-  }
-  return SyncDir(dir);
 }
 
 bool IsStale(const fs::path& path) {
@@ -356,7 +281,7 @@ Result<void> HistoryStore::Save(const Report& report) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec) return ErrnoError("history: create " + dir_.string(), ec.value());
-    auto lock = LockDir(dir_);
+    auto lock = io::LockDirectory(dir_, kLockWait);
     if (!lock.ok()) return lock.error().Context("history");
     auto names = ListDir(dir_);
     if (!names.ok()) return names.error().Context("history");
@@ -372,7 +297,7 @@ Result<void> HistoryStore::Save(const Report& report) {
     }
     const std::string name = SeqText(names->max_seq + 1) + "-" + TimeForName(report.started_at) +
                              "-" + IdForName(report.report_id) + std::string(kEntrySuffix);
-    auto saved = WriteAtomically(dir_, name, text);
+    auto saved = io::WriteFileAtomically(dir_, name, text);
     if (!saved.ok()) return saved.error().Context("history");
     names->entries.push_back(name);  // the highest sequence, so the list stays sorted
 
@@ -407,7 +332,7 @@ Listing HistoryStore::Load() const {
       if (errno != ENOENT && errno != ENOTDIR) cannot_read(ErrnoError(dir_.string(), errno));
       return listing;
     }
-    auto lock = LockDir(dir_);
+    auto lock = io::LockDirectory(dir_, kLockWait);
     if (!lock.ok()) {
       cannot_read(lock.error());
       return listing;
@@ -419,7 +344,7 @@ Listing HistoryStore::Load() const {
     }
     for (const auto& junk : names->junk) {
       listing.problems.push_back(
-          SetAside(dir_, junk, junk + ": not a name posdiag gives a history entry"));
+          io::SetAside(dir_, junk, junk + ": not a name posdiag gives a history entry"));
     }
     for (auto it = names->entries.rbegin();
          it != names->entries.rend() && listing.entries.size() < keep_; ++it) {
@@ -437,7 +362,7 @@ Listing HistoryStore::Load() const {
         listing.entries.push_back(std::move(*entry));
         continue;
       }
-      listing.problems.push_back(SetAside(dir_, *it, *it + ": " + entry.error().Message()));
+      listing.problems.push_back(io::SetAside(dir_, *it, *it + ": " + entry.error().Message()));
     }
   } catch (const std::exception& e) {
     listing.problems.push_back(std::string("history: ") + e.what());
