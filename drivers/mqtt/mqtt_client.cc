@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,7 +24,15 @@ using std::chrono::steady_clock;
 
 void InitLibrary() {
   static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
+  std::call_once(once, [] {
+    mosquitto_lib_init();
+    // libmosquitto writes to sockets the broker may have closed (through OpenSSL, without
+    // MSG_NOSIGNAL): a write error must be an error, not the death of the process.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      std::signal(SIGPIPE, SIG_IGN);
+    }
+  });
 }
 
 Result<int> ParsePort(std::string_view text, std::string_view url) {
@@ -253,7 +262,9 @@ Result<void> Client::Impl::Open() {
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
 
 Client::~Client() {
-  if (impl_) Disconnect();
+  if (!impl_) return;
+  impl_->callbacks = {};  // the owner may be half destroyed: tell it nothing now
+  Disconnect();
 }
 
 Result<std::unique_ptr<Client>> Client::Create(const Options& options, Callbacks callbacks) {

@@ -2,7 +2,7 @@
 // thread drives it, either from an epoll loop (fd(), WantWrite(), OnReadable(), OnWritable(),
 // NextService()/Service()) or, in a command-line tool, with WaitFor(), which does the same with a
 // deadline. Nothing in it blocks past the deadline it is given (name resolution aside: see
-// docs/fleet.md).
+// docs/fleet.md). The first client sets SIGPIPE to ignored when it was left at its default.
 // Example:
 //   auto client = mqtt::Client::Create(options, callbacks);
 //   (*client)->Connect();                                  // starts; `connected` says when it is
