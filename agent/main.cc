@@ -110,6 +110,15 @@ int main(int argc, char** argv) {
   hash_pin->add_option("--iterations", pin_iterations, "PBKDF2 iterations")
       ->check(CLI::Range(posdiag::agent::kMinPinIterations, posdiag::agent::kMaxPinIterations));
 
+  auto* fleet = app.add_subcommand("fleet", "Reports to the support desk over MQTT");
+  fleet->require_subcommand(1);
+  int flush_timeout_s = 30;
+  auto* flush = fleet->add_subcommand(
+      "flush", "Send the outbox to [fleet] broker once; exit 0 when all was acknowledged, else 3");
+  flush->add_option("--config", config, "Config file (TOML)");
+  flush->add_option("--timeout", flush_timeout_s, "Seconds to wait at most (default 30)")
+      ->check(CLI::Range(1, 3600));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -135,5 +144,8 @@ int main(int argc, char** argv) {
   if (history->parsed())
     return posdiag::agent::RunHistory(config_path, history_format, history_lang);
   if (hash_pin->parsed()) return posdiag::agent::RunHashPin(pin_iterations);
+  if (flush->parsed()) {
+    return posdiag::agent::RunFleetFlush(config_path, std::chrono::seconds(flush_timeout_s));
+  }
   return 3;
 }

@@ -64,6 +64,8 @@ struct Report {
   std::vector<std::string> sink_errors;  // sinks that failed before this one ran
   RuleFrequency history;                 // filled at engineer level
   std::string config_source;             // the config file used, or "built-in defaults"
+  // What asked for it: "selftest", "key" (the diagnose key), "console", "remote" (the desk).
+  std::string kind = "selftest";
 };
 
 // The exit status DESIGN.md promises: 0 all clear, 1 warnings only or a configured check that

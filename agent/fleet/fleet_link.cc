@@ -24,8 +24,8 @@ constexpr std::size_t kMaxQueuedCommands = 16;
 bool IsRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -88,7 +88,7 @@ Result<void> FleetLink::Start() {
   options.tls = settings_.tls;
   options.client_id = "posdiag-" + settings_.terminal_id;
   options.keepalive = settings_.keepalive;
-  options.will = drivers::mqtt::Will{settings_.Topic("status"), Status(false).dump(), true};
+  options.will = drivers::mqtt::Will{settings_.Topic("status"), Status(false, true).dump(), true};
   drivers::mqtt::Client::Callbacks callbacks;
   callbacks.connected = [this] { Connected(); };
   callbacks.disconnected = [this](const std::string& why) { Disconnected(why); };
@@ -208,27 +208,26 @@ void FleetLink::Answer(const std::string& request_id, const std::string& command
                result.contains("error") ? " " + result["error"].get<std::string>() : "");
   }
   const std::string text = result.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (auto sent = client_->Publish(settings_.Topic("cmd/" + request_id + "/result"), text);
-      !sent) {
+  if (auto sent = client_->Publish(settings_.Topic("cmd/" + request_id + "/result"), text); !sent) {
     Note(sent.error().detail, true);
   }
 }
 
-json FleetLink::Status(bool online) const {
+json FleetLink::Status(bool online, bool will) const {
   json status{{"schema", kStatusSchema},
               {"terminal_id", settings_.terminal_id},
               {"state", online ? "online" : "offline"}};
-  if (!online) return status;  // the last will: said when the terminal is gone, not now
+  if (will) return status;  // the last will: said when the terminal is gone, not now
   status["time"] = Now();
   status["last"] = last_;
   status["outbox"] = {{"pending", pending_}, {"dropped", outbox_.Dropped()}};
   return status;
 }
 
-void FleetLink::PublishStatus() {
+void FleetLink::PublishStatus(bool online) {
   if (!connected()) return;
   if (auto listed = outbox_.List(); listed) pending_ = listed->size();
-  if (auto sent = client_->Publish(settings_.Topic("status"), Status(true).dump(), true); !sent) {
+  if (auto sent = client_->Publish(settings_.Topic("status"), Status(online).dump(), true); !sent) {
     Note(sent.error().detail, true);
   }
 }
@@ -299,8 +298,8 @@ Result<void> FleetLink::Flush(io::Deadline deadline, Flushed& flushed) {
   if (auto listed = outbox_.List(); listed) flushed.pending = listed->size();
   if (!done) return done.error().Context("fleet flush");
   if (refused_) return Error{ErrorKind::kPermission, "fleet flush: " + last_error_};
-  // The status with the last report; its acknowledgement is not waited for past the deadline.
-  PublishStatus();
+  // The last report and what is left, as `offline`: without the daemon nobody stays connected.
+  PublishStatus(false);
   (void)client_->WaitFor([this] { return !client_->WantWrite(); }, deadline);
   client_->Disconnect();
   return Ok();
@@ -309,7 +308,8 @@ Result<void> FleetLink::Flush(io::Deadline deadline, Flushed& flushed) {
 void FleetLink::Stop(io::Deadline deadline) {
   if (!client_) return;
   // `offline` said now rather than by the broker's will, which a DISCONNECT does not send.
-  if (connected() && client_->Publish(settings_.Topic("status"), Status(false).dump(), true)) {
+  if (connected()) {
+    PublishStatus(false);
     (void)client_->WaitFor([this] { return !client_->WantWrite(); }, deadline);
   }
   client_->Disconnect();

@@ -79,8 +79,9 @@ class FleetLink final : public EventSource {
   void HandleCommands();
   void Answer(const std::string& request_id, const std::string& command, nlohmann::json body);
   void SendNext(TimePoint now, bool paced);
-  void PublishStatus();
-  nlohmann::json Status(bool online) const;
+  void PublishStatus(bool online = true);
+  // The retained status; `will`: the short form the broker says for a terminal that vanished.
+  nlohmann::json Status(bool online, bool will = false) const;
   void Note(const std::string& line, bool error);
 
   FleetSettings settings_;
@@ -94,8 +95,8 @@ class FleetLink final : public EventSource {
   std::optional<TimePoint> reconnect_at_;
   std::chrono::seconds backoff_{1};
   TimePoint next_send_{};
-  bool more_ = true;          // the outbox may hold something not yet sent
-  bool refused_ = false;      // the broker refused a report: wait for the next connection
+  bool more_ = true;      // the outbox may hold something not yet sent
+  bool refused_ = false;  // the broker refused a report: wait for the next connection
   std::size_t sent_ = 0;
   std::size_t pending_ = 0;
   std::string last_error_;

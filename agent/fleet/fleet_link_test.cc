@@ -63,8 +63,9 @@ struct Desk {
     client = std::move(*made);
     if (!client->WaitFor([this] { return up; }, io::Deadline::In(milliseconds(5000)))) return false;
     return client->Subscribe(pattern).ok() &&
-           client->WaitFor([] { return false; }, io::Deadline::In(milliseconds(200))).error().kind ==
-               ErrorKind::kTimeout;
+           client->WaitFor([] { return false; }, io::Deadline::In(milliseconds(200)))
+                   .error()
+                   .kind == ErrorKind::kTimeout;
   }
   bool Wait(const std::function<bool()>& done, milliseconds within) {
     return client->WaitFor(done, io::Deadline::In(within)).ok();
@@ -83,7 +84,8 @@ class FleetLinkTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(broker_.Start()) << broker_.log(); }
 
-  FleetSettings Settings(const std::string& cert = "term-0001", const std::string& id = "term-0001") {
+  FleetSettings Settings(const std::string& cert = "term-0001",
+                         const std::string& id = "term-0001") {
     FleetSettings s;
     s.broker = {true, "localhost", broker_.port()};
     s.tls = {broker_.File("ca.crt"), broker_.File(cert + ".crt"), broker_.File(cert + ".key")};
@@ -130,13 +132,15 @@ TEST_F(FleetLinkTest, ABacklogWaitsOutTheBrokerAndArrivesWholeAndOnce) {
   const auto ids = Fill(20);
   FleetLink link(Settings(), nullptr);
   ASSERT_TRUE(link.Start());
-  EXPECT_FALSE(Drive(link, [&] { return link.connected(); }, milliseconds(1500)));
+  EXPECT_FALSE(Drive(
+      link, [&] { return link.connected(); }, milliseconds(1500)));
   EXPECT_FALSE(link.last_error().empty());
   EXPECT_EQ(Pending(), 20u);  // nothing lost while the broker was away
   ASSERT_TRUE(broker_.Restart()) << broker_.log();
   desk = Desk();
   ASSERT_TRUE(desk.Connect(broker_, "posdiag/v1/+/report"));
-  ASSERT_TRUE(Drive(link, [&] { return Pending() == 0; }, milliseconds(15000)))
+  ASSERT_TRUE(Drive(
+      link, [&] { return Pending() == 0; }, milliseconds(15000)))
       << link.last_error();
   ASSERT_TRUE(desk.Wait([&] { return desk.ReportIds().size() == 20; }, milliseconds(5000)));
   for (const auto& [id, count] : desk.ReportIds()) EXPECT_EQ(count, 1) << id;
@@ -168,18 +172,19 @@ TEST_F(FleetLinkTest, FlushSendsAllAndSaysTheStatus) {
   ASSERT_TRUE(done) << done.error().detail;
   EXPECT_EQ(flushed.sent, 5u);
   EXPECT_EQ(flushed.pending, 0u);
-  // The status on connection says 5 pending; the one after the flush, none and the last report.
+  // The status on connection says 5 pending; the one the flush ends with, none and the last
+  // report, and `offline`: a flush does not stay connected.
   json status;
   ASSERT_TRUE(desk.Wait(
       [&] {
         for (const auto& m : desk.got) {
           if (m.topic == "posdiag/v1/term-0001/status") status = json::parse(m.payload);
         }
-        return status.is_object() && status["outbox"]["pending"] == 0;
+        return status.is_object() && status["state"] == "offline";
       },
       milliseconds(5000)))
       << status.dump();
-  EXPECT_EQ(status["state"], "online");
+  EXPECT_EQ(status["state"], "offline");  // a flush does not stay connected
   EXPECT_EQ(status["last"]["report_id"], ids.back());
   EXPECT_EQ(status["last"]["codes"], json::array({"T1"}));
   EXPECT_EQ(status["outbox"]["pending"], 0);
@@ -196,15 +201,19 @@ TEST_F(FleetLinkTest, CommandsInTheAllowListAreAnsweredOthersRefused) {
     return json{{"ok", true}, {"report", {{"report_id", "X"}}}};
   });
   ASSERT_TRUE(link.Start());
-  ASSERT_TRUE(Drive(link, [&] { return link.connected(); }, milliseconds(5000)));
+  ASSERT_TRUE(Drive(
+      link, [&] { return link.connected(); }, milliseconds(5000)));
   // Let the subscription settle, then ask.
-  Drive(link, [] { return false; }, milliseconds(300));
+  Drive(
+      link, [] { return false; }, milliseconds(300));
   ASSERT_TRUE(desk.client->Publish("posdiag/v1/term-0001/cmd/00aa", R"({"command":"report"})"));
   ASSERT_TRUE(desk.client->Publish("posdiag/v1/term-0001/cmd/00bb", R"({"command":"run"})"));
   ASSERT_TRUE(desk.client->Publish("posdiag/v1/term-0001/cmd/00cc", "not json"));
   ASSERT_TRUE(desk.Wait([] { return false; }, milliseconds(1)) || true);
-  ASSERT_TRUE(Drive(link, [&] { return handled.size() == 1; }, milliseconds(5000)));
-  Drive(link, [] { return false; }, milliseconds(300));
+  ASSERT_TRUE(Drive(
+      link, [&] { return handled.size() == 1; }, milliseconds(5000)));
+  Drive(
+      link, [] { return false; }, milliseconds(300));
   ASSERT_TRUE(desk.Wait([&] { return desk.got.size() == 3; }, milliseconds(5000)));
   std::map<std::string, json> results;
   for (const auto& m : desk.got) results[m.topic] = json::parse(m.payload);
@@ -222,8 +231,10 @@ TEST_F(FleetLinkTest, CommandsInTheAllowListAreAnsweredOthersRefused) {
 TEST_F(FleetLinkTest, AnIdleLinkWakesOnlyForItsKeepalive) {
   FleetLink link(Settings(), nullptr);
   ASSERT_TRUE(link.Start());
-  ASSERT_TRUE(Drive(link, [&] { return link.connected() && Pending() == 0; }, milliseconds(5000)));
-  Drive(link, [] { return false; }, milliseconds(500));
+  ASSERT_TRUE(Drive(
+      link, [&] { return link.connected() && Pending() == 0; }, milliseconds(5000)));
+  Drive(
+      link, [] { return false; }, milliseconds(500));
   auto next = link.NextWake();
   ASSERT_TRUE(next);
   // keepalive 5 s: the next wake-up is about 6 s away, not sooner.

@@ -6,71 +6,72 @@
 namespace posdiag::agent::fleet {
 
 SectionSpec FleetSection() {
-  return {
-      "fleet",
-      "reports to the support desk over MQTT (docs/fleet.md)",
-      {String("broker")
-           .Required()
-           .Check([](const ConfigValue& v) {
-             auto url = drivers::mqtt::ParseBrokerUrl(std::get<std::string>(v));
-             return url ? std::string() : url.error().detail;
-           })
-           .Means("mqtts://HOST:PORT (mqtt:// only on loopback)"),
-       TerminalPath("ca_file").Means("the broker's CA certificate (default: the system's CAs)"),
-       TerminalPath("client_cert")
-           .With("client_key")
-           .Means("this terminal's certificate for mutual TLS"),
-       TerminalPath("client_key").With("client_cert").Means("its private key"),
-       String("terminal_id")
-           .Check([](const ConfigValue& v) {
-             return IsTerminalId(std::get<std::string>(v))
-                        ? std::string()
-                        : std::string("1 to 64 of A-Z a-z 0-9 . _ - (it is a topic level)");
-           })
-           .DefaultText("the serial number (device tree, DMI) or /etc/machine-id")
-           .Means("this terminal's name on the broker (its certificate's CN, for the ACL)"),
-       String("topic_prefix")
-           .Default("posdiag/v1")
-           .Check([](const ConfigValue& v) {
-             const auto& s = std::get<std::string>(v);
-             const bool bad = s.empty() || s.front() == '/' || s.back() == '/' ||
-                              s.find_first_of("+#\0", 0, 3) != std::string::npos;
-             return bad ? std::string("a topic without wildcards or a leading/trailing /")
-                        : std::string();
-           })
-           .Means("topics are PREFIX/TERMINAL_ID/status, /report, /cmd/..."),
-       HostPath("outbox_dir")
-           .Default("/var/lib/posdiag/outbox")
-           .Means("reports not yet acknowledged by the broker"),
-       Int("outbox_max_kb", 16, 1 << 20)
-           .Default(2048)
-           .Means("the outbox's size; beyond it the oldest reports are dropped (and counted)"),
-       Int("keepalive_s", 5, 3600).Default(60).Means("MQTT keepalive: an idle daemon's one wake-up"),
-       StringList("remote_commands")
-           .Default(kRemoteCommands)
-           .Check([](const ConfigValue& v) {
-             for (const auto& c : std::get<std::vector<std::string>>(v)) {
-               if (std::find(kRemoteCommands.begin(), kRemoteCommands.end(), c) ==
-                   kRemoteCommands.end()) {
-                 return "unknown command \"" + c + "\" (run, report, history, show)";
-               }
-             }
-             return std::string();
-           })
-           .Means("what the desk may ask for"),
-       Real("backlog_per_s", 0.1, 100)
-           .Default(2.0)
-           .Means("reports sent per second while a backlog drains"),
-       Int("reconnect_max_s", 1, 3600)
-           .Default(300)
-           .Means("the longest wait between two connection attempts")}};
+  return {"fleet",
+          "reports to the support desk over MQTT (docs/fleet.md)",
+          {String("broker")
+               .Required()
+               .Check([](const ConfigValue& v) {
+                 auto url = drivers::mqtt::ParseBrokerUrl(std::get<std::string>(v));
+                 return url ? std::string() : url.error().detail;
+               })
+               .Means("mqtts://HOST:PORT (mqtt:// only on loopback)"),
+           TerminalPath("ca_file").Means("the broker's CA certificate (default: the system's CAs)"),
+           TerminalPath("client_cert")
+               .With("client_key")
+               .Means("this terminal's certificate for mutual TLS"),
+           TerminalPath("client_key").With("client_cert").Means("its private key"),
+           String("terminal_id")
+               .Check([](const ConfigValue& v) {
+                 return IsTerminalId(std::get<std::string>(v))
+                            ? std::string()
+                            : std::string("1 to 64 of A-Z a-z 0-9 . _ - (it is a topic level)");
+               })
+               .DefaultText("the serial number (device tree, DMI) or /etc/machine-id")
+               .Means("this terminal's name on the broker (its certificate's CN, for the ACL)"),
+           String("topic_prefix")
+               .Default("posdiag/v1")
+               .Check([](const ConfigValue& v) {
+                 const auto& s = std::get<std::string>(v);
+                 const bool bad = s.empty() || s.front() == '/' || s.back() == '/' ||
+                                  s.find_first_of("+#\0", 0, 3) != std::string::npos;
+                 return bad ? std::string("a topic without wildcards or a leading/trailing /")
+                            : std::string();
+               })
+               .Means("topics are PREFIX/TERMINAL_ID/status, /report, /cmd/..."),
+           HostPath("outbox_dir")
+               .Default("/var/lib/posdiag/outbox")
+               .Means("reports not yet acknowledged by the broker"),
+           Int("outbox_max_kb", 16, 1 << 20)
+               .Default(2048)
+               .Means("the outbox's size; beyond it the oldest reports are dropped (and counted)"),
+           Int("keepalive_s", 5, 3600)
+               .Default(60)
+               .Means("MQTT keepalive: an idle daemon's one wake-up"),
+           StringList("remote_commands")
+               .Default(kRemoteCommands)
+               .Check([](const ConfigValue& v) {
+                 for (const auto& c : std::get<std::vector<std::string>>(v)) {
+                   if (std::find(kRemoteCommands.begin(), kRemoteCommands.end(), c) ==
+                       kRemoteCommands.end()) {
+                     return "unknown command \"" + c + "\" (run, report, history, show)";
+                   }
+                 }
+                 return std::string();
+               })
+               .Means("what the desk may ask for"),
+           Real("backlog_per_s", 0.1, 100)
+               .Default(2.0)
+               .Means("reports sent per second while a backlog drains"),
+           Int("reconnect_max_s", 1, 3600)
+               .Default(300)
+               .Means("the longest wait between two connection attempts")}};
 }
 
 bool IsTerminalId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 

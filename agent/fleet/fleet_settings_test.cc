@@ -49,8 +49,8 @@ TEST(FleetSettingsTest, WrongValuesAreConfigErrors) {
   for (const auto& [text, want] : cases) {
     auto config = Parse(text);
     ASSERT_FALSE(config) << text;
-    EXPECT_NE(config.error().detail.find(want), std::string::npos)
-        << text << "\n" << config.error().detail;
+    EXPECT_NE(config.error().detail.find(want), std::string::npos) << text << "\n"
+                                                                   << config.error().detail;
   }
 }
 

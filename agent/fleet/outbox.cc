@@ -100,7 +100,8 @@ bool IsOutboxName(std::string_view name) {
     return false;
   }
   if (!EndsWith(name, kSuffix)) return false;
-  const std::string_view id = name.substr(kSeqDigits + 1, name.size() - kSeqDigits - 1 - kSuffix.size());
+  const std::string_view id =
+      name.substr(kSeqDigits + 1, name.size() - kSeqDigits - 1 - kSuffix.size());
   return id == "NOID" || (id.size() == 8 && NormalizeReportId(id).has_value());
 }
 

@@ -9,22 +9,27 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <stop_token>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "agent/fleet/fleet_link.h"
 #include "agent/modes/console.h"
 #include "agent/modes/diagnose.h"
+#include "agent/modes/fleet_modes.h"
 #include "agent/modes/key_source.h"
 #include "agent/modes/modes.h"
 #include "agent/modes/setup.h"
 #include "agent/probes/display/display_device.h"
 #include "agent/sinks/display_screen.h"
+#include "agent/sinks/log_sink.h"
 
 namespace posdiag::agent {
 namespace {
 
+using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
@@ -57,7 +62,19 @@ void EventLoop::OnBusy(milliseconds threshold, std::function<void(EventSource*)>
 Result<void> EventLoop::Sync(std::size_t index) {
   Entry& entry = entries_[index];
   const int want = entry.source->fd();
-  if (want == entry.registered_fd) return Ok();
+  const std::uint32_t events =
+      EPOLLIN | (want >= 0 && entry.source->WantWrite() ? std::uint32_t{EPOLLOUT} : 0u);
+  if (want == entry.registered_fd) {
+    if (want < 0 || events == entry.events) return Ok();
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = index;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, want, &ev) != 0) {
+      return ErrnoError("epoll_ctl mod " + std::to_string(want), errno);
+    }
+    entry.events = events;
+    return Ok();
+  }
   if (entry.registered_fd >= 0) {
     // The old descriptor may already be closed (then the kernel dropped it from the set).
     (void)::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, entry.registered_fd, nullptr);
@@ -65,12 +82,13 @@ Result<void> EventLoop::Sync(std::size_t index) {
   }
   if (want >= 0) {
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.u64 = index;
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, want, &ev) != 0) {
       return ErrnoError("epoll_ctl add " + std::to_string(want), errno);
     }
     entry.registered_fd = want;
+    entry.events = events;
   }
   return Ok();
 }
@@ -106,7 +124,14 @@ Result<void> EventLoop::Run() {
       Entry* entry = &entries_[static_cast<std::size_t>(ready[i].data.u64)];
       // A handler earlier in this batch may have closed or replaced this descriptor.
       if (entry->source->fd() != entry->registered_fd || entry->registered_fd < 0) continue;
-      Timed(entry->source, [entry] { entry->source->OnReadable(); });
+      const std::uint32_t got = ready[i].events;
+      if (got & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+        Timed(entry->source, [entry] { entry->source->OnReadable(); });
+      }
+      if ((got & EPOLLOUT) && entry->source->fd() == entry->registered_fd &&
+          entry->registered_fd >= 0) {
+        Timed(entry->source, [entry] { entry->source->OnWritable(); });
+      }
     }
     const auto now = steady_clock::now();
     for (Entry& e : entries_) {
@@ -181,11 +206,11 @@ void DiagnoseFlow::ArmTimeout() {
   }
 }
 
-Report DiagnoseFlow::Run(Level level) {
+Report DiagnoseFlow::Run(Level level, std::string_view kind) {
   ++runs_;
   if (log_) log_->info("daemon: {} diagnosis started", LevelName(level));
   if (screen_ != nullptr) screen_->Borrow();
-  Report report = runner_(level, [this, level](const RunProgress& progress) {
+  Report report = runner_(level, kind, [this, level](const RunProgress& progress) {
     if (screen_ != nullptr) Draw(screen_->ShowProgress(progress, level), "progress");
   });
   state_ = State::kShowing;
@@ -220,7 +245,7 @@ void DiagnoseFlow::OnKey(KeyAction action) {
         if (log_) log_->info("daemon: diagnose key dropped: {}", *busy);
         return;
       }
-      (void)Run(Level::kMerchant);
+      (void)Run(Level::kMerchant, "key");
       return;
     case KeyAction::kPageNext:
     case KeyAction::kPagePrev: {
@@ -326,12 +351,17 @@ int RunDaemon(const DaemonArgs& args) {
 
   std::unique_ptr<Screen> screen = OpenDaemonScreen(d);
   const int signal_fd = (*signals)->fd();
+  // The link to the desk, when [fleet] is configured: every report of this process is kicked
+  // out of the outbox at once, those of other processes when the outbox watch sees them.
+  std::unique_ptr<fleet::FleetLink> link;
   DiagnoseFlow flow(
-      [&d, signal_fd](Level level, const std::function<void(const RunProgress&)>& progress) {
+      [&d, &link, signal_fd](Level level, std::string_view kind,
+                             const std::function<void(const RunProgress&)>& progress) {
         const CutOnSignal cut(signal_fd);
-        Report report = d.Run(level, progress, cut.token());
+        Report report = d.Run(level, progress, cut.token(), kind);
         Say("report " + report.report_id + " level " + std::string(LevelName(level)) + " status " +
             std::string(RunStatusName(report.status)));
+        if (link) link->Kick();
         return report;
       },
       screen.get(), result_timeout, d.log(), [&d] { return d.TransactionInProgress(); });
@@ -375,13 +405,42 @@ int RunDaemon(const DaemonArgs& args) {
                  opened.error().detail.c_str());
     return 3;
   }
+  std::unique_ptr<fleet::OutboxWatch> outbox_watch;
+  if (d.fleet()) {
+    link = std::make_unique<fleet::FleetLink>(
+        *d.fleet(), d.log(), [&d, &link, signal_fd](const std::string& command, const json& body) {
+          return RemoteCommand(d, command, body, [&](Level level) {
+            const CutOnSignal cut(signal_fd);
+            Report report = d.Run(level, {}, cut.token(), "remote");
+            Say("report " + report.report_id + " level " + std::string(LevelName(level)) +
+                " status " + std::string(RunStatusName(report.status)) + " remote");
+            if (link) link->Kick();
+            return report;
+          });
+        });
+    link->SetLast(LastFromHistory(d));
+    if (auto started = link->Start(); !started) {
+      // Certificate files that cannot be read: no retry mends that, but the terminal still works.
+      if (d.log()) d.log()->error("daemon: {}", LogValue(started.error().detail));
+      std::fprintf(stderr, "posdiag: %s\n", started.error().detail.c_str());
+      link.reset();
+    } else {
+      loop.Add(link.get());
+      std::error_code ec;
+      std::filesystem::create_directories(d.fleet()->outbox_dir, ec);
+      outbox_watch = std::make_unique<fleet::OutboxWatch>(d.fleet()->outbox_dir, *link);
+      loop.Add(outbox_watch.get());
+    }
+  }
   Say(std::string("ready") +
       (keys ? (keys->connected() ? " keys=" + keys->path() : std::string(" keys=searching"))
             : std::string(" keys=none")) +
-      (console ? std::string(" console=on") : std::string(" console=none")));
+      (console ? std::string(" console=on") : std::string(" console=none")) +
+      (link ? " fleet=" + d.fleet()->terminal_id : std::string(" fleet=none")));
 
   const Result<void> ran = loop.Run();
   flow.Release();  // the payment application's screen, as it was
+  if (link) link->Stop(io::Deadline::In(milliseconds(2000)));
   int status = 0;
   if (!ran) {
     if (d.log()) d.log()->error("daemon: {}", ran.error().detail);

@@ -14,10 +14,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/config.h"
@@ -53,6 +55,7 @@ class EventLoop {
   struct Entry {
     EventSource* source;
     int registered_fd = -1;
+    std::uint32_t events = 0;  // EPOLLIN, and EPOLLOUT while the source wants to write
   };
   Result<void> Sync(std::size_t index);
   void Timed(EventSource* source, const std::function<void()>& handler);
@@ -90,7 +93,9 @@ class SignalSource final : public EventSource {
 // (fd -1) for the timeout.
 class DiagnoseFlow final : public EventSource {
  public:
-  using Runner = std::function<Report(Level, const std::function<void(const RunProgress&)>&)>;
+  // Runs a diagnosis of a level; `kind` says who asked (Report::kind: "key", "console").
+  using Runner = std::function<Report(Level, std::string_view kind,
+                                      const std::function<void(const RunProgress&)>&)>;
   // Why nothing may run now (a transaction is in progress), or nullopt.
   using Busy = std::function<std::optional<std::string>()>;
   enum class State { kIdle, kShowing };
@@ -102,7 +107,7 @@ class DiagnoseFlow final : public EventSource {
 
   void OnKey(KeyAction action);
   // Runs a diagnosis of `level` and shows it as a diagnose press does (the console's `run`).
-  Report Run(Level level);
+  Report Run(Level level, std::string_view kind = "console");
   // Runs an engineer test on the borrowed screen; afterwards the result being shown is drawn
   // again, or the screen given back.
   RoutineResult Test(const std::function<RoutineResult(Screen*)>& test);

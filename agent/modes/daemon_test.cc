@@ -106,8 +106,10 @@ class DaemonTest : public ::testing::Test {
   DaemonTest()
       : fifo_(tree_),
         flow_(
-            [this](Level level, const std::function<void(const RunProgress&)>& progress) {
+            [this](Level level, std::string_view kind,
+                   const std::function<void(const RunProgress&)>& progress) {
               levels_.push_back(level);
+              kinds_.emplace_back(kind);
               progress({0, 2, "power"});
               progress({2, 2, ""});
               if (during_run_) during_run_();
@@ -137,6 +139,7 @@ class DaemonTest : public ::testing::Test {
   KeyFifo fifo_;
   RecordingScreen screen_;
   std::vector<Level> levels_;
+  std::vector<std::string> kinds_;
   std::function<void()> during_run_;
   std::optional<std::string> busy_;  // what [app] busy_lock says
   DiagnoseFlow flow_;
@@ -150,6 +153,7 @@ TEST_F(DaemonTest, ADiagnosePressRunsOneMerchantDiagnosisAndShowsPageZero) {
   keys_.OnReadable();
   ASSERT_EQ(levels_.size(), 1u);
   EXPECT_EQ(levels_[0], Level::kMerchant);
+  EXPECT_EQ(kinds_, std::vector<std::string>{"key"});
   EXPECT_EQ(flow_.state(), DiagnoseFlow::State::kShowing);
   EXPECT_EQ(screen_.calls, (std::vector<std::string>{"borrow", "progress 0/2", "progress 2/2",
                                                      "report R1 page 0"}));

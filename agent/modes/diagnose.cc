@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 
+#include "agent/fleet/outbox.h"
 #include "agent/report_id.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/log_sink.h"
@@ -51,7 +54,40 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
     for (const auto& line : d->rule_errors_) d->log_->error("rules {}", LogValue(line));
   }
   d->catalog_ = std::move(merged.catalog);
+
+  // [fleet]: a terminal that cannot say who it is still diagnoses; every report says why it is
+  // not sent.
+  if (const ConfigSection& fleet = d->config().Section("fleet"); fleet.present()) {
+    if (auto settings = fleet::ReadFleetSettings(fleet, *d->fs_)) {
+      d->fleet_ = std::move(*settings);
+    } else {
+      d->startup_errors_.push_back("fleet: " + settings.error().detail);
+      if (d->log_) d->log_->error("fleet: {}", LogValue(settings.error().detail));
+    }
+  }
   return d;
+}
+
+namespace {
+
+// The run lock: a file in the outbox directory, locked exclusively while a diagnosis measures.
+io::UniqueFd OpenRunLock(const std::string& outbox_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(outbox_dir, ec);
+  return io::UniqueFd(
+      ::open((outbox_dir + "/.run.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+}
+
+}  // namespace
+
+std::optional<std::string> Diagnoser::AnotherRunGoing() const {
+  if (!fleet_) return std::nullopt;
+  io::UniqueFd fd = OpenRunLock(fleet_->outbox_dir);
+  if (!fd.valid()) return std::nullopt;
+  if (::flock(fd.get(), LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    return "another diagnosis is running";
+  }
+  return std::nullopt;
 }
 
 std::string Diagnoser::log_dir() const { return config().Section("log").GetString("dir"); }
@@ -136,9 +172,21 @@ void Diagnoser::Deliver(Sink& sink, Report& report) const {
 }
 
 Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>& on_progress,
-                      std::stop_token cancel) {
+                      std::stop_token cancel, std::string_view kind) {
   const auto steady_start = std::chrono::steady_clock::now();
+  io::UniqueFd run_lock;
+  if (fleet_) {
+    // Waits for another run to finish (each is bounded by its budget), then goes ahead anyway.
+    run_lock = OpenRunLock(fleet_->outbox_dir);
+    const auto give_up = steady_start + std::chrono::milliseconds(
+                                            config().Section("run").GetInt("budget_ms") + 1000);
+    while (run_lock.valid() && ::flock(run_lock.get(), LOCK_EX | LOCK_NB) != 0 &&
+           errno == EWOULDBLOCK && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   Report report;
+  report.kind = std::string(kind);
   report.started_at = std::chrono::system_clock::now();
   report.level = level;
   report.report_id = NewReportId();
@@ -179,6 +227,11 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   }
   HistorySink history_sink(std::move(store));
   Deliver(history_sink, report);
+  if (fleet_) {
+    fleet::Outbox outbox(fleet_->outbox_dir, fleet_->outbox_max_bytes);
+    fleet::OutboxSink outbox_sink(outbox, fleet_->terminal_id);
+    Deliver(outbox_sink, report);
+  }
   if (log_) log_->flush();
   return report;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/fleet/fleet_settings.h"
 #include "agent/modes/setup.h"
 #include "agent/openers.h"
 #include "agent/report.h"
@@ -34,8 +35,17 @@ class Diagnoser {
   // before it is returned. `on_progress` is called on this thread as probes finish.
   // `cancel` cuts the run short (SIGTERM in the daemon): the probes still running are timed out
   // and the report, incomplete, is saved as any other.
+  // `kind` says who asked (Report::kind). With [fleet], the report also goes into the outbox,
+  // and the run holds the run lock (AnotherRunGoing) while it measures.
   Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {},
-             std::stop_token cancel = {});
+             std::stop_token cancel = {}, std::string_view kind = "selftest");
+
+  // [fleet], when the config has it and its settings could be read (else the reason is in every
+  // report's sink errors).
+  const std::optional<fleet::FleetSettings>& fleet() const { return fleet_; }
+  // Why a remote run must be refused now: another diagnosis (this process's or another's) is
+  // measuring. Only with [fleet] (the lock lives in its outbox directory).
+  std::optional<std::string> AnotherRunGoing() const;
 
   // Why probing or drawing must wait now: the payment application is in a transaction ([app]
   // busy_lock is locked, or busy_file exists); nullopt when it may go ahead. The boot self-test
@@ -87,6 +97,7 @@ class Diagnoser {
   std::vector<std::string> rule_errors_;     // rule files that failed to load
   rules::LoadOutcome catalog_;
   std::size_t stragglers_ = 0;
+  std::optional<fleet::FleetSettings> fleet_;
 };
 
 }  // namespace posdiag::agent

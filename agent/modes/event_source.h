@@ -24,6 +24,9 @@ class EventSource {
   // being reopened). Asked again after every event.
   virtual int fd() const = 0;
   virtual void OnReadable() = 0;
+  // A source with output queued (a network connection) asks to be told when fd() is writable.
+  virtual bool WantWrite() const { return false; }
+  virtual void OnWritable() {}
   virtual std::optional<TimePoint> NextWake() const { return std::nullopt; }
   virtual void OnWake(TimePoint /*now*/) {}
   // True once the source wants the daemon to stop (not used by most sources).

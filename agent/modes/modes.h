@@ -3,6 +3,7 @@
 // complete).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,5 +48,9 @@ int RunConfigKeys(OutputFormat format);
 
 // `posdiag history`: the reports kept under [history] dir, newest first.
 int RunHistory(const std::optional<std::string>& config, OutputFormat format, rules::Lang lang);
+
+// `posdiag fleet flush`: sends what the outbox holds to [fleet] broker once, within `timeout`;
+// 0 when it was all acknowledged, 3 otherwise (the reason on stderr; nothing is lost).
+int RunFleetFlush(const std::optional<std::string>& config, std::chrono::seconds timeout);
 
 }  // namespace posdiag::agent

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "agent/fleet/fleet_settings.h"
 #include "agent/modes/console.h"
 #include "agent/modes/daemon.h"
 #include "agent/probes/registry.h"
@@ -16,6 +17,7 @@ std::vector<SectionSpec> AllConfigSections() {
   for (const auto& s : Devices().sections) specs.push_back(s);
   specs.push_back(DaemonSection());
   specs.push_back(ConsoleSection());
+  specs.push_back(fleet::FleetSection());
   return MergeSpecs(std::move(specs));
 }
 

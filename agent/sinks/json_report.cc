@@ -113,6 +113,7 @@ json ReportToJson(const Report& report) {
       {"schema", kReportSchema},
       {"report_id", report.report_id},
       {"level", LevelName(report.level)},
+      {"kind", report.kind},
       {"status", RunStatusName(report.status)},
       {"started_at", FormatRfc3339Utc(report.started_at)},
       {"duration_ms", report.duration.count()},

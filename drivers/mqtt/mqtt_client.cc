@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -349,6 +349,7 @@ Result<void> Client::Connect() {
     if (!impl_->last_error.empty()) error.detail += " (" + impl_->last_error + ")";
   }
   if (!impl_->expired_note.empty()) error.detail += "; " + impl_->expired_note;
+  impl_->last_error = error.detail;  // what WaitFor says when asked to wait on no connection
   return error;
 }
 

@@ -6,6 +6,7 @@
 #   broker.sh certs DIR          # make the certificates in DIR (once; kept when present)
 #   broker.sh start DIR [plain]  # certs, then a broker on a free loopback port; prints the port.
 #                                # `plain`: also an unencrypted loopback listener (port in DIR/plain_port)
+#   broker.sh restart DIR        # the stopped broker again, on the port it had
 #   broker.sh stop DIR           # stops it (SIGKILL), waits for it to be gone
 #
 # Files in DIR: ca.crt, server.{crt,key}, <name>.{crt,key} for term-0001, term-0002, desk-1, desk-2,
@@ -119,11 +120,14 @@ EOF
   mosquitto -c "$dir/mosquitto.conf" >>"$dir/broker.log" 2>&1 &
   echo $! >"$dir/pid"
   echo "$port" >"$dir/port"
-  # Ready when the port accepts connections.
-  local i
+  wait_ready "$port"
+  echo "$port"
+}
+
+wait_ready() {
+  local port=$1 i
   for i in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
-      echo "$port"
       return 0
     fi
     kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
@@ -132,6 +136,13 @@ EOF
   echo "broker.sh: mosquitto did not start; its log:" >&2
   cat "$dir/broker.log" >&2
   return 1
+}
+
+restart() {
+  stop
+  mosquitto -c "$dir/mosquitto.conf" >>"$dir/broker.log" 2>&1 &
+  echo $! >"$dir/pid"
+  wait_ready "$(cat "$dir/port")"
 }
 
 stop() {
@@ -152,5 +163,6 @@ case "$cmd" in
   certs) certs ;;
   start) start "${3:-}" ;;
   stop) stop ;;
-  *) echo "usage: broker.sh certs|start|stop DIR" >&2; exit 2 ;;
+  restart) restart ;;
+  *) echo "usage: broker.sh certs|start|restart|stop DIR" >&2; exit 2 ;;
 esac

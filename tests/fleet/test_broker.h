@@ -54,22 +54,10 @@ class TestBroker {
   }
   // Starts it on the port it had before (a broker that comes back).
   bool Restart() {
-    Stop();
-    const std::string conf = Read("mosquitto.conf");
-    const std::string command = "mosquitto -c '" + dir_ + "/mosquitto.conf' >>'" + dir_ +
-                                "/broker.log' 2>&1 & echo $! >'" + dir_ + "/pid'";
-    if (conf.empty() || std::system(command.c_str()) != 0) return false;
-    for (int i = 0; i < 100; ++i) {
-      const std::string probe =
-          "python3 -c \"import socket; socket.create_connection(('127.0.0.1'," +
-          std::to_string(port_) + "),0.2)\" 2>/dev/null";
-      if (std::system(probe.c_str()) == 0) {
-        running_ = true;
-        return true;
-      }
-      ::usleep(50'000);
-    }
-    return false;
+    const std::string command =
+        std::string("'") + POSDIAG_BROKER_SCRIPT + "' restart '" + dir_ + "' >/dev/null";
+    running_ = std::system(command.c_str()) == 0;
+    return running_;
   }
   void Stop() {
     if (!running_) return;
