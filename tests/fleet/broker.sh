@@ -125,8 +125,8 @@ EOF
 }
 
 wait_ready() {
-  local port=$1 i
-  for i in $(seq 1 100); do
+  local port=$1
+  for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null; then
       return 0
     fi
@@ -147,12 +147,12 @@ restart() {
 
 stop() {
   [ -f "$dir/pid" ] || return 0
-  local pid i
+  local pid
   pid=$(cat "$dir/pid")
   # No persistence to save: a kill, not a SIGTERM that mosquitto notices only on its next tick.
   kill -9 "$pid" 2>/dev/null || true
   # Gone, or a zombie that nobody has reaped yet (it holds no port).
-  for i in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     case "$(ps -o stat= -p "$pid" 2>/dev/null)" in "" | Z*) break ;; esac
     sleep 0.02
   done

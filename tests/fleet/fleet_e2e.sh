@@ -141,11 +141,11 @@ assert r["report"]["terminal_id"] == "term-0001"
 EOF
 grep -q "remote" "$work/daemon.out" || fail "the daemon did not say it ran for the desk"
 ask 0002 '{"command":"reboot"}'
-grep -q '"ok":false' "$work/0002.out" && grep -q "remote_commands" "$work/0002.out" ||
+{ grep -q '"ok":false' "$work/0002.out" && grep -q "remote_commands" "$work/0002.out"; } ||
   fail "a command outside the allow-list was not refused"
 mkdir -p "$SIM_ROOT/run" && touch "$SIM_ROOT/run/payapp.busy"
 ask 0003 '{"command":"run"}'
-grep -q '"ok":false' "$work/0003.out" && grep -q "transaction" "$work/0003.out" ||
+{ grep -q '"ok":false' "$work/0003.out" && grep -q "transaction" "$work/0003.out"; } ||
   fail "a run during a transaction was not refused"
 rm -f "$SIM_ROOT/run/payapp.busy"
 ask 0004 '{"command":"history"}'
@@ -153,7 +153,7 @@ grep -q '"reports":\[' "$work/0004.out" || fail "history did not answer"
 
 # --- 4. the broker away while 20 reports are made --------------------------------------------
 "$here/broker.sh" stop "$broker"
-for i in $(seq 1 20); do
+for _ in $(seq 1 20); do
   "$posdiag" selftest --config "$SIM_CONFIG" --format json 2>/dev/null |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["report_id"])' >>"$work/ids"
 done
