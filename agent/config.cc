@@ -326,6 +326,10 @@ std::vector<SectionSpec> CoreSections() {
        "one JSON report per run",
        {HostPath("dir").Default("/var/lib/posdiag/history").Means("where the reports are kept"),
         Int("keep", 1, 10'000).Default(50).Means("reports kept")}},
+      {"export",
+       "the report for monitoring a site already runs (docs/fleet.md)",
+       {HostPath("prometheus_textfile")
+            .Means("node_exporter textfile collector file, rewritten atomically after every run")}},
       {"rules",
        "site rule files, merged over the built-in catalogue",
        {StringList("files")

@@ -40,6 +40,10 @@ const std::vector<std::pair<std::string, Lang>> kLangs{
     {"zh-CN", Lang::kZhCn}, {"zh", Lang::kZhCn}, {"en", Lang::kEn}};
 const std::vector<std::pair<std::string, OutputFormat>> kReportFormats{
     {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}};
+const std::vector<std::pair<std::string, OutputFormat>> kSelftestFormats{
+    {"text", OutputFormat::kText},
+    {"json", OutputFormat::kJson},
+    {"nagios", OutputFormat::kNagios}};
 const std::vector<std::pair<std::string, OutputFormat>> kDocFormats{
     {"text", OutputFormat::kText}, {"markdown", OutputFormat::kMarkdown}};
 const std::vector<std::pair<std::string, OutputFormat>> kCodesFormats{
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
   auto* st = app.add_subcommand("selftest", "Run the probes once and report");
   st->add_option("--config", config, "Config file (TOML)");
   AddChoice(st, "--level", selftest.level, kLevels, "boot (default), merchant or engineer");
-  AddChoice(st, "--format", selftest.format, kReportFormats, "text (default) or json");
+  AddChoice(st, "--format", selftest.format, kSelftestFormats,
+            "text (default), json, or nagios (one plugin line)");
   AddChoice(st, "--lang", selftest.lang, kLangs, "zh-CN (default) or en");
 
   auto* daemon = app.add_subcommand("daemon", "Wait for the diagnose key and serve the console");

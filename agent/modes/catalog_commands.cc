@@ -53,6 +53,8 @@ int RunCodes(const std::optional<std::string>& config, OutputFormat format, rule
     case OutputFormat::kMarkdown:
       out = rules::RenderCatalogMarkdown(catalog, codes);
       break;
+    case OutputFormat::kNagios:  // not offered for the catalogue
+      return 3;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 3;

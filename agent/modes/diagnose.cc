@@ -12,6 +12,7 @@
 
 #include "agent/fleet/outbox.h"
 #include "agent/report_id.h"
+#include "agent/sinks/export.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/log_sink.h"
 #include "drivers/base/unique_fd.h"
@@ -227,6 +228,11 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   }
   HistorySink history_sink(std::move(store));
   Deliver(history_sink, report);
+  if (const ConfigSection& exports = config().Section("export");
+      exports.Has("prometheus_textfile")) {
+    PrometheusSink prometheus(exports.GetString("prometheus_textfile"));
+    Deliver(prometheus, report);
+  }
   if (fleet_) {
     fleet::Outbox outbox(fleet_->outbox_dir, fleet_->outbox_max_bytes);
     fleet::OutboxSink outbox_sink(outbox, fleet_->terminal_id);

@@ -13,7 +13,7 @@
 
 namespace posdiag::agent {
 
-enum class OutputFormat { kText, kJson, kMarkdown };
+enum class OutputFormat { kText, kJson, kMarkdown, kNagios };
 
 struct SelftestArgs {
   std::optional<std::string> config;  // --config; else /etc/posdiag/posdiag.toml if it exists

@@ -11,6 +11,7 @@
 #include "agent/modes/setup.h"
 #include "agent/probes/display/display_device.h"
 #include "agent/sinks/display_screen.h"
+#include "agent/sinks/export.h"
 #include "agent/sinks/log_sink.h"
 #include "agent/sinks/stream_sink.h"
 
@@ -65,10 +66,14 @@ int RunSelftest(const SelftestArgs& args) {
     ScreenSink display(*screen);
     d.Deliver(display, report);
   }
-  StreamSink console(stdout,
-                     args.format == OutputFormat::kJson ? ReportFormat::kJson : ReportFormat::kText,
-                     args.lang);
-  d.Deliver(console, report);
+  if (args.format == OutputFormat::kNagios) {
+    std::fputs(RenderNagios(report).c_str(), stdout);
+  } else {
+    StreamSink console(
+        stdout, args.format == OutputFormat::kJson ? ReportFormat::kJson : ReportFormat::kText,
+        args.lang);
+    d.Deliver(console, report);
+  }
 
   const int exit_code = ExitCodeFor(report);
   if (d.log()) d.log()->flush();
