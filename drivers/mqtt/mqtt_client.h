@@ -5,7 +5,8 @@
 // docs/fleet.md).
 // Example:
 //   auto client = mqtt::Client::Create(options, callbacks);
-//   (*client)->Connect();                                  // starts; `connected` says when it is up
+//   (*client)->Connect();                                  // starts; `connected` says when it is
+//   up
 //   (*client)->WaitFor([&] { return up; }, deadline);
 //   auto mid = (*client)->Publish("posdiag/v1/t1/report", json, /*retain=*/false);
 //   (*client)->WaitFor([&] { return acked.count(*mid); }, deadline);
@@ -67,6 +68,8 @@ struct Message {
 
 class Client {
  public:
+  // Called from inside Connect/OnReadable/OnWritable/Service: they must not call Connect() or
+  // destroy the client (schedule a reconnection instead).
   struct Callbacks {
     std::function<void()> connected;
     // The connection went or could not be made; `why` is readable ("TLS: certificate expired").
@@ -110,9 +113,14 @@ class Client {
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
   void Dropped(const std::string& why);
+  void Abort(const std::string& why);
+  bool ConnectFailed();
+  void Check(int rc);
 
   std::unique_ptr<Impl> impl_;
   bool connected_ = false;
+  // While a connection is being made: when it is given up.
+  std::optional<std::chrono::steady_clock::time_point> connect_by_;
 };
 
 }  // namespace posdiag::drivers::mqtt

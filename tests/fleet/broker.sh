@@ -6,11 +6,12 @@
 #   broker.sh certs DIR          # make the certificates in DIR (once; kept when present)
 #   broker.sh start DIR [plain]  # certs, then a broker on a free loopback port; prints the port.
 #                                # `plain`: also an unencrypted loopback listener (port in DIR/plain_port)
-#   broker.sh stop DIR           # stops it (SIGTERM, then SIGKILL), waits for it to be gone
+#   broker.sh stop DIR           # stops it (SIGKILL), waits for it to be gone
 #
 # Files in DIR: ca.crt, server.{crt,key}, <name>.{crt,key} for term-0001, term-0002, desk-1, desk-2,
 # expired (term-0001 with a certificate that ran out in 2020) and foreign (term-0001 under another CA);
-# mosquitto.conf, acl, port, pid, broker.log.
+# mosquitto.conf, acl, port, pid, broker.log. With POSDIAG_CERT_CACHE=DIR2 set, the certificates are
+# made once in DIR2 and copied (the tests set it to a directory of the build tree).
 set -euo pipefail
 
 cmd=${1:?usage: broker.sh certs|start|stop DIR}
@@ -51,6 +52,13 @@ make_ca() {
 
 certs() {
   [ -f "$dir/foreign.crt" ] && return 0
+  # Making them takes about two seconds: a test run shares one set through POSDIAG_CERT_CACHE.
+  if [ -n "${POSDIAG_CERT_CACHE:-}" ] && [ "${POSDIAG_CERT_CACHE%/}" != "$dir" ]; then
+    mkdir -p "$POSDIAG_CERT_CACHE"
+    flock "$POSDIAG_CERT_CACHE/.lock" "$0" certs "$POSDIAG_CERT_CACHE"
+    cp "$POSDIAG_CERT_CACHE"/*.crt "$POSDIAG_CERT_CACHE"/*.key "$dir"/
+    return 0
+  fi
   make_ca ca "posdiag test fleet CA"
   make_ca otherca "some other CA"
   sign server localhost ca
@@ -86,6 +94,8 @@ topic read posdiag/v1/#
 topic write posdiag/v1/+/cmd/+
 EOF
   {
+    # As whoever runs the tests (as root, mosquitto would otherwise become user mosquitto).
+    echo "user $(id -un)"
     echo "per_listener_settings true"
     echo "persistence false"
     echo "log_dest file $dir/broker.log"
@@ -128,12 +138,13 @@ stop() {
   [ -f "$dir/pid" ] || return 0
   local pid i
   pid=$(cat "$dir/pid")
-  kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
+  # No persistence to save: a kill, not a SIGTERM that mosquitto notices only on its next tick.
   kill -9 "$pid" 2>/dev/null || true
+  # Gone, or a zombie that nobody has reaped yet (it holds no port).
+  for i in $(seq 1 100); do
+    case "$(ps -o stat= -p "$pid" 2>/dev/null)" in "" | Z*) break ;; esac
+    sleep 0.02
+  done
   rm -f "$dir/pid"
 }
 

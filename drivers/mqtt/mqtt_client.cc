@@ -1,0 +1,452 @@
+#include "drivers/mqtt/mqtt_client.h"
+
+#include <arpa/inet.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+namespace posdiag::drivers::mqtt {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+void InitLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+Result<int> ParsePort(std::string_view text, std::string_view url) {
+  int port = 0;
+  if (text.empty() || text.size() > 5) {
+    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+  }
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) {
+    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": port out of range"};
+  }
+  return port;
+}
+
+// A certificate that has run out: said before connecting, so the error names the file and the
+// date rather than the broker's TLS alert alone.
+std::optional<std::string> ExpiredCertificate(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) return std::nullopt;
+  X509* cert = PEM_read_X509(file, nullptr, nullptr, nullptr);
+  std::fclose(file);
+  if (cert == nullptr) return std::nullopt;
+  std::optional<std::string> expired;
+  const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+  if (X509_cmp_current_time(not_after) < 0) {
+    struct tm when {};
+    if (ASN1_TIME_to_tm(not_after, &when) == 1) {
+      char text[32];
+      std::strftime(text, sizeof text, "%Y-%m-%d", &when);
+      expired = "the client certificate " + path + " expired on " + text;
+    } else {
+      expired = "the client certificate " + path + " has expired";
+    }
+  }
+  X509_free(cert);
+  return expired;
+}
+
+Result<void> Readable(const std::string& what, const std::string& path) {
+  if (path.empty()) return Ok();
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) return ErrnoError(what + " " + path, errno);
+  std::fclose(file);
+  return Ok();
+}
+
+}  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  const std::string text(host);
+  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  return false;
+}
+
+Result<BrokerUrl> ParseBrokerUrl(std::string_view url) {
+  BrokerUrl out;
+  std::string_view rest;
+  if (url.rfind("mqtts://", 0) == 0) {
+    out.tls = true;
+    out.port = 8883;
+    rest = url.substr(8);
+  } else if (url.rfind("mqtt://", 0) == 0) {
+    out.tls = false;
+    out.port = 1883;
+    rest = url.substr(7);
+  } else {
+    return Error{ErrorKind::kInvalid, "broker " + std::string(url) +
+                                          ": expected mqtts://HOST:PORT (or mqtt:// on loopback)"};
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos) {
+    return Error{ErrorKind::kInvalid,
+                 "broker " + std::string(url) + ": only HOST:PORT may follow the scheme"};
+  }
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) {
+      return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": unclosed ["};
+    }
+    out.host = std::string(rest.substr(1, close - 1));
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+      }
+      port_text = after.substr(1);
+      if (port_text.empty()) {
+        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+      }
+    }
+  } else {
+    const auto colon = rest.rfind(':');
+    if (colon != std::string_view::npos) {
+      out.host = std::string(rest.substr(0, colon));
+      port_text = rest.substr(colon + 1);
+      if (port_text.empty()) {
+        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+      }
+    } else {
+      out.host = std::string(rest);
+    }
+  }
+  if (out.host.empty()) {
+    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": no host"};
+  }
+  if (!port_text.empty()) {
+    auto port = ParsePort(port_text, url);
+    if (!port) return port.error();
+    out.port = *port;
+  }
+  if (!out.tls && !IsLoopbackHost(out.host)) {
+    return Error{ErrorKind::kInvalid, "broker " + std::string(url) +
+                                          ": mqtt:// (no TLS) is allowed only on loopback; use "
+                                          "mqtts://"};
+  }
+  return out;
+}
+
+std::string BrokerUrlText(const BrokerUrl& url) {
+  const bool v6 = url.host.find(':') != std::string::npos;
+  return std::string(url.tls ? "mqtts://" : "mqtt://") + (v6 ? "[" : "") + url.host +
+         (v6 ? "]" : "") + ":" + std::to_string(url.port);
+}
+
+struct Client::Impl {
+  Options options;
+  Callbacks callbacks;
+  mosquitto* mosq = nullptr;
+  std::string last_error;    // the library's last error line (OpenSSL's reason, say)
+  std::string expired_note;  // the client certificate has run out
+  steady_clock::time_point last_io = steady_clock::now();
+  Client* owner = nullptr;
+
+  // A new libmosquitto handle with every option set: one per connection attempt, so an attempt
+  // that goes nowhere can be dropped whole (libmosquitto cannot abandon a connect in progress).
+  Result<void> Open();
+  void Close() {
+    if (mosq != nullptr) mosquitto_destroy(mosq);
+    mosq = nullptr;
+  }
+  ~Impl() { Close(); }
+};
+
+Result<void> Client::Impl::Open() {
+  Close();
+  mosq = mosquitto_new(options.client_id.empty() ? nullptr : options.client_id.c_str(), true, this);
+  if (mosq == nullptr) return ErrnoError("mosquitto_new", errno);
+  mosquitto* m = mosq;
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  if (options.broker.tls) {
+    const char* ca = options.tls.ca_file.empty() ? nullptr : options.tls.ca_file.c_str();
+    const char* capath = ca == nullptr ? "/etc/ssl/certs" : nullptr;
+    const char* cert = options.tls.cert_file.empty() ? nullptr : options.tls.cert_file.c_str();
+    const char* key = options.tls.key_file.empty() ? nullptr : options.tls.key_file.c_str();
+    if (int rc = mosquitto_tls_set(m, ca, capath, cert, key, nullptr); rc != MOSQ_ERR_SUCCESS) {
+      return Error{ErrorKind::kInvalid, std::string("TLS files: ") + mosquitto_strerror(rc) +
+                                            " (is the key the certificate's, and are both PEM?)"};
+    }
+    mosquitto_tls_opts_set(m, 1, "tlsv1.2", nullptr);
+  }
+  if (options.will) {
+    const Will& will = *options.will;
+    if (int rc = mosquitto_will_set_v5(m, will.topic.c_str(), static_cast<int>(will.payload.size()),
+                                       will.payload.data(), 1, will.retain, nullptr);
+        rc != MOSQ_ERR_SUCCESS) {
+      return Error{ErrorKind::kInvalid, std::string("last will: ") + mosquitto_strerror(rc)};
+    }
+  }
+  mosquitto_log_callback_set(m, [](mosquitto*, void* self, int level, const char* line) {
+    if (level == MOSQ_LOG_ERR || level == MOSQ_LOG_WARNING) {
+      static_cast<Impl*>(self)->last_error = line;
+    }
+  });
+  mosquitto_connect_v5_callback_set(
+      m, [](mosquitto*, void* self, int rc, int /*flags*/, const mosquitto_property*) {
+        auto* state = static_cast<Impl*>(self);
+        if (rc == 0) {
+          state->owner->connected_ = true;
+          state->owner->connect_by_.reset();
+          state->last_error.clear();
+          if (state->callbacks.connected) state->callbacks.connected();
+          return;
+        }
+        state->owner->Dropped(std::string("the broker refused the connection: ") +
+                              mosquitto_reason_string(rc));
+      });
+  mosquitto_disconnect_v5_callback_set(
+      m, [](mosquitto*, void* self, int rc, const mosquitto_property*) {
+        auto* state = static_cast<Impl*>(self);
+        std::string why = rc == MOSQ_ERR_SUCCESS ? std::string("disconnected")
+                                                 : std::string(mosquitto_strerror(rc));
+        state->owner->Dropped(why);
+      });
+  mosquitto_publish_v5_callback_set(
+      m, [](mosquitto*, void* self, int mid, int reason, const mosquitto_property*) {
+        auto* state = static_cast<Impl*>(self);
+        std::optional<std::string> refused;
+        if (reason >= 0x80) refused = mosquitto_reason_string(reason);
+        if (state->callbacks.acknowledged) state->callbacks.acknowledged(mid, refused);
+      });
+  mosquitto_message_v5_callback_set(
+      m, [](mosquitto*, void* self, const mosquitto_message* msg, const mosquitto_property*) {
+        auto* state = static_cast<Impl*>(self);
+        if (!state->callbacks.message || msg == nullptr || msg->topic == nullptr) return;
+        Message out;
+        out.topic = msg->topic;
+        if (msg->payload != nullptr && msg->payloadlen > 0) {
+          out.payload.assign(static_cast<const char*>(msg->payload),
+                             static_cast<std::size_t>(msg->payloadlen));
+        }
+        out.retained = msg->retain;
+        state->callbacks.message(out);
+      });
+  return Ok();
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
+
+Client::~Client() {
+  if (impl_) Disconnect();
+}
+
+Result<std::unique_ptr<Client>> Client::Create(const Options& options, Callbacks callbacks) {
+  InitLibrary();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->callbacks = std::move(callbacks);
+  if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
+    return Error{ErrorKind::kInvalid,
+                 "a client certificate needs its key, and a key its certificate"};
+  }
+  if (options.broker.tls) {
+    if (auto r = Readable("CA file", options.tls.ca_file); !r) return r.error();
+    if (auto r = Readable("client certificate", options.tls.cert_file); !r) return r.error();
+    if (auto r = Readable("client key", options.tls.key_file); !r) return r.error();
+    if (!options.tls.cert_file.empty()) {
+      impl->expired_note = ExpiredCertificate(options.tls.cert_file).value_or("");
+    }
+  }
+  if (auto opened = impl->Open(); !opened) return opened.error();
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+void Client::Dropped(const std::string& why) {
+  connected_ = false;
+  connect_by_.reset();
+  std::string text = why;
+  if (!impl_->last_error.empty() && impl_->last_error.find("OpenSSL") != std::string::npos) {
+    text += " (" + impl_->last_error + ")";
+  }
+  if (!impl_->expired_note.empty()) text += "; " + impl_->expired_note;
+  impl_->last_error = text;
+  if (impl_->callbacks.disconnected) impl_->callbacks.disconnected(text);
+}
+
+void Client::Abort(const std::string& why) {
+  impl_->Close();
+  Dropped(why);
+}
+
+bool Client::ConnectFailed() {
+  if (connected_ || !connect_by_) return false;
+  const int sock = fd();
+  if (sock < 0) return false;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err == 0) {
+    // The error may have been taken already by the library's first TLS write; a socket that is
+    // hung up before it was ever connected is refused all the same.
+    pollfd p{sock, POLLOUT, 0};
+    if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR))) return false;
+    err = ECONNREFUSED;
+  }
+  // libmosquitto would wait on a refused TLS connect for ever: the attempt is dropped here.
+  Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + std::strerror(err));
+  return true;
+}
+
+Result<void> Client::Connect() {
+  if (auto opened = impl_->Open(); !opened) return opened.error();
+  impl_->last_error.clear();
+  const Options& o = impl_->options;
+  const int rc = mosquitto_connect_async(impl_->mosq, o.broker.host.c_str(), o.broker.port,
+                                         static_cast<int>(o.keepalive.count()));
+  impl_->last_io = steady_clock::now();
+  if (rc == MOSQ_ERR_SUCCESS) {
+    connect_by_ = steady_clock::now() +
+                  std::min<std::chrono::steady_clock::duration>(o.keepalive, seconds(30));
+    return Ok();
+  }
+  const int err = errno;
+  impl_->Close();
+  const std::string where = BrokerUrlText(o.broker);
+  Error error{ErrorKind::kIo, ""};
+  if (rc == MOSQ_ERR_ERRNO) {
+    error = ErrnoError("connect " + where, err);
+  } else if (rc == MOSQ_ERR_EAI) {
+    error = Error{ErrorKind::kNotFound, "connect " + where + ": the name does not resolve"};
+  } else {
+    error.detail = "connect " + where + ": " + mosquitto_strerror(rc);
+    if (!impl_->last_error.empty()) error.detail += " (" + impl_->last_error + ")";
+  }
+  if (!impl_->expired_note.empty()) error.detail += "; " + impl_->expired_note;
+  return error;
+}
+
+void Client::Disconnect() {
+  if (impl_->mosq != nullptr && connected_) mosquitto_disconnect(impl_->mosq);
+  impl_->Close();
+  connected_ = false;
+  connect_by_.reset();
+}
+
+Result<int> Client::Publish(const std::string& topic, std::string_view payload, bool retain) {
+  if (impl_->mosq == nullptr || !connected_) {
+    return Error{ErrorKind::kIo, "publish " + topic + ": not connected"};
+  }
+  int mid = 0;
+  const int rc =
+      mosquitto_publish_v5(impl_->mosq, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                           payload.data(), 1, retain, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return Error{rc == MOSQ_ERR_NO_CONN ? ErrorKind::kIo : ErrorKind::kInvalid,
+                 "publish " + topic + ": " + mosquitto_strerror(rc)};
+  }
+  impl_->last_io = steady_clock::now();
+  return mid;
+}
+
+Result<void> Client::Subscribe(const std::string& pattern) {
+  if (impl_->mosq == nullptr || !connected_) {
+    return Error{ErrorKind::kIo, "subscribe " + pattern + ": not connected"};
+  }
+  const int rc = mosquitto_subscribe_v5(impl_->mosq, nullptr, pattern.c_str(), 1, 0, nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return Error{ErrorKind::kIo, "subscribe " + pattern + ": " + mosquitto_strerror(rc)};
+  }
+  impl_->last_io = steady_clock::now();
+  return Ok();
+}
+
+int Client::fd() const { return impl_->mosq == nullptr ? -1 : mosquitto_socket(impl_->mosq); }
+
+bool Client::WantWrite() const {
+  if (impl_->mosq == nullptr) return false;
+  // While connecting, the first writable moment is when the TCP connection is made (or fails).
+  return mosquitto_want_write(impl_->mosq) || (!connected_ && connect_by_.has_value());
+}
+
+void Client::OnReadable() {
+  if (impl_->mosq == nullptr || ConnectFailed()) return;
+  impl_->last_io = steady_clock::now();
+  Check(mosquitto_loop_read(impl_->mosq, 16));
+}
+
+void Client::OnWritable() {
+  if (impl_->mosq == nullptr || ConnectFailed()) return;
+  impl_->last_io = steady_clock::now();
+  Check(mosquitto_loop_write(impl_->mosq, 16));
+}
+
+void Client::Check(int rc) {
+  // A TLS handshake that fails closes the socket without the disconnect callback.
+  if (rc != MOSQ_ERR_SUCCESS && fd() < 0 && (connected_ || connect_by_)) {
+    Dropped(std::string(mosquitto_strerror(rc)));
+  }
+}
+
+std::optional<steady_clock::time_point> Client::NextService() const {
+  if (fd() < 0) return std::nullopt;
+  if (!connected_ && connect_by_) return connect_by_;
+  // libmosquitto counts whole seconds: a second past the keepalive, the PINGREQ is surely due.
+  return impl_->last_io + impl_->options.keepalive + seconds(1);
+}
+
+void Client::Service() {
+  if (impl_->mosq == nullptr) return;
+  if (!connected_ && connect_by_) {
+    if (steady_clock::now() >= *connect_by_) {
+      Abort("connect " + BrokerUrlText(impl_->options.broker) + ": no answer in time");
+    }
+    return;
+  }
+  impl_->last_io = steady_clock::now();
+  mosquitto_loop_misc(impl_->mosq);
+}
+
+Result<void> Client::WaitFor(const std::function<bool()>& done, io::Deadline deadline) {
+  while (!done()) {
+    const int sock = fd();
+    if (sock < 0) {
+      return Error{ErrorKind::kIo, impl_->last_error.empty() ? "not connected" : impl_->last_error};
+    }
+    if (deadline.Expired()) return Error{ErrorKind::kTimeout, "no answer from the broker in time"};
+    pollfd p{sock, static_cast<short>(POLLIN | (WantWrite() ? POLLOUT : 0)), 0};
+    auto wait = deadline.Remaining();
+    if (auto next = NextService()) {
+      const auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*next - steady_clock::now());
+      wait = std::max(std::chrono::milliseconds(0), std::min(wait, until));
+    }
+    const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait.count(), 1000)));
+    if (n < 0 && errno != EINTR) return ErrnoError("poll", errno);
+    if (n > 0) {
+      if (p.revents & (POLLIN | POLLERR | POLLHUP)) OnReadable();
+      if (fd() >= 0 && (p.revents & POLLOUT)) OnWritable();
+    }
+    if (fd() >= 0) {
+      if (auto next = NextService(); next && steady_clock::now() >= *next) Service();
+    }
+  }
+  return Ok();
+}
+
+}  // namespace posdiag::drivers::mqtt
