@@ -205,7 +205,10 @@ std::string RenderReportText(const StoredReport& stored, rules::Lang lang) {
     out += "  " + std::string(w.duration) + w.colon +
            std::to_string(j["duration_ms"].get<std::int64_t>()) + " ms";
   }
-  out += "  " + std::string(w.received) + w.colon + MsTime(stored.received_ms) + "\n";
+  if (stored.received_ms > 0) {
+    out += "  " + std::string(w.received) + w.colon + MsTime(stored.received_ms);
+  }
+  out += "\n";
 
   const json findings = j.is_object() && j.contains("findings") && j["findings"].is_array()
                             ? j["findings"]
