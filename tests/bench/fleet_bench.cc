@@ -37,7 +37,8 @@ struct Terminal {
 // A merchant-level report of the usual size: probes, facts and one finding.
 std::string Report(const std::string& terminal, std::int64_t published_ms) {
   nlohmann::json probes = nlohmann::json::array();
-  for (const char* p : {"power", "storage", "clock", "network", "modem", "printer", "card_reader"}) {
+  for (const char* p :
+       {"power", "storage", "clock", "network", "modem", "printer", "card_reader"}) {
     probes.push_back({{"name", p}, {"status", "ok"}, {"duration_ms", 12}, {"error", nullptr}});
   }
   return nlohmann::json{
@@ -154,7 +155,10 @@ int main(int argc, char** argv) {
     if ((now >= stop_publishing && in_flight == 0) || now >= give_up) break;
     for (std::size_t i = 0; i < fleet.size(); ++i) {
       const int fd = fleet[i].client->fd();
-      fds[i] = {fd, static_cast<short>(fd < 0 ? 0 : POLLIN | (fleet[i].client->WantWrite() ? POLLOUT : 0)), 0};
+      fds[i] = {
+          fd,
+          static_cast<short>(fd < 0 ? 0 : POLLIN | (fleet[i].client->WantWrite() ? POLLOUT : 0)),
+          0};
     }
     ::poll(fds.data(), fds.size(), 20);
     for (std::size_t i = 0; i < fleet.size(); ++i) {

@@ -35,7 +35,10 @@ ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/posdiag-fleet-bench.XXXXXX")
 collector=""
 cleanup() {
-  [ -n "$collector" ] && kill "$collector" 2>/dev/null && wait "$collector" 2>/dev/null || true
+  if [ -n "$collector" ]; then
+    kill "$collector" 2>/dev/null || true
+    wait "$collector" 2>/dev/null || true
+  fi
   bash "$src/tests/fleet/broker.sh" stop "$work/broker" || true
   rm -rf "$work"
 }
