@@ -344,8 +344,6 @@ Result<void> Store::UpdateStatus(const StatusRecord& status, bool retained,
   if (state_time.empty() && !retained) state_time = FormatRfc3339Utc(received);
   std::optional<std::int64_t> seen;
   if (!retained) seen = EpochMs(received);
-  // A status older than the one stored (a retained copy seen after a live one) does not move
-  // the state back.
   std::string sql = R"sql(
 INSERT INTO terminals (terminal_id, state, state_time, last_seen_ms, outbox_pending,
                        outbox_dropped, status_json)
@@ -359,7 +357,10 @@ ON CONFLICT (terminal_id) DO UPDATE SET
   last_seen_ms = iif(excluded.last_seen_ms IS NULL, last_seen_ms,
                      max(coalesce(last_seen_ms, 0), excluded.last_seen_ms))
 )sql";
-  const std::string later = "(excluded.state_time = '' OR excluded.state_time >= state_time)";
+  // A live status always applies (the broker delivers one terminal's messages in order, and its
+  // clock may be behind ours); a retained copy only when it is not older than what is stored.
+  const std::string later =
+      "(?8 = 0 OR excluded.state_time = '' OR excluded.state_time >= state_time)";
   for (auto pos = sql.find("later,"); pos != std::string::npos; pos = sql.find("later,", pos)) {
     sql.replace(pos, 5, later);
     pos += later.size();
@@ -372,7 +373,8 @@ ON CONFLICT (terminal_id) DO UPDATE SET
       .Bind(4, seen)
       .Bind(5, status.outbox_pending)
       .Bind(6, status.outbox_dropped)
-      .Bind(7, status.json);
+      .Bind(7, status.json)
+      .Bind(8, std::int64_t{retained ? 1 : 0});
   if (upsert.Step() != SQLITE_DONE) return DbError(db_, "store status");
   if (status.last) {
     Statement last(db_, WithNewer(kTerminalLastReport));

@@ -166,6 +166,27 @@ TEST(StoreTest, TerminalsFollowStatusAndReportsAndTheWillMakesThemOffline) {
   EXPECT_EQ((*rows)[0].last->report_id, new_id);
 }
 
+TEST(StoreTest, ALiveStatusAppliesEvenFromATerminalWhoseClockIsBehindButAnOldRetainedOneDoesNot) {
+  TempDir dir;
+  auto store = Store::Open((dir.path() / "fleet.db").string(), Store::Mode::kCreate);
+  ASSERT_TRUE(store);
+  // The will, live: stamped with our clock (2027).
+  ASSERT_TRUE((*store)->UpdateStatus(
+      Status("term-0001", R"({"schema":"posdiag.status/1","state":"offline"})"), false, kNow));
+  // Back online, its clock in 2026.
+  ASSERT_TRUE((*store)->UpdateStatus(
+      Status("term-0001",
+             R"({"schema":"posdiag.status/1","state":"online","time":"2026-01-01T00:00:00Z"})"),
+      false, kNow + std::chrono::seconds(5)));
+  EXPECT_EQ((*(*store)->Terminals())[0].state, "online");
+  // A retained copy older than what is stored (another collector starting) changes nothing.
+  ASSERT_TRUE((*store)->UpdateStatus(
+      Status("term-0001",
+             R"({"schema":"posdiag.status/1","state":"offline","time":"2025-01-01T00:00:00Z"})"),
+      true, kNow + std::chrono::seconds(6)));
+  EXPECT_EQ((*(*store)->Terminals())[0].state, "online");
+}
+
 TEST(StoreTest, RejectedMessagesAreCountedByReason) {
   TempDir dir;
   auto store = Store::Open((dir.path() / "fleet.db").string(), Store::Mode::kCreate);
