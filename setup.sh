@@ -22,6 +22,7 @@ packages=(
   util-linux faketime umockdev libumockdev-dev socat iproute2 openssl hyperfine time dnsmasq-base
   dpkg-dev busybox shellcheck python3-kconfiglib pcscd vsmartcard-vpcd
   picocom
+  libsqlite3-dev libmosquitto-dev mosquitto mosquitto-clients prometheus
 )
 
 # Cross builds (presets aarch64, armhf, release-aarch64, release-armhf; docs/cross.md): Debian's

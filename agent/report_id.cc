@@ -64,6 +64,16 @@ bool HasBlindPair(const std::array<int, kReportIdPayloadLength + 1>& v) {
   return false;
 }
 
+// "XXXX-XXXX", or as much of it as `count` symbols make.
+std::string Canonical(const int* values, std::size_t count) {
+  std::string id;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i == 4) id += '-';
+    id += kReportIdAlphabet[static_cast<std::size_t>(values[i])];
+  }
+  return id;
+}
+
 std::mt19937_64 SeededGenerator() {
   std::array<std::uint32_t, 8> seed{};
   try {
@@ -90,12 +100,7 @@ std::string NewReportId() {
     for (std::size_t i = 0; i < kReportIdPayloadLength; ++i) v[i] = symbol(generator);
     v[kReportIdPayloadLength] = SymbolValue(CheckFor(v.data(), kReportIdPayloadLength));
   } while (HasBlindPair(v));
-  std::string id;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i == 4) id += '-';
-    id += kReportIdAlphabet[static_cast<std::size_t>(v[i])];
-  }
-  return id;
+  return Canonical(v.data(), v.size());
 }
 
 char ReportIdCheckSymbol(std::string_view payload) {
@@ -112,12 +117,14 @@ std::optional<std::string> NormalizeReportId(std::string_view text) {
   std::size_t count = 0;
   if (!Decode(text, v, count) || count != v.size()) return std::nullopt;
   if (LuhnSum(v.data(), count, false) % kRadix != 0) return std::nullopt;
-  std::string id;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i == 4) id += '-';
-    id += kReportIdAlphabet[static_cast<std::size_t>(v[i])];
-  }
-  return id;
+  return Canonical(v.data(), count);
+}
+
+std::optional<std::string> NormalizeReportIdPrefix(std::string_view text) {
+  std::array<int, kReportIdPayloadLength + 1> v{};
+  std::size_t count = 0;
+  if (!Decode(text, v, count) || count == 0) return std::nullopt;
+  return Canonical(v.data(), count);
 }
 
 }  // namespace posdiag::agent

@@ -27,4 +27,9 @@ bool IsValidReportId(std::string_view text);
 // The canonical "XXXX-XXXX" form of a valid ID as read, or nullopt when it is not valid.
 std::optional<std::string> NormalizeReportId(std::string_view text);
 
+// The canonical form of the start of an ID as read (the same forgiving reading), dash included
+// after the fourth symbol: "7kq2m" gives "7KQ2-M", so it is a prefix of the IDs it may name.
+// nullopt when empty, longer than an ID or holding a character outside the alphabet.
+std::optional<std::string> NormalizeReportIdPrefix(std::string_view text);
+
 }  // namespace posdiag::agent

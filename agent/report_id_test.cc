@@ -110,5 +110,18 @@ TEST(ReportIdTest, TheOneBlindTranspositionNeverAppearsInNewIds) {
   }
 }
 
+TEST(ReportIdTest, PrefixIsReadLikeAnIdAndKeepsTheDash) {
+  EXPECT_EQ(NormalizeReportIdPrefix("7kq2"), "7KQ2");
+  EXPECT_EQ(NormalizeReportIdPrefix("7kq2m"), "7KQ2-M");
+  EXPECT_EQ(NormalizeReportIdPrefix("7-KQ2-M9"), "7KQ2-M9");
+  EXPECT_EQ(NormalizeReportIdPrefix("oil"), "011");
+  const std::string id = NewReportId();
+  EXPECT_EQ(NormalizeReportIdPrefix(id), id);
+  EXPECT_FALSE(NormalizeReportIdPrefix(""));
+  EXPECT_FALSE(NormalizeReportIdPrefix("--"));
+  EXPECT_FALSE(NormalizeReportIdPrefix("7KQU"));       // U is not a symbol
+  EXPECT_FALSE(NormalizeReportIdPrefix("7KQ2M9X4A"));  // longer than an ID
+}
+
 }  // namespace
 }  // namespace posdiag::agent

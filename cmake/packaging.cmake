@@ -228,3 +228,43 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${posdiag_control}/conffiles ${posdiag_co
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 include(CPack)
+
+# --- The desk's package: posdiag-fleet ---------------------------------------------------------
+# Not for terminals: its own .deb from the `desk` install component (agent/desk), built with
+# `cpack --config <build>/CPackConfig-fleet.cmake` or the `package-fleet` target. Its Depends are
+# checked against dpkg-shlibdeps by tests/package/fleet_deb_test.sh.
+if(TARGET posdiag-fleet)
+  set(posdiag_fleet_deb_depends
+      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0)")
+  file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/CPackConfig-fleet.cmake @ONLY CONTENT [=[
+# posdiag-fleet's package (cmake/packaging.cmake): the `desk` install component only.
+set(CPACK_GENERATOR "DEB")
+set(CPACK_CMAKE_GENERATOR "@CMAKE_GENERATOR@")
+set(CPACK_INSTALL_CMAKE_PROJECTS "@CMAKE_BINARY_DIR@;posdiag;desk;/")
+set(CPACK_PACKAGE_NAME "posdiag-fleet")
+set(CPACK_PACKAGE_VERSION "@PROJECT_VERSION@")
+set(CPACK_PACKAGE_FILE_NAME "posdiag-fleet-@PROJECT_VERSION@")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "posdiag's support-desk side: terminal reports over MQTT into SQLite")
+set(CPACK_PACKAGE_DESCRIPTION "posdiag-fleet collects the reports and status that posdiag terminals publish
+over MQTT into SQLite (several collectors on a shared subscription), lists the
+terminals, shows a report by the ID a merchant reads out, and asks a terminal
+for a remote diagnosis. For the support desk, not for terminals.")
+set(CPACK_PACKAGE_CONTACT "@POSDIAG_DEB_MAINTAINER@")
+set(CPACK_PACKAGE_DIRECTORY "@CMAKE_BINARY_DIR@/packages")
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX "/usr")
+set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME "DEB-DEFAULT")
+set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE "@POSDIAG_DEB_ARCH@")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "@posdiag_fleet_deb_depends@")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto-clients")
+set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
+set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
+set(CPACK_OUTPUT_CONFIG_FILE "@CMAKE_BINARY_DIR@/CPackConfig-fleet.cmake")
+]=])
+  add_custom_target(package-fleet
+                    COMMAND ${CMAKE_CPACK_COMMAND} --config ${CMAKE_BINARY_DIR}/CPackConfig-fleet.cmake
+                    DEPENDS posdiag-fleet WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
+                    COMMENT "posdiag-fleet's .deb")
+endif()

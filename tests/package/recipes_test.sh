@@ -96,6 +96,8 @@ expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_INSTALL_SYSTEMD=ON -DPOSDIA
 expect_match "$SCRATCH/br.sysv" 'opts=.*-DPOSDIAG_INSTALL_SYSTEMD=OFF -DPOSDIAG_INSTALL_SYSVINIT=ON' \
   "posdiag.mk: init script without systemd"
 expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_BUILD_TESTS=OFF' "posdiag.mk: no tests built"
+expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_BUILD_DESK=OFF' "posdiag.mk: no desk program"
+expect_match "$recipe" '-DPOSDIAG_BUILD_DESK=OFF' "Yocto: no desk program"
 
 # --- Every library the build looks for is in both recipes ---------------------------------------
 # CMake name -> Buildroot package, Yocto recipe ("-": not a target library).
@@ -114,6 +116,8 @@ map() {
     libevdev) echo "libevdev libevdev" ;;
     PkgConfig) echo "host-pkgconf -" ;;
     Python3) echo "host-python3 -" ;;
+    # The support desk's program (agent/desk): not built for terminals (POSDIAG_BUILD_DESK=OFF).
+    SQLite3) echo "- -" ;;
     # Test and benchmark frameworks and fakes (the recipes build no tests); git only names the
     # version.
     GTest | benchmark | umockdev-1.0 | PNG | Git | Threads) echo "- -" ;;
