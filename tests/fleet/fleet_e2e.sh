@@ -9,28 +9,35 @@
 #      allow-list and one during a transaction refused;
 #   4. the broker down while 20 reports are made, then up: the daemon sends all 20, none twice;
 #   5. SIGKILL of the daemon: the broker publishes its last will, `offline`.
+# With POSDIAG_FLEET (the desk's program) the desk is also the real one: `posdiag-fleet collect`
+# stores the backlog in SQLite, `show` finds each report by a spelling read over the phone, `run`
+# asks for a remote diagnosis, and `list` shows the terminal offline after the SIGKILL.
 #
-#   fleet_e2e.sh POSDIAG_BINARY POSDIAG_SIM CERT_CACHE
+#   fleet_e2e.sh POSDIAG_BINARY POSDIAG_SIM CERT_CACHE [POSDIAG_FLEET]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [[ ${1:-} != __inner ]]; then
-  [[ $# -eq 3 ]] || { echo "usage: fleet_e2e.sh POSDIAG_BINARY POSDIAG_SIM CERT_CACHE" >&2; exit 64; }
+  [[ $# -eq 3 || $# -eq 4 ]] ||
+    { echo "usage: fleet_e2e.sh POSDIAG_BINARY POSDIAG_SIM CERT_CACHE [POSDIAG_FLEET]" >&2; exit 64; }
   export SIM_POSDIAG=$1 POSDIAG_CERT_CACHE=$3
-  exec "$2" exec healthy -- bash "$here/fleet_e2e.sh" __inner "$1"
+  exec "$2" exec healthy -- bash "$here/fleet_e2e.sh" __inner "$1" "${4:-}"
 fi
 
 posdiag=$2
+fleet=${3:-}
 : "${SIM_CONFIG:?runs inside posdiag-sim exec}" "${SIM_ROOT:?}"
 work=$(dirname "$SIM_CONFIG")/fleet
 mkdir -p "$work"
 broker=$work/broker
 outbox=$work/outbox
 daemon=""
+collector=""
 
 cleanup() {
   [[ -n $daemon ]] && kill -9 "$daemon" 2>/dev/null
+  [[ -n $collector ]] && kill "$collector" 2>/dev/null
   "$here/broker.sh" stop "$broker" || true
   jobs -p | xargs -r kill 2>/dev/null || true
 }
@@ -150,6 +157,13 @@ ask 0003 '{"command":"run"}'
 rm -f "$SIM_ROOT/run/payapp.busy"
 ask 0004 '{"command":"history"}'
 grep -q '"reports":\[' "$work/0004.out" || fail "history did not answer"
+desk_tls=(--broker "mqtts://localhost:$port" --ca-file "$broker/ca.crt" --cert "$broker/desk-1.crt"
+  --key "$broker/desk-1.key")
+if [[ -n $fleet ]]; then
+  "$fleet" run term-0001 merchant "${desk_tls[@]}" --timeout 40 --format json >"$work/run.out" \
+    2>"$work/run.err" || fail "posdiag-fleet run failed"
+  grep -q '"kind": *"remote"' "$work/run.out" || fail "posdiag-fleet run did not print the report"
+fi
 
 # --- 4. the broker away while 20 reports are made --------------------------------------------
 "$here/broker.sh" stop "$broker"
@@ -161,6 +175,10 @@ done
 "$here/broker.sh" restart "$broker"
 mosquitto_sub "${desk[@]}" -t 'posdiag/v1/+/report' -W 30 >"$work/desk20.out" 2>&1 &
 sub=$!
+if [[ -n $fleet ]]; then
+  "$fleet" collect "${desk_tls[@]}" --db "$work/desk.db" >"$work/collect.out" 2>"$work/collect.err" &
+  collector=$!
+fi
 for _ in $(seq 1 200); do [[ $(pending) -eq 0 ]] && break; sleep 0.1; done
 [[ $(pending) -eq 0 ]] || fail "the backlog did not drain: $(pending) left"
 sleep 1
@@ -177,6 +195,19 @@ twice = [i for i, n in got.items() if n > 1]
 assert not missing and not twice, (missing, twice)
 EOF
 
+if [[ -n $fleet ]]; then
+  # The merchant reads the ID over the phone: lower case, no dash, O for 0.
+  while read -r rid; do
+    spoken=$(tr 'A-Z0' 'a-zo' <<<"${rid/-/}")
+    for _ in $(seq 1 50); do
+      "$fleet" show "$spoken" --db "$work/desk.db" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    "$fleet" show "$spoken" --db "$work/desk.db" >"$work/show.out" 2>"$work/show.err" ||
+      fail "posdiag-fleet show $spoken did not find $rid"
+  done <"$work/ids"
+fi
+
 # --- 5. the last will ---------------------------------------------------------------------------
 kill -9 "$daemon"
 wait "$daemon" 2>/dev/null || true
@@ -184,5 +215,17 @@ daemon=""
 for _ in $(seq 1 150); do grep -q '"offline"' "$work/status.out" && break; sleep 0.1; done
 grep -q '"state":"online"' "$work/status.out" || fail "no online status was seen"
 grep -q '"offline"' "$work/status.out" || fail "no offline status after SIGKILL (the last will)"
+if [[ -n $fleet ]]; then
+  for _ in $(seq 1 50); do
+    "$fleet" list --db "$work/desk.db" --format json >"$work/list.out" 2>/dev/null
+    grep -q '"offline"' "$work/list.out" && break
+    sleep 0.1
+  done
+  { grep -q "term-0001" "$work/list.out" && grep -q '"offline"' "$work/list.out"; } ||
+    fail "posdiag-fleet list does not show term-0001 offline"
+  kill "$collector"
+  wait "$collector" || fail "the collector did not stop cleanly on SIGTERM"
+  collector=""
+fi
 kill "$status_sub" 2>/dev/null || true
 echo "fleet_e2e: all checks passed"
