@@ -31,7 +31,7 @@ packages=(
 cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
 cross_libraries=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libusb-1.0-0-dev libserialport-dev libssl-dev
-  libc-ares-dev libpcsclite-dev libpng-dev libevdev-dev libgtest-dev libgmock-dev
+  libc-ares-dev libpcsclite-dev libpng-dev libevdev-dev libgtest-dev libgmock-dev libmosquitto-dev
 )
 
 install_deps() {

@@ -161,6 +161,7 @@ set(posdiag_deb_depends
     "libtomlplusplus3 (>= 3.2.0)"
     "libssl3 (>= 3.0.0)"
     "libc-ares2 (>= 1.16.0)"
+    "libmosquitto1 (>= 1.6)"
     "libpcsclite1 (>= 1.3.0)"
     # The user: systemd-sysusers, else adduser.
     "adduser | systemd")

@@ -113,6 +113,7 @@ map() {
     libserialport) echo "libserialport libserialport" ;;
     libpcsclite) echo "pcsc-lite pcsc-lite" ;;
     libcares) echo "c-ares c-ares" ;;
+    libmosquitto) echo "mosquitto mosquitto" ;;
     libevdev) echo "libevdev libevdev" ;;
     PkgConfig) echo "host-pkgconf -" ;;
     Python3) echo "host-python3 -" ;;

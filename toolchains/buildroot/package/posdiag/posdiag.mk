@@ -21,6 +21,7 @@ POSDIAG_DEPENDENCIES = \
 	spdlog \
 	openssl \
 	c-ares \
+	mosquitto \
 	pcsc-lite \
 	tomlplusplus \
 	json-for-modern-cpp \

@@ -14,7 +14,7 @@ EXTERNALSRC_BUILD ?= "${WORKDIR}/build"
 
 inherit cmake pkgconfig python3native systemd update-rc.d useradd
 
-DEPENDS = "libusb1 libserialport libevdev fmt spdlog openssl c-ares pcsc-lite tomlplusplus \
+DEPENDS = "libusb1 libserialport libevdev fmt spdlog openssl c-ares mosquitto pcsc-lite tomlplusplus \
            nlohmann-json cli11"
 
 # The display's glyph subset is generated at build time from GNU Unifont, which no OE layer
