@@ -8,6 +8,7 @@
 
 #include "agent/modes/modes.h"
 #include "agent/modes/pin_hash.h"
+#include "agent/modes/update_gate.h"
 
 namespace {
 
@@ -115,6 +116,16 @@ int main(int argc, char** argv) {
   hash_pin->add_option("--iterations", pin_iterations, "PBKDF2 iterations")
       ->check(CLI::Range(posdiag::agent::kMinPinIterations, posdiag::agent::kMaxPinIterations));
 
+  std::vector<std::string> gate_components = posdiag::agent::kPaymentPath;
+  auto* gate = app.add_subcommand(
+      "update-gate",
+      "After an A/B update: the boot self-test, judged on the payment path only; exit 0 keep, "
+      "2 roll back, 3 cannot tell");
+  gate->add_option("--config", config, "Config file (TOML)");
+  gate->add_option("--component", gate_components,
+                   "A component on the payment path (repeat; default network, card_reader, "
+                   "magstripe, system)");
+
   auto* fleet = app.add_subcommand("fleet", "Reports to the support desk over MQTT");
   fleet->require_subcommand(1);
   int flush_timeout_s = 30;
@@ -149,6 +160,7 @@ int main(int argc, char** argv) {
   if (history->parsed())
     return posdiag::agent::RunHistory(config_path, history_format, history_lang);
   if (hash_pin->parsed()) return posdiag::agent::RunHashPin(pin_iterations);
+  if (gate->parsed()) return posdiag::agent::RunUpdateGate(config_path, gate_components);
   if (flush->parsed()) {
     return posdiag::agent::RunFleetFlush(config_path, std::chrono::seconds(flush_timeout_s));
   }

@@ -79,6 +79,7 @@ endif()
 posdiag_full_dir(POSDIAG_SYSCONFDIR "${POSDIAG_SYSCONFDIR}")
 posdiag_full_dir(POSDIAG_BINDIR "@CMAKE_INSTALL_BINDIR@")
 posdiag_full_dir(POSDIAG_DOCDIR "@CMAKE_INSTALL_DOCDIR@")
+posdiag_full_dir(POSDIAG_LIBEXECDIR "@CMAKE_INSTALL_LIBEXECDIR@/posdiag")
 posdiag_full_dir(unitdir "@POSDIAG_SYSTEMD_UNITDIR@")
 posdiag_full_dir(POSDIAG_SYSUSERSDIR "@POSDIAG_SYSUSERSDIR@")
 posdiag_full_dir(POSDIAG_TMPFILESDIR "@POSDIAG_TMPFILESDIR@")
@@ -112,6 +113,10 @@ file(INSTALL DESTINATION "${POSDIAG_SYSCONFDIR}/posdiag/rules.d" TYPE FILE
 if(@POSDIAG_INSTALL_SYSTEMD@)
   posdiag_install_file(posdiag-boot.service.in "${unitdir}" posdiag-boot.service ${readable})
   posdiag_install_file(posdiag.service.in "${unitdir}" posdiag.service ${readable})
+  posdiag_install_file(posdiag-update-gate.service.in "${unitdir}" posdiag-update-gate.service
+                       ${readable})
+  posdiag_install_file(posdiag-update-gate.in "${POSDIAG_LIBEXECDIR}" posdiag-update-gate
+                       ${executable})
   posdiag_install_file(posdiag.sysusers "${POSDIAG_SYSUSERSDIR}" posdiag.conf ${readable})
   posdiag_install_file(posdiag.tmpfiles "${POSDIAG_TMPFILESDIR}" posdiag.conf ${readable})
 endif()

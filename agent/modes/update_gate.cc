@@ -1,0 +1,88 @@
+#include "agent/modes/update_gate.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "agent/modes/diagnose.h"
+#include "agent/modes/setup.h"
+#include "agent/sinks/log_sink.h"
+
+namespace posdiag::agent {
+namespace {
+
+bool In(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+}  // namespace
+
+GateVerdict JudgeUpdate(const Report& report, const std::vector<std::string>& components) {
+  GateVerdict verdict;
+  for (const rules::Finding& f : report.evaluation.findings) {
+    if (!In(components, f.component)) continue;
+    if (f.severity == rules::Severity::kError || f.severity == rules::Severity::kCritical) {
+      verdict.reasons.push_back(f.code + " " + f.rule + ": " + f.title.en);
+    }
+  }
+  if (!verdict.reasons.empty()) {
+    verdict.kind = GateVerdict::Kind::kRollBack;
+    return verdict;
+  }
+  bool measured = false;
+  for (const ProbeOutcome& p : report.probes) {
+    if (!In(components, p.name)) continue;
+    // The road to the payment host is the payment path itself: without it nothing was checked.
+    if (p.name == "network" && p.status != ProbeStatus::kOk && !CouldNotComplete(p.status)) {
+      verdict.reasons.push_back("network " + std::string(ProbeStatusName(p.status)) +
+                                ": the payment host was not checked");
+    }
+    if (CouldNotComplete(p.status)) {
+      verdict.reasons.push_back(p.name + " could not complete: " + p.error);
+    } else if (p.status == ProbeStatus::kOk) {
+      measured = true;
+    }
+  }
+  if (!verdict.reasons.empty() || !measured) {
+    if (!measured && verdict.reasons.empty()) {
+      verdict.reasons.push_back("no payment-path check is configured on this terminal");
+    }
+    verdict.kind = GateVerdict::Kind::kCannotTell;
+    return verdict;
+  }
+  verdict.kind = GateVerdict::Kind::kKeep;
+  return verdict;
+}
+
+int RunUpdateGate(const std::optional<std::string>& config,
+                  const std::vector<std::string>& components) {
+  auto created = Diagnoser::Create(config);
+  if (!created) {
+    PrintError(created.error());
+    return 3;
+  }
+  Diagnoser& d = **created;
+  const Report report = d.Run(Level::kBoot, {}, {}, "update-gate");
+  const GateVerdict verdict = JudgeUpdate(report, components);
+  const char* word = verdict.kind == GateVerdict::Kind::kKeep       ? "keep"
+                     : verdict.kind == GateVerdict::Kind::kRollBack ? "roll back"
+                                                                    : "cannot tell";
+  std::printf("update gate: %s (report %s, status %s)\n", word, report.report_id.c_str(),
+              std::string(RunStatusName(report.status)).c_str());
+  for (const auto& reason : verdict.reasons) std::printf("  %s\n", reason.c_str());
+  if (d.log()) {
+    d.log()->warn("update gate: {} report={} {}", word, report.report_id,
+                  LogValue(verdict.reasons.empty() ? std::string("") : verdict.reasons.front()));
+    d.log()->flush();
+  }
+  switch (verdict.kind) {
+    case GateVerdict::Kind::kKeep:
+      return 0;
+    case GateVerdict::Kind::kRollBack:
+      return 2;
+    case GateVerdict::Kind::kCannotTell:
+      return 3;
+  }
+  return 3;
+}
+
+}  // namespace posdiag::agent
