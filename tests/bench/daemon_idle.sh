@@ -4,9 +4,11 @@
 # key press has run one diagnosis. Reports its RSS (current and peak) and its wake-ups while idle:
 # the context switches of all its threads (/proc/PID/task/*/status) and, with --strace, the system
 # calls strace sees. The target is no wake-up at all: the daemon sleeps in epoll_wait with no
-# timeout when nothing is due.
+# timeout when nothing is due. With --fleet K the daemon is also connected to a Mosquitto on
+# loopback (tests/fleet/broker.sh) with keepalive_s = K: the target is then the keepalive's own
+# wake-ups only (a timer and the PINGRESP, so two per K seconds).
 #
-#   tests/bench/daemon_idle.sh [--posdiag PATH] [--seconds N] [--strace]
+#   tests/bench/daemon_idle.sh [--posdiag PATH] [--seconds N] [--strace] [--fleet K]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,12 +17,14 @@ posdiag="${POSDIAG:-$src/build/release/agent/posdiag}"
 [ -x "$posdiag" ] || posdiag="$src/build/dev/agent/posdiag"
 seconds=60
 use_strace=0
+fleet=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --posdiag) posdiag=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --strace) use_strace=1; shift ;;
-    *) echo "usage: $0 [--posdiag PATH] [--seconds N] [--strace]" >&2; exit 2 ;;
+    --fleet) fleet=$2; shift 2 ;;
+    *) echo "usage: $0 [--posdiag PATH] [--seconds N] [--strace] [--fleet K]" >&2; exit 2 ;;
   esac
 done
 command -v umockdev-run >/dev/null || { echo "umockdev-run is missing: bash setup.sh deps" >&2; exit 1; }
@@ -32,6 +36,7 @@ if [ -z "${SIM_CONFIG:-}" ]; then
   export SIM_POSDIAG=$posdiag
   args=(--posdiag "$posdiag" --seconds "$seconds")
   [ $use_strace = 1 ] && args+=(--strace)
+  [ -n "$fleet" ] && args+=(--fleet "$fleet")
   exec "$src/tests/sim/posdiag-sim" exec healthy -- "$0" "${args[@]}"
 fi
 
@@ -39,6 +44,17 @@ work=$(dirname "$SIM_CONFIG")/idle
 mkdir -p "$work" "$SIM_ROOT/dev/input"
 ln -sfn /dev/input/event3 "$SIM_ROOT/dev/input/event3"
 printf '\n[keys]\ndiagnose = "KEY_F1"\n' >>"$SIM_CONFIG"
+if [ -n "$fleet" ]; then
+  port=$("$src/tests/fleet/broker.sh" start "$work/broker")
+  trap '"$src/tests/fleet/broker.sh" stop "$work/broker"' EXIT
+  mkdir -p "$SIM_ROOT/etc/fleet"
+  cp "$work/broker"/{ca.crt,term-0001.crt,term-0001.key} "$SIM_ROOT/etc/fleet/"
+  {
+    printf '[fleet]\nbroker = "mqtts://localhost:%s"\nca_file = "/etc/fleet/ca.crt"\n' "$port"
+    printf 'client_cert = "/etc/fleet/term-0001.crt"\nclient_key = "/etc/fleet/term-0001.key"\n'
+    printf 'terminal_id = "term-0001"\noutbox_dir = "%s/outbox"\nkeepalive_s = %s\n' "$work" "$fleet"
+  } >>"$SIM_CONFIG"
+fi
 # One diagnose press half a second after the daemon opens the keypad, then nothing.
 printf 'E: 0.500000 0001 003b 0001\nE: 0.500000 0000 0000 0000\nE: 0.550000 0001 003b 0000\nE: 0.550000 0000 0000 0000\n' >"$work/press.evemu"
 
@@ -54,7 +70,15 @@ done
 pid=$(pgrep -n -P "$runner" -x posdiag || echo "$runner")
 [ "$(cat "/proc/$pid/comm")" = posdiag ] || { echo "cannot find the daemon's pid" >&2; exit 1; }
 
-# The run's probe threads have ended (or are stragglers); from here the daemon is idle.
+# The run's probe threads have ended (or are stragglers); from here the daemon is idle (with a
+# fleet link: once the report is acknowledged and the outbox is empty).
+if [ -n "$fleet" ]; then
+  for _ in $(seq 1 100); do
+    [ -z "$(find "$work/outbox" -maxdepth 1 -name '[0-9]*.json' 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+  sleep 1
+fi
 switches() {
   local total=0 t v
   for t in /proc/"$pid"/task/*/status; do
@@ -78,6 +102,7 @@ echo "posdiag: $posdiag"
 echo "idle: ${seconds} s after one diagnosis; threads: $(threads)"
 awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "RSS: %.2f MB now, %.2f MB peak\n", r / 1024, h / 1024 }'
 echo "context switches while idle (all threads): $((after - before))"
+[ -n "$fleet" ] && echo "connected to the broker, keepalive ${fleet} s: $(awk -v n=$((after - before)) -v s="$seconds" 'BEGIN { printf "%.1f", n * 60 / s }') per minute"
 if [ $use_strace = 1 ]; then
   calls=$(awk '$NF == "total" {print $(NF-2)}' "$work/strace")
   echo "system calls while idle (strace -f -c): ${calls:-0}"
