@@ -155,8 +155,7 @@ std::array<std::uint8_t, kKeyIdBytes> PublicKey::KeyId() const { return IdOf(key
 bool PublicKey::Verify(std::span<const std::uint8_t> message,
                        const std::array<std::uint8_t, kSignatureBytes>& signature) const {
   MdCtx ctx(EVP_MD_CTX_new());
-  return ctx &&
-         EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_->pkey.get()) == 1 &&
+  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_->pkey.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                           message.size()) == 1;
 }

@@ -168,15 +168,14 @@ std::optional<std::int64_t> FailedStep(const rules::FactSet& facts) {
   if (BoolFact(facts, "network.route.to_host") == false) return 3;
   if (BoolFact(facts, "network.dns.ok") == false) return 4;
   if (BoolFact(facts, "network.tcp.ok") == false) return 5;
-  if (BoolFact(facts, "network.tls.enabled") == true && BoolFact(facts, "network.tls.ok") == false) {
+  if (BoolFact(facts, "network.tls.enabled") == true &&
+      BoolFact(facts, "network.tls.ok") == false) {
     return 6;
   }
   return std::nullopt;
 }
 
-std::size_t SignatureLength(bool signed_) {
-  return signed_ ? kKeyIdBytes + kSignatureBytes : 0;
-}
+std::size_t SignatureLength(bool signed_) { return signed_ ? kKeyIdBytes + kSignatureBytes : 0; }
 
 }  // namespace
 
@@ -208,14 +207,13 @@ Summary Summarize(const Report& report, std::string_view terminal_id, bool signe
     s.terminal_id.push_back(c >= 0x20 && c < 0x7F ? c : '?');
   }
   s.report_id = NormalizeReportId(report.report_id).value_or("");
-  s.time_s = std::chrono::duration_cast<std::chrono::seconds>(
-                 report.started_at.time_since_epoch())
+  s.time_s = std::chrono::duration_cast<std::chrono::seconds>(report.started_at.time_since_epoch())
                  .count();
   s.level = report.level;
   s.status = report.status;
   for (const auto& name : KeyFactNames()) {
-    const auto value = name == "network.failed_step" ? FailedStep(report.facts)
-                                                     : IntFact(report.facts, name);
+    const auto value =
+        name == "network.failed_step" ? FailedStep(report.facts) : IntFact(report.facts, name);
     if (value) s.facts.push_back({std::string(name), *value});
   }
   std::vector<SummaryFinding> all;
@@ -257,8 +255,9 @@ Result<std::vector<std::uint8_t>> EncodeBody(const Summary& s, bool signed_) {
   if (!id) return Error{ErrorKind::kInvalid, "summary: not a report ID: " + s.report_id};
   out.insert(out.end(), id->begin(), id->end());
   if (s.terminal_id.size() > kMaxTerminalId || !PrintableAscii(s.terminal_id)) {
-    return Error{ErrorKind::kInvalid, "summary: the terminal ID is not printable ASCII of at most " +
-                                          std::to_string(kMaxTerminalId) + " characters"};
+    return Error{ErrorKind::kInvalid,
+                 "summary: the terminal ID is not printable ASCII of at most " +
+                     std::to_string(kMaxTerminalId) + " characters"};
   }
   out.push_back(static_cast<std::uint8_t>(s.terminal_id.size()));
   out.insert(out.end(), s.terminal_id.begin(), s.terminal_id.end());
@@ -285,7 +284,8 @@ Result<std::vector<std::uint8_t>> EncodeBody(const Summary& s, bool signed_) {
   const auto& names = KeyFactNames();
   for (const SummaryFact& fact : s.facts) {
     const auto at = std::find(names.begin(), names.end(), fact.name);
-    if (at == names.end()) return Error{ErrorKind::kInvalid, "summary: not a key fact: " + fact.name};
+    if (at == names.end())
+      return Error{ErrorKind::kInvalid, "summary: not a key fact: " + fact.name};
     out.push_back(static_cast<std::uint8_t>(at - names.begin() + 1));
     PutVarint(out, fact.value);
   }
@@ -323,8 +323,8 @@ Result<Payload> ParsePayload(std::string_view text) {
   constexpr std::string_view kZbarLabel = "QR-Code:";
   if (text.substr(0, kZbarLabel.size()) == kZbarLabel) text.remove_prefix(kZbarLabel.size());
   if (text.substr(0, kPayloadPrefix.size()) != kPayloadPrefix) {
-    return Error{ErrorKind::kParse, "not a posdiag summary: it does not start with " +
-                                        std::string(kPayloadPrefix)};
+    return Error{ErrorKind::kParse,
+                 "not a posdiag summary: it does not start with " + std::string(kPayloadPrefix)};
   }
   text.remove_prefix(kPayloadPrefix.size());
   auto bytes = Base45Decode(text);

@@ -121,9 +121,8 @@ TEST(Summary, StaysWithinTheBudgetWhateverTheReport) {
   Report r = ShopReport();
   r.evaluation.findings.clear();
   for (int i = 0; i < 60; ++i) {
-    auto f = agent::testing::MakeFinding(
-        "network.host_unreachable_" + std::to_string(i), "T1",
-        Severity::kError, "network", "x", "x");
+    auto f = agent::testing::MakeFinding("network.host_unreachable_" + std::to_string(i), "T1",
+                                         Severity::kError, "network", "x", "x");
     r.evaluation.findings.push_back(f);
   }
   auto key = SigningKey::Generate();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "agent/modes/handoff.h"
 #include "agent/report_id.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/log_sink.h"
@@ -51,6 +52,17 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
     for (const auto& line : d->rule_errors_) d->log_->error("rules {}", LogValue(line));
   }
   d->catalog_ = std::move(merged.catalog);
+
+  // The hand-off summary's signing key: one that is configured but cannot be used leaves the
+  // summaries unsigned (they say so), and every report says why.
+  d->terminal_id_ = TerminalId(d->config(), d->fs());
+  if (auto key = LoadSigningKey(d->config(), d->fs())) {
+    d->signing_key_ = std::move(*key);
+  } else {
+    const std::string line = "hand-off: " + key.error().detail + "; summaries are unsigned";
+    d->startup_errors_.push_back(line);
+    if (d->log_) d->log_->error("{}", LogValue(line));
+  }
   return d;
 }
 
@@ -162,6 +174,11 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   report.facts = std::move(run.facts);
   report.evaluation = rules::Evaluate(catalog_.rules, report.facts);
   report.status = StatusFor(report.evaluation, report.probes);
+  if (auto handoff = MakeHandoff(report, terminal_id_, signing_key_.get())) {
+    report.handoff = std::move(*handoff);
+  } else {
+    report.sink_errors.push_back("hand-off: " + handoff.error().detail);
+  }
 
   HistoryStore store(history_dir(), history_keep());
   if (level == Level::kEngineer) {

@@ -7,6 +7,7 @@
 
 #include "agent/modes/console.h"
 #include "agent/modes/daemon.h"
+#include "agent/modes/handoff.h"
 #include "agent/probes/registry.h"
 
 namespace posdiag::agent {
@@ -16,6 +17,7 @@ std::vector<SectionSpec> AllConfigSections() {
   for (const auto& s : Devices().sections) specs.push_back(s);
   specs.push_back(DaemonSection());
   specs.push_back(ConsoleSection());
+  specs.push_back(ReportSection());
   return MergeSpecs(std::move(specs));
 }
 

@@ -21,7 +21,7 @@ enum class QrEcc { kL, kM, kQ, kH };
 
 struct QrCode {
   int version = 0;
-  int size = 0;  // modules per side (17 + 4 * version), without the quiet zone
+  int size = 0;                       // modules per side (17 + 4 * version), without the quiet zone
   std::vector<std::uint8_t> modules;  // size * size, row by row: 1 dark, 0 light
   bool Dark(int x, int y) const {
     return x >= 0 && y >= 0 && x < size && y < size &&
