@@ -10,6 +10,11 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "agent/handoff/slip_content.h"
+#include "agent/modes/diagnose.h"
+#include "agent/probes/display/display_device.h"
+#include "agent/probes/printer/slip_print.h"
+#include "agent/sinks/log_sink.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/base/time_format.h"
 #include "drivers/base/unique_fd.h"
@@ -121,6 +126,26 @@ Result<std::string> MakeHandoff(const Report& report, const std::string& termina
                                 const handoff::SigningKey* key) {
   const handoff::Summary summary = handoff::Summarize(report, terminal_id, key != nullptr);
   return handoff::EncodePayload(summary, key);
+}
+
+Result<std::size_t> PrintReportSlip(const Diagnoser& d, const Report& report,
+                                    std::chrono::milliseconds timeout) {
+  if (auto busy = d.TransactionInProgress())
+    return Error{ErrorKind::kBusy, "not printed: " + *busy};
+  const auto display = probes::ReadDisplaySettings(d.config().Section("display"));
+  const rules::Lang lang = display ? display->lang : rules::Lang::kZhCn;
+  auto bytes = drivers::printer::BuildSlip(handoff::SlipFor(report, lang, d.terminal_id()),
+                                           probes::PaperOf(d.config().Section("printer")));
+  if (!bytes) return bytes.error().Context("not printed");
+  auto sent = probes::PrintSlip(d.config(), d.fs(), d.openers(), *bytes, io::Deadline::In(timeout));
+  if (d.log()) {
+    if (sent) {
+      d.log()->info("slip report={} bytes={}", report.report_id, *sent);
+    } else {
+      d.log()->warn("slip report={} error={}", report.report_id, LogValue(sent.error().detail));
+    }
+  }
+  return sent;
 }
 
 int RunKeygen(const std::string& path) {

@@ -2,6 +2,7 @@
 // terminal ID), the signed summary of a finished report, `posdiag keygen` and `posdiag decode`.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,13 @@ Result<std::shared_ptr<const handoff::SigningKey>> LoadSigningKey(const Config& 
 // The summary of a finished report as the QR code carries it, signed with `key` when not null.
 Result<std::string> MakeHandoff(const Report& report, const std::string& terminal_id,
                                 const handoff::SigningKey* key);
+
+class Diagnoser;
+
+// The report's slip on [printer], in the display's language ([display] lang), on its paper
+// ([printer] paper), within `timeout`: the number of bytes sent, or why nothing was printed.
+Result<std::size_t> PrintReportSlip(const Diagnoser& diagnoser, const Report& report,
+                                    std::chrono::milliseconds timeout);
 
 // `posdiag keygen FILE`: a new Ed25519 private key in FILE (mode 0600, never over an existing
 // file), its public key in PEM on stdout. 0, or 3 when the key cannot be written.
