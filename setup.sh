@@ -22,6 +22,7 @@ packages=(
   util-linux faketime umockdev libumockdev-dev socat iproute2 openssl hyperfine time dnsmasq-base
   dpkg-dev busybox shellcheck python3-kconfiglib pcscd vsmartcard-vpcd
   picocom
+  libqrencode-dev zbar-tools
 )
 
 # Cross builds (presets aarch64, armhf, release-aarch64, release-armhf; docs/cross.md): Debian's
@@ -31,6 +32,7 @@ cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
 cross_libraries=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libusb-1.0-0-dev libserialport-dev libssl-dev
   libc-ares-dev libpcsclite-dev libpng-dev libevdev-dev libgtest-dev libgmock-dev
+  libqrencode-dev
 )
 
 install_deps() {

@@ -112,6 +112,7 @@ map() {
     libpcsclite) echo "pcsc-lite pcsc-lite" ;;
     libcares) echo "c-ares c-ares" ;;
     libevdev) echo "libevdev libevdev" ;;
+    libqrencode) echo "libqrencode qrencode" ;;
     PkgConfig) echo "host-pkgconf -" ;;
     Python3) echo "host-python3 -" ;;
     # Test and benchmark frameworks and fakes (the recipes build no tests); git only names the
