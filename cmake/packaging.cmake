@@ -162,6 +162,7 @@ set(posdiag_deb_depends
     "libssl3 (>= 3.0.0)"
     "libc-ares2 (>= 1.16.0)"
     "libpcsclite1 (>= 1.3.0)"
+    "libqrencode4 (>= 3.2.0)"
     # The user: systemd-sysusers, else adduser.
     "adduser | systemd")
 list(JOIN posdiag_deb_depends ", " posdiag_deb_depends)
