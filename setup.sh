@@ -23,6 +23,7 @@ packages=(
   dpkg-dev busybox shellcheck python3-kconfiglib pcscd vsmartcard-vpcd
   picocom
   libsqlite3-dev libmosquitto-dev mosquitto mosquitto-clients prometheus
+  libqrencode-dev zbar-tools
 )
 
 # Cross builds (presets aarch64, armhf, release-aarch64, release-armhf; docs/cross.md): Debian's
@@ -32,6 +33,7 @@ cross_tools=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)
 cross_libraries=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libusb-1.0-0-dev libserialport-dev libssl-dev
   libc-ares-dev libpcsclite-dev libpng-dev libevdev-dev libgtest-dev libgmock-dev libmosquitto-dev
+  libqrencode-dev
 )
 
 install_deps() {

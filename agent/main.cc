@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/modes/handoff.h"
 #include "agent/modes/modes.h"
 #include "agent/modes/pin_hash.h"
 #include "agent/modes/update_gate.h"
@@ -134,6 +135,22 @@ int main(int argc, char** argv) {
   flush->add_option("--config", config, "Config file (TOML)");
   flush->add_option("--timeout", flush_timeout_s, "Seconds to wait at most (default 30)")
       ->check(CLI::Range(1, 3600));
+  // The hand-off to support (docs/hand-off.md): the terminal's signing key, the desk's decoder.
+  std::string keygen_path;
+  auto* keygen = app.add_subcommand(
+      "keygen", "Write a new Ed25519 signing key for [report] signing_key; print its public key");
+  keygen->add_option("file", keygen_path, "Where the private key goes (a new file, mode 0600)")
+      ->required();
+  posdiag::agent::DecodeArgs decode_args;
+  auto* decode = app.add_subcommand(
+      "decode",
+      "Read a hand-off summary (the QR code's text); exit 0 valid, 1 absent or unknown "
+      "key, 2 INVALID, 3 unreadable");
+  decode->add_option("--pubkey", decode_args.pubkey, "The terminal's public key (PEM)");
+  AddChoice(decode, "--lang", decode_args.lang, kLangs, "zh-CN (default) or en");
+  bool decode_json = false;
+  decode->add_flag("--json", decode_json, "JSON instead of text");
+  decode->add_option("payload", decode_args.payload, "The summary, or - (default) for stdin");
 
   try {
     app.parse(argc, argv);
@@ -163,6 +180,11 @@ int main(int argc, char** argv) {
   if (gate->parsed()) return posdiag::agent::RunUpdateGate(config_path, gate_components);
   if (flush->parsed()) {
     return posdiag::agent::RunFleetFlush(config_path, std::chrono::seconds(flush_timeout_s));
+  }
+  if (keygen->parsed()) return posdiag::agent::RunKeygen(keygen_path);
+  if (decode->parsed()) {
+    decode_args.json = decode_json;
+    return posdiag::agent::RunDecode(decode_args);
   }
   return 3;
 }

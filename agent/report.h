@@ -66,6 +66,9 @@ struct Report {
   std::string config_source;             // the config file used, or "built-in defaults"
   // What asked for it: "selftest", "key" (the diagnose key), "console", "remote" (the desk).
   std::string kind = "selftest";
+  // The hand-off summary the QR code and the slip carry ("PD1:...", docs/hand-off.md), signed
+  // when [report] signing_key is set; empty when none was made.
+  std::string handoff;
 };
 
 // The exit status DESIGN.md promises: 0 all clear, 1 warnings only or a configured check that

@@ -168,6 +168,7 @@ set(posdiag_deb_depends
     "libc-ares2 (>= 1.16.0)"
     "libmosquitto1 (>= 1.6)"
     "libpcsclite1 (>= 1.3.0)"
+    "libqrencode4 (>= 3.2.0)"
     # The user: systemd-sysusers, else adduser.
     "adduser | systemd")
 list(JOIN posdiag_deb_depends ", " posdiag_deb_depends)

@@ -6,6 +6,7 @@
 
 #include "agent/modes/console_line.h"
 #include "agent/modes/diagnose.h"
+#include "agent/modes/handoff.h"
 #include "agent/modes/pin_hash.h"
 #include "agent/sinks/history.h"
 #include "agent/sinks/json_report.h"
@@ -13,6 +14,7 @@
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/base/file.h"
+#include "drivers/display/qr.h"
 #include "drivers/io/device_holders.h"
 #include "rules/loader/catalog.h"
 
@@ -31,6 +33,8 @@ constexpr std::size_t kReadChunk = 1024;
 constexpr std::size_t kWriteChunk = 512;
 // The log is read from its tail: enough for kMaxListCount long lines, never the whole file.
 constexpr std::size_t kMaxLogTail = 256 * 1024;
+// The status dialogue (4 s at most) and a slip at 9600 baud (about 1 KiB a second).
+constexpr milliseconds kPrintTimeout{10'000};
 
 constexpr std::string_view kPromptOut = "posdiag> ";
 constexpr std::string_view kPromptIn = "posdiag# ";
@@ -42,7 +46,9 @@ constexpr std::string_view kHelp =
     "  status                       the console, the session and the last run\n"
     "  login                        asks for the engineer PIN (not echoed)\n"
     "  logout, exit                 ends the session\n"
-    "* report [text|json]           the last run's report (runs one when there is none)\n"
+    "* report [text|json|qr]        the last run's report (runs one when there is none); qr:\n"
+    "                               its hand-off summary as a QR code\n"
+    "* print                        prints the last run's slip on the receipt printer\n"
     "* run boot|merchant|engineer   runs a diagnosis, shows it here and on the display\n"
     "* history [n]                  the last n reports kept (default 10)\n"
     "* show REPORT_ID               a kept report, as JSON\n"
@@ -460,6 +466,47 @@ struct Console::State {
     return out;
   }
 
+  // `report qr`: the summary drawn with half blocks, light modules as ink (a terminal's text is
+  // light on dark), in a quiet zone of 2, and its text under it.
+  void ReportQr() {
+    if (last_report->handoff.empty()) {
+      Err("no hand-off summary in report " + last_report->report_id);
+      return;
+    }
+    auto qr = drivers::display::EncodeQr(last_report->handoff, drivers::display::QrEcc::kM);
+    if (!qr) {
+      Err(qr.error().detail);
+      return;
+    }
+    Ok(drivers::display::RenderHalfBlocks(*qr, 2, /*inverted=*/true) + last_report->handoff + "\n",
+       last_report->report_id);
+  }
+
+  // `print`: the last run's slip, after the printer's status allowed it.
+  void Print() {
+    if (services.latest) {
+      if (auto latest = services.latest()) last_report = std::move(latest);
+    }
+    if (!last_report) {
+      Err("no report to print: run one first");
+      return;
+    }
+    if (services.diagnoser == nullptr) {
+      Err("not available: no printer in this process");
+      return;
+    }
+    if (!Send("NOTE printing the slip of " + last_report->report_id + "\n")) return;
+    auto sent = PrintReportSlip(*services.diagnoser, *last_report, kPrintTimeout);
+    Log(spdlog::level::info,
+        "event=print report=" + last_report->report_id + " ok=" + (sent ? "true" : "false"));
+    if (!sent) {
+      Err(DisplayText(sent.error().detail));
+      return;
+    }
+    Ok("slip of " + last_report->report_id + " sent: " + std::to_string(*sent) + " bytes",
+       "printed");
+  }
+
   // Runs a diagnosis; false when it could not (the reply is sent) or the port went away.
   bool RunLevel(Level level) {
     if (!services.run) {
@@ -518,8 +565,15 @@ struct Console::State {
         if (!last_report) {
           if (!RunLevel(Level::kEngineer)) return;
         }
+        if (c.word == "qr") {
+          ReportQr();
+          return;
+        }
         Ok(c.word == "json" ? RenderJson(*last_report) : RenderText(*last_report, settings.lang),
            last_report->report_id);
+        return;
+      case CommandName::kPrint:
+        Print();
         return;
       case CommandName::kHistory: {
         if (services.diagnoser == nullptr) {

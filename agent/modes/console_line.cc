@@ -174,16 +174,17 @@ Result<Command> ParseCommand(std::string_view line) {
   if (name == "help" || name == "?") return no_args(CommandName::kHelp);
   if (name == "status") return no_args(CommandName::kStatus);
   if (name == "codes") return no_args(CommandName::kCodes);
+  if (name == "print") return no_args(CommandName::kPrint);
   if (name == "login") return no_args(CommandName::kLogin);
   if (name == "logout") return no_args(CommandName::kLogout);
   if (name == "exit" || name == "quit") return no_args(CommandName::kExit);
   if (name == "report") {
-    constexpr std::string_view kUsage = "report [text|json]";
+    constexpr std::string_view kUsage = "report [text|json|qr]";
     if (args > 1) return Usage(kUsage);
     cmd.name = CommandName::kReport;
     cmd.word = "text";
     if (args == 1) {
-      auto w = OneOf(words[1], {"text", "json"}, kUsage);
+      auto w = OneOf(words[1], {"text", "json", "qr"}, kUsage);
       if (!w) return w.error();
       cmd.word = *w;
     }
@@ -241,6 +242,7 @@ std::optional<CommandName> CommandWord(std::string_view line) {
       {"log", CommandName::kLog},       {"test", CommandName::kTest},
       {"login", CommandName::kLogin},   {"logout", CommandName::kLogout},
       {"exit", CommandName::kExit},     {"quit", CommandName::kExit},
+      {"print", CommandName::kPrint},
   };
   const std::string word = Lower(words[0]);
   for (const auto& [name, command] : kNames) {
@@ -264,6 +266,7 @@ bool NeedsPin(CommandName name) {
     case CommandName::kCodes:
     case CommandName::kLog:
     case CommandName::kTest:
+    case CommandName::kPrint:
       return true;
   }
   return true;

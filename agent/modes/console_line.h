@@ -65,6 +65,7 @@ enum class CommandName {
   kCodes,
   kLog,
   kTest,
+  kPrint,
   kLogin,
   kLogout,
   kExit,
@@ -72,8 +73,8 @@ enum class CommandName {
 
 struct Command {
   CommandName name = CommandName::kHelp;
-  // report: "text" or "json"; run: "boot", "merchant" or "engineer"; show: the report ID in its
-  // canonical form; test: "swipe", "chip", "keys", "display" or "slip".
+  // report: "text", "json" or "qr"; run: "boot", "merchant" or "engineer"; show: the report ID in
+  // its canonical form; test: "swipe", "chip", "keys", "display" or "slip".
   std::string word;
   std::size_t count = 0;  // history, log: how many
 };

@@ -17,11 +17,21 @@
 #include "agent/modes/pin_hash.h"
 #include "agent/report_id.h"
 #include "agent/sinks/temp_dir.h"
+#include "drivers/display/qr.h"
 #include "tests/console/console_loop.h"
 #include "tests/console/pty_terminal.h"
 
 namespace posdiag::agent {
 namespace {
+
+std::string WithCrlfForTest(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
@@ -136,7 +146,7 @@ TEST_F(ConsoleTest, ReportShowsTheLatestRunEvenOneTheDiagnoseKeyStarted) {
 
 TEST_F(ConsoleTest, HelpAndStatusWithoutPin) {
   const std::string help = Say("help");
-  EXPECT_THAT(help, HasSubstr("report [text|json]"));
+  EXPECT_THAT(help, HasSubstr("report [text|json|qr]"));
   for (const char* test : {"swipe", "chip", "keys", "display", "slip"}) {
     EXPECT_THAT(help, HasSubstr(test));
   }
@@ -201,6 +211,32 @@ TEST_F(ConsoleTest, WrongPinLockoutWithBackOffThenRightPin) {
   for (const char* pin : {"111111", "222222", "333333", "444444", "482915"}) {
     EXPECT_THAT(log, Not(HasSubstr(pin)));
   }
+}
+
+TEST_F(ConsoleTest, ReportQrAndPrint) {
+  Login();
+  // Nothing to print before a run.
+  EXPECT_EQ(LastLine(Say("print")), "ERR no report to print: run one first");
+  std::string reply = Say("report json");
+  const auto at = reply.find("\"handoff\": \"");
+  ASSERT_NE(at, std::string::npos) << reply;
+  const std::string handoff = reply.substr(at + 12, reply.find('"', at + 12) - (at + 12));
+  ASSERT_EQ(handoff.rfind("PD1:", 0), 0u) << handoff;
+
+  reply = Say("report qr");
+  const std::string id = LastLine(reply).substr(3);
+  EXPECT_TRUE(IsValidReportId(id)) << reply;
+  // The code in half blocks (the quiet zone as ink on a dark terminal), then its text.
+  EXPECT_THAT(reply, HasSubstr("\u2588\u2588\u2588\u2588"));
+  EXPECT_THAT(reply, HasSubstr("\u2580"));
+  EXPECT_THAT(reply, HasSubstr("\r\n" + handoff + "\r\n"));
+  auto qr = drivers::display::EncodeQr(handoff, drivers::display::QrEcc::kM);
+  ASSERT_TRUE(qr.ok());
+  EXPECT_THAT(reply, HasSubstr(WithCrlfForTest(drivers::display::RenderHalfBlocks(*qr, 2, true))));
+
+  // This config has no [printer]: the reason comes back, nothing is sent.
+  EXPECT_EQ(LastLine(Say("print")), "ERR not printed: no [printer] in the config");
+  EXPECT_THAT(LogText(), HasSubstr("event=print report=" + id + " ok=false"));
 }
 
 TEST_F(ConsoleTest, CtrlCAtThePinPromptCancels) {

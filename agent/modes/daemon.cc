@@ -19,6 +19,7 @@
 #include "agent/modes/console.h"
 #include "agent/modes/diagnose.h"
 #include "agent/modes/fleet_modes.h"
+#include "agent/modes/handoff.h"
 #include "agent/modes/key_source.h"
 #include "agent/modes/modes.h"
 #include "agent/modes/setup.h"
@@ -261,6 +262,25 @@ void DiagnoseFlow::OnKey(KeyAction action) {
     case KeyAction::kBack:
       if (state_ == State::kShowing) Idle();
       return;
+    case KeyAction::kPrint: {
+      if (state_ != State::kShowing || !last_ || !printer_) return;
+      if (screen_ != nullptr)
+        Draw(screen_->ShowMessage("正在打印诊断单…", "Printing the slip…"), "print");
+      auto sent = printer_(*last_);
+      if (sent) {
+        if (screen_ != nullptr) Draw(screen_->ShowReport(*last_, page_), "report");
+      } else if (screen_ != nullptr) {
+        // The reason stays until a page key brings the result back.
+        Draw(screen_->ShowMessage("未能打印：" + sent.error().detail,
+                                  "Not printed: " + sent.error().detail),
+             "print");
+      }
+      if (log_) {
+        log_->info("daemon: slip of {}: {}", last_->report_id, sent ? "sent" : sent.error().detail);
+      }
+      ArmTimeout();
+      return;
+    }
   }
 }
 
@@ -365,6 +385,9 @@ int RunDaemon(const DaemonArgs& args) {
         return report;
       },
       screen.get(), result_timeout, d.log(), [&d] { return d.TransactionInProgress(); });
+
+  flow.SetPrinter(
+      [&d](const Report& report) { return PrintReportSlip(d, report, milliseconds(10'000)); });
 
   EventLoop loop;
   loop.Add(signals->get());

@@ -113,6 +113,10 @@ class DiagnoseFlow final : public EventSource {
   RoutineResult Test(const std::function<RoutineResult(Screen*)>& test);
   // Gives the screen back (the daemon is stopping).
   void Release();
+  // What [keys] print does while a result is shown: prints its slip, or says why not. Unset: the
+  // key does nothing.
+  using Printer = std::function<Result<std::size_t>(const Report&)>;
+  void SetPrinter(Printer printer) { printer_ = std::move(printer); }
 
   int fd() const override { return -1; }
   void OnReadable() override {}
@@ -139,6 +143,7 @@ class DiagnoseFlow final : public EventSource {
   std::size_t runs_ = 0;
   std::optional<Report> last_;
   std::optional<TimePoint> timeout_at_;
+  Printer printer_;
 };
 
 // [daemon]: how long a result stays on the screen, how long the key device is looked for.

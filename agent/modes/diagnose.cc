@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "agent/fleet/outbox.h"
+#include "agent/modes/handoff.h"
 #include "agent/report_id.h"
 #include "agent/sinks/export.h"
 #include "agent/sinks/history.h"
@@ -65,6 +66,16 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
       d->startup_errors_.push_back("fleet: " + settings.error().detail);
       if (d->log_) d->log_->error("fleet: {}", LogValue(settings.error().detail));
     }
+  }
+  // The hand-off summary's signing key: one that is configured but cannot be used leaves the
+  // summaries unsigned (they say so), and every report says why.
+  d->terminal_id_ = TerminalId(d->config(), d->fs());
+  if (auto key = LoadSigningKey(d->config(), d->fs())) {
+    d->signing_key_ = std::move(*key);
+  } else {
+    const std::string line = "hand-off: " + key.error().detail + "; summaries are unsigned";
+    d->startup_errors_.push_back(line);
+    if (d->log_) d->log_->error("{}", LogValue(line));
   }
   return d;
 }
@@ -211,6 +222,11 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   report.facts = std::move(run.facts);
   report.evaluation = rules::Evaluate(catalog_.rules, report.facts);
   report.status = StatusFor(report.evaluation, report.probes);
+  if (auto handoff = MakeHandoff(report, terminal_id_, signing_key_.get())) {
+    report.handoff = std::move(*handoff);
+  } else {
+    report.sink_errors.push_back("hand-off: " + handoff.error().detail);
+  }
 
   HistoryStore store(history_dir(), history_keep());
   if (level == Level::kEngineer) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/fleet/fleet_settings.h"
+#include "agent/handoff/signing.h"
 #include "agent/modes/setup.h"
 #include "agent/openers.h"
 #include "agent/report.h"
@@ -81,6 +82,8 @@ class Diagnoser {
   std::string log_dir() const;
   std::string history_dir() const;
   std::size_t history_keep() const;
+  // The terminal's ID in the hand-off summary ([report] terminal_id, else the host name).
+  const std::string& terminal_id() const { return terminal_id_; }
   // Probe threads abandoned by a run that may still be inside a system call.
   std::size_t stragglers() const { return stragglers_; }
 
@@ -93,8 +96,10 @@ class Diagnoser {
   std::shared_ptr<spdlog::logger> log_;
   RunEnvironment Environment() const;
 
-  std::vector<std::string> startup_errors_;  // the log could not be opened
-  std::vector<std::string> rule_errors_;     // rule files that failed to load
+  std::vector<std::string> startup_errors_;                 // the log could not be opened
+  std::vector<std::string> rule_errors_;                    // rule files that failed to load
+  std::shared_ptr<const handoff::SigningKey> signing_key_;  // null: summaries are unsigned
+  std::string terminal_id_;
   rules::LoadOutcome catalog_;
   std::size_t stragglers_ = 0;
   std::optional<fleet::FleetSettings> fleet_;

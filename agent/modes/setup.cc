@@ -8,6 +8,7 @@
 #include "agent/fleet/fleet_settings.h"
 #include "agent/modes/console.h"
 #include "agent/modes/daemon.h"
+#include "agent/modes/handoff.h"
 #include "agent/probes/registry.h"
 
 namespace posdiag::agent {
@@ -18,6 +19,7 @@ std::vector<SectionSpec> AllConfigSections() {
   specs.push_back(DaemonSection());
   specs.push_back(ConsoleSection());
   specs.push_back(fleet::FleetSection());
+  specs.push_back(ReportSection());
   return MergeSpecs(std::move(specs));
 }
 

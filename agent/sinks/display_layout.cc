@@ -278,25 +278,30 @@ Page ProgressPage(const RunProgress& progress, Level level, Lang lang, Cells siz
 }
 
 std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size) {
+  return ReportPages(report, lang, size, {size.columns, BodyRows(size)});
+}
+
+std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size, Cells body) {
   const auto findings = BySeverity(report.evaluation.findings);
   const std::u32string header = StatusHeader(report, findings.size(), lang);
   const std::u32string footer = Footer(report, lang, size);
-  const auto rows = static_cast<std::size_t>(BodyRows(size));
+  const auto rows = static_cast<std::size_t>(std::clamp(body.rows, 1, BodyRows(size)));
+  const Cells text{std::clamp(body.columns, 1, size.columns), size.rows};
 
   std::vector<std::vector<LayoutLine>> bodies;
   if (findings.empty()) {
-    bodies.push_back(NoFindingsBody(report, lang, size));
+    bodies.push_back(NoFindingsBody(report, lang, text));
   } else {
     bodies.emplace_back();
     for (const rules::Finding* f : findings) {
-      auto block = FindingBlock(*f, lang, size);
+      auto block = FindingBlock(*f, lang, text);
       if (block.size() > rows) block.resize(rows);  // a screen too short even for one finding
       if (bodies.back().size() + block.size() > rows && !bodies.back().empty()) {
         bodies.emplace_back();
       }
       for (auto& line : block) bodies.back().push_back(std::move(line));
     }
-    auto incomplete = IncompleteBlock(report, lang, size);
+    auto incomplete = IncompleteBlock(report, lang, text);
     if (!incomplete.empty()) {
       if (incomplete.size() > rows) incomplete.resize(rows);
       if (bodies.back().size() + incomplete.size() > rows) bodies.emplace_back();

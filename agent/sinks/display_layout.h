@@ -58,6 +58,10 @@ Page ProgressPage(const RunProgress& progress, Level level, rules::Lang lang, Ce
 // remedy, each cut or wrapped to the width), never split across pages; "all clear" or
 // "could not complete" when there are none; the report ID and page k/n on every page.
 std::vector<Page> ReportPages(const Report& report, rules::Lang lang, Cells size);
+// The same, with the findings in a body of `body` cells (columns, and rows between the header and
+// the footer) that leaves room beside or under them for something else: the hand-off QR code.
+// The header and footer keep the whole width of `size`.
+std::vector<Page> ReportPages(const Report& report, rules::Lang lang, Cells size, Cells body);
 
 // A short message, wrapped to the screen.
 Page MessagePage(std::string_view text, rules::Lang lang, Cells size);

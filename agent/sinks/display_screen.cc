@@ -10,6 +10,7 @@
 #include "drivers/display/console.h"
 #include "drivers/display/font.h"
 #include "drivers/display/painter.h"
+#include "drivers/display/qr.h"
 #include "drivers/display/text.h"
 
 namespace posdiag::agent {
@@ -52,6 +53,60 @@ Rgb TextOn(Tone tone) { return tone == Tone::kWarning ? kBlack : kWhite; }
 // Half a cell of margin at the left and right edges.
 constexpr int kMargin = dd::kCellWidth / 2;
 
+// The hand-off QR code on the result screen. A phone reads modules of 3 pixels and more off a
+// 100-160 dpi panel at arm's length, 2 from closer; 4 is as large as the panels have room for.
+// The light quiet zone is 2 modules wide (the black screen around it is no quiet zone).
+constexpr int kQrQuiet = 2;
+constexpr int kQrMinScale = 2;
+constexpr int kQrMaxScale = 4;
+// The findings beside a code keep this many columns (a code, and a title of 5 CJK characters or
+// 11 letters a row), under one this many rows (one finding: title and remedy).
+constexpr int kMinTextColumns = 16;
+constexpr int kMinTextRows = 4;
+constexpr int kQrGap = 4;  // pixels between the text and the code, and around it
+
+// Where the code goes and how much text the findings keep: right of them on a landscape panel,
+// under them on a portrait one, at the largest scale that leaves the findings their room.
+struct QrPlacement {
+  dd::QrCode code;
+  int x = 0;
+  int y = 0;
+  int scale = 0;
+  Cells body;  // the findings' columns and rows
+};
+
+std::optional<QrPlacement> PlaceQr(const std::string& payload, int width, int height, Cells size) {
+  if (payload.empty()) return std::nullopt;
+  auto code = dd::EncodeQr(payload, dd::QrEcc::kM);
+  if (!code) return std::nullopt;
+  const int modules = code->size + 2 * kQrQuiet;
+  const int body_top = dd::kGlyphHeight;
+  const int body_height = height - 2 * dd::kGlyphHeight;
+  const int body_rows = std::max(size.rows - 2, 1);
+  for (int scale = kQrMaxScale; scale >= kQrMinScale; --scale) {
+    const int side = modules * scale;
+    QrPlacement p;
+    p.scale = scale;
+    if (width > height) {
+      const int x = width - side - kQrGap;
+      const int columns = (x - kMargin - kQrGap) / dd::kCellWidth;
+      if (side > body_height || columns < kMinTextColumns) continue;
+      p.x = x;
+      p.y = body_top + (body_height - side) / 2;
+      p.body = {columns, body_rows};
+    } else {
+      const int rows = (body_height - side - kQrGap) / dd::kGlyphHeight;
+      if (side > width - 2 * kQrGap || rows < kMinTextRows) continue;
+      p.x = (width - side) / 2;
+      p.y = body_top + body_height - side - kQrGap / 2;
+      p.body = {size.columns, rows};
+    }
+    p.code = std::move(*code);
+    return p;
+  }
+  return std::nullopt;  // no room for a code a phone could read: the findings alone
+}
+
 class FramebufferScreen final : public Screen {
  public:
   FramebufferScreen(std::unique_ptr<dd::Framebuffer> fb, Lang lang)
@@ -63,13 +118,18 @@ class FramebufferScreen final : public Screen {
   }
 
   Result<void> ShowReport(const Report& report, std::size_t page) override {
-    const auto pages = ReportPages(report, lang_, Size());
+    const auto qr = PlaceQr(report.handoff, fb_->width(), fb_->height(), Size());
+    const auto pages =
+        qr ? ReportPages(report, lang_, Size(), qr->body) : ReportPages(report, lang_, Size());
     Draw(pages[std::min(page, pages.size() - 1)]);
+    if (qr) DrawQr(*qr);
     return Ok();
   }
 
   std::size_t PageCount(const Report& report) const override {
-    return ReportPages(report, lang_, Size()).size();
+    const auto qr = PlaceQr(report.handoff, fb_->width(), fb_->height(), Size());
+    return (qr ? ReportPages(report, lang_, Size(), qr->body) : ReportPages(report, lang_, Size()))
+        .size();
   }
 
   Result<void> ShowMessage(std::string_view zh_cn, std::string_view en) override {
@@ -147,6 +207,22 @@ class FramebufferScreen final : public Screen {
 
     fb.Fill(0, footer_y, w, kRow, kFooterBg);
     dd::DrawText(fb, kMargin, footer_y, page.footer, kFooterFg, kFooterBg);
+  }
+
+  // Dark modules black on a white quiet zone, whatever the screen's colours.
+  void DrawQr(const QrPlacement& p) {
+    dd::Framebuffer& fb = *fb_;
+    const int side = (p.code.size + 2 * kQrQuiet) * p.scale;
+    fb.Fill(p.x, p.y, side, side, kWhite);
+    const int origin_x = p.x + kQrQuiet * p.scale;
+    const int origin_y = p.y + kQrQuiet * p.scale;
+    for (int y = 0; y < p.code.size; ++y) {
+      for (int x = 0; x < p.code.size; ++x) {
+        if (p.code.Dark(x, y)) {
+          fb.Fill(origin_x + x * p.scale, origin_y + y * p.scale, p.scale, p.scale, kBlack);
+        }
+      }
+    }
   }
 
   void DrawLine(const LayoutLine& line, int y) {

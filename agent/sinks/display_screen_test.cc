@@ -11,7 +11,9 @@
 #include <fstream>
 #include <string>
 
+#include "agent/handoff/signing.h"
 #include "agent/probes/display/display_device.h"
+#include "agent/report_id.h"
 #include "agent/sinks/sample_report.h"
 #include "tests/display/png_image.h"
 
@@ -252,6 +254,90 @@ TEST_F(FramebufferScreenTest, BadDevicesAndSettingsAreErrors) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kInvalid) << bad;
   }
+}
+
+// A fixed Ed25519 key: its signatures are deterministic, so the screens with the code are too.
+constexpr std::string_view kTestKey =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIGaobtuP25kJz1F51OgWZl2J+qV7SIKh0ojtHN5JCCMK\n"
+    "-----END PRIVATE KEY-----\n";
+
+// The shop's report with a valid report ID and its signed summary, as the diagnoser makes it.
+Report SignedShopReport() {
+  Report r = ShopReport();
+  r.report_id = std::string("7KQ2-M9X") + ReportIdCheckSymbol("7KQ2M9X");
+  auto key = handoff::SigningKey::FromPem(kTestKey);
+  EXPECT_TRUE(key.ok());
+  auto text = handoff::EncodePayload(handoff::Summarize(r, "POS-0042", true), key->get());
+  EXPECT_TRUE(text.ok()) << text.error().detail;
+  r.handoff = *text;
+  return r;
+}
+
+// What zbarimg, a real QR decoder, reads in a PNG: each symbol's text, "" when none.
+std::string Zbar(const std::filesystem::path& png) {
+  const std::string command = "zbarimg --raw -q '" + png.string() + "' 2>/dev/null";
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[1024];
+    std::size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    ::pclose(p);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST_F(FramebufferScreenTest, TheResultCarriesAQrCodeAPhoneCanRead) {
+  const Report report = SignedShopReport();
+  ASSERT_LE(report.handoff.size(), handoff::kMaxPayloadChars);
+  auto key = handoff::SigningKey::FromPem(kTestKey);
+  ASSERT_TRUE(key.ok());
+  auto pub = handoff::PublicKey::FromPem((*key)->PublicPem());
+  ASSERT_TRUE(pub.ok());
+  struct Case {
+    Geometry g;
+    const char* lang;
+    const char* name;
+  };
+  for (const Case& c : {Case{{240, 320, 16, 0}, "zh-CN", "qr_240x320x16_zh"},
+                        Case{{240, 320, 32, 0}, "en", "qr_240x320x32_en"},
+                        Case{{320, 240, 16, 0}, "zh-CN", "qr_320x240x16_zh"},
+                        Case{{320, 240, 32, 0}, "en", "qr_320x240x32_en"},
+                        Case{{480, 272, 32, 0}, "zh-CN", "qr_480x272x32_zh"},
+                        Case{{480, 272, 16, 0}, "en", "qr_480x272x16_en"}}) {
+    auto screen = Open(c.g, c.lang);
+    ASSERT_NE(screen, nullptr) << c.name;
+    const std::size_t pages = screen->PageCount(report);
+    EXPECT_GE(pages, 2u) << c.name;  // the findings are all still there,
+    EXPECT_LE(pages, report.evaluation.findings.size() + 1) << c.name;  // a block a page at least
+    EXPECT_GT(pages, screen->PageCount(ShopReport()) - 1);  // and never fewer than without
+    ASSERT_TRUE(screen->ShowReport(report, 0).ok());
+    const auto shown = Shown();
+    EXPECT_TRUE(posdiag::testing::MatchesGolden(c.name, shown)) << c.name;
+    const std::string read = Zbar(posdiag::testing::RenderedDir() / (std::string(c.name) + ".png"));
+    EXPECT_EQ(read, report.handoff) << c.name;
+    auto payload = handoff::ParsePayload(read);
+    ASSERT_TRUE(payload.ok()) << c.name << ": " << payload.error().detail;
+    EXPECT_EQ(handoff::Verify(*payload, &*pub), handoff::SignatureState::kValid) << c.name;
+    EXPECT_EQ(payload->summary.report_id, report.report_id);
+    // Every page shows the code.
+    ASSERT_TRUE(screen->ShowReport(report, pages - 1).ok());
+    const std::string last = std::string(c.name) + "_last";
+    ASSERT_TRUE(
+        posdiag::testing::WritePng(posdiag::testing::RenderedDir() / (last + ".png"), Shown())
+            .ok());
+    EXPECT_EQ(Zbar(posdiag::testing::RenderedDir() / (last + ".png")), report.handoff) << last;
+  }
+}
+
+TEST_F(FramebufferScreenTest, NoRoomForACodeLeavesTheFindingsAlone) {
+  Report report = SignedShopReport();
+  auto screen = Open({160, 128, 16, 0}, "en");
+  ASSERT_NE(screen, nullptr);
+  const std::size_t with = screen->PageCount(report);
+  report.handoff.clear();
+  EXPECT_EQ(with, screen->PageCount(report));
 }
 
 TEST(NoneScreen, DrawsNothingAndSucceeds) {

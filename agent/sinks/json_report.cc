@@ -132,6 +132,7 @@ json ReportToJson(const Report& report) {
       {"config", report.config_source},
       {"exit_code", ExitCodeFor(report)},
   };
+  if (!report.handoff.empty()) j["handoff"] = report.handoff;
   if (report.level == Level::kEngineer) {
     j["history"] = {{"reports", report.history.reports}, {"fired", report.history.fired}};
   }

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -108,6 +110,98 @@ TEST(DisplayE2e, TheScreenIsNotLeftBlank) {
   const Shown shown = RunWithDisplay("battery-dead");
   EXPECT_EQ(shown.run.exit_status, 2) << shown.run.err;
   EXPECT_TRUE(Ink(shown.fb));
+}
+
+// What zbarimg, a real QR decoder, reads in a PNG ("" when nothing).
+std::string Zbar(const std::filesystem::path& png) {
+  const Outcome o = RunCommand({"zbarimg", "--raw", "-q", png.string()});
+  std::string out = o.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// A merchant-level diagnosis on the simulated terminal with a signing key: the QR code on its
+// screen reads back with zbarimg, `posdiag decode --pubkey` verifies it and it matches the JSON
+// report, at the three panel geometries in both languages; then a changed character, another
+// key and a cut payload are refused with their exit statuses.
+TEST(DisplayE2e, TheResultScreensQrCodeVerifiesAndMatchesTheReport) {
+  const std::filesystem::path dir = std::filesystem::path(POSDIAG_DISPLAY_PNG_DIR) / "handoff";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string key = (dir / "key.pem").string();
+  const Outcome keygen = RunCommand({POSDIAG_BINARY, "keygen", key});
+  ASSERT_EQ(keygen.exit_status, 0) << keygen.err;
+  { std::ofstream(dir / "pub.pem") << keygen.out; }
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string pub = (dir / "pub.pem").string();
+
+  std::string payload;
+  for (const char* geometry : {"240x320x16", "320x240x16", "480x272x32"}) {
+    for (const char* lang : {"zh-CN", "en"}) {
+      const std::string name = std::string(geometry) + "_" + lang;
+      const std::string png = (dir / (name + ".png")).string();
+      const Outcome run = RunCommand(
+          {"env", "SIM_DISPLAY_PNG=" + png, "SIM_HANDOFF_KEY=" + key,
+           std::string("SIM_HANDOFF_GEOMETRY=") + geometry, std::string("SIM_HANDOFF_LANG=") + lang,
+           POSDIAG_SIM, "run", "handoff-signed", "--posdiag", POSDIAG_BINARY, "--format", "json"});
+      ASSERT_EQ(run.exit_status, 2) << name << "\n" << run.err;
+      const auto report = nlohmann::json::parse(run.out);
+      const std::string handoff = report.value("handoff", "");
+      ASSERT_EQ(handoff.rfind("PD1:", 0), 0u) << name;
+      payload = Zbar(png);
+      EXPECT_EQ(payload, handoff) << name;
+
+      const Outcome decoded = RunCommand(
+          {POSDIAG_BINARY, "decode", "--pubkey", pub, "--json", "--lang", lang, payload});
+      ASSERT_EQ(decoded.exit_status, 0) << name << "\n" << decoded.out << decoded.err;
+      const auto summary = nlohmann::json::parse(decoded.out);
+      EXPECT_EQ(summary["signature"], "valid");
+      EXPECT_EQ(summary["report_id"], report["report_id"]);
+      EXPECT_EQ(summary["terminal_id"], "POS-0042");
+      EXPECT_EQ(summary["status"], report["status"]);
+      EXPECT_EQ(summary["level"], "merchant");
+      ASSERT_EQ(summary["findings"].size(), report["findings"].size()) << decoded.out;
+      for (std::size_t i = 0; i < report["findings"].size(); ++i) {
+        EXPECT_EQ(summary["findings"][i]["rule"], report["findings"][i]["rule"]);
+        EXPECT_EQ(summary["findings"][i]["code"], report["findings"][i]["code"]);
+        EXPECT_EQ(summary["findings"][i]["title"], report["findings"][i]["title"][lang]);
+      }
+    }
+  }
+  ASSERT_FALSE(payload.empty());
+
+  // The text form says the same, and reads from stdin with "-".
+  const Outcome text =
+      RunCommand({"bash", "-c", "printf '%s\\n' \"$1\" | \"$0\" decode --pubkey \"$2\" --lang en -",
+                  POSDIAG_BINARY, payload, pub});
+  EXPECT_EQ(text.exit_status, 0) << text.err;
+  EXPECT_NE(text.out.find("signature: valid"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("P1  printer.paper_end"), std::string::npos) << text.out;
+
+  // One changed character (in the time, which keeps the structure): INVALID, exit 2.
+  std::string changed = payload;
+  changed[7] = changed[7] == '0' ? '1' : '0';
+  const Outcome invalid = RunCommand({POSDIAG_BINARY, "decode", "--pubkey", pub, changed});
+  EXPECT_EQ(invalid.exit_status, 2) << invalid.out << invalid.err;
+  EXPECT_NE(invalid.out.find("signature: INVALID"), std::string::npos) << invalid.out;
+
+  // Signed by another key: unknown key, exit 1; with no key at all, the same.
+  const std::string other = (dir / "other.pem").string();
+  const Outcome other_keygen = RunCommand({POSDIAG_BINARY, "keygen", other});
+  ASSERT_EQ(other_keygen.exit_status, 0);
+  std::ofstream(dir / "other.pub") << other_keygen.out;
+  const Outcome unknown =
+      RunCommand({POSDIAG_BINARY, "decode", "--pubkey", (dir / "other.pub").string(), payload});
+  EXPECT_EQ(unknown.exit_status, 1) << unknown.out << unknown.err;
+  EXPECT_NE(unknown.out.find("signature: unknown key"), std::string::npos) << unknown.out;
+  EXPECT_EQ(RunCommand({POSDIAG_BINARY, "decode", payload}).exit_status, 1);
+
+  // Truncated: unreadable, exit 3.
+  const Outcome cut = RunCommand(
+      {POSDIAG_BINARY, "decode", "--pubkey", pub, payload.substr(0, payload.size() - 7)});
+  EXPECT_EQ(cut.exit_status, 3) << cut.out;
+  EXPECT_NE(cut.err.find("unreadable"), std::string::npos) << cut.err;
 }
 
 }  // namespace

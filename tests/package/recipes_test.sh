@@ -115,6 +115,7 @@ map() {
     libcares) echo "c-ares c-ares" ;;
     libmosquitto) echo "mosquitto mosquitto" ;;
     libevdev) echo "libevdev libevdev" ;;
+    libqrencode) echo "libqrencode qrencode" ;;
     PkgConfig) echo "host-pkgconf -" ;;
     Python3) echo "host-python3 -" ;;
     # The support desk's program (agent/desk): not built for terminals (POSDIAG_BUILD_DESK=OFF).

@@ -3,8 +3,10 @@
 // serial printer's /dev/ttyS1) and answers DLE EOT n (10 04 n) with the status byte a printer in
 // MODE would send; every other byte is swallowed, as a printer buffers print data.
 //
-//   printer_sim --link PATH [--mode MODE] [--lifetime SECONDS]
+//   printer_sim --link PATH [--mode MODE] [--lifetime SECONDS] [--capture FILE]
 //
+// With --capture, every byte it takes that is not a status query (what would be printed: a slip,
+// a test slip) is appended to FILE as it arrives, for a test to read back.
 // Modes: healthy, paper-end, near-end, cover-open, cutter-error, overheated, silent, garbage
 // (bytes that fail the status bit check, as at a wrong baud rate), unplug (answers the first
 // query, then closes the pseudo-terminal when the second arrives, as a cable pulled mid-query).
@@ -120,6 +122,19 @@ int main(int argc, char** argv) {
   if (!pty) return 70;
   const int master = pty->master;
   const int slave = pty->slave;
+  int capture = -1;
+  if (!args->capture.empty()) {
+    capture = ::open(args->capture.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (capture < 0) {
+      std::perror("printer_sim: --capture");
+      return 70;
+    }
+  }
+  // What the printer takes to print, unless it is a status query.
+  const auto take = [capture](const std::uint8_t* bytes, std::size_t n) {
+    if (capture >= 0 && n > 0) sim::WriteAll(capture, bytes, n);
+  };
+  static constexpr std::uint8_t kDleEot[] = {0x10, 0x04};
 
   const auto end = std::chrono::steady_clock::now() + args->lifetime;
   int state = 0;  // 0 idle, 1 after DLE, 2 after DLE EOT
@@ -136,6 +151,9 @@ int main(int argc, char** argv) {
       if (state == 1 && c == 0x04) {
         state = 2;
         continue;
+      }
+      if (state == 1 || (state == 2 && !(c >= 1 && c <= 4))) {
+        take(kDleEot, static_cast<std::size_t>(state));  // not a query after all
       }
       if (state == 2 && c >= 1 && c <= 4) {
         state = 0;
@@ -156,8 +174,10 @@ int main(int argc, char** argv) {
         continue;
       }
       state = c == 0x10 ? 1 : 0;
+      if (state == 0) take(&c, 1);
     }
   }
+  if (capture >= 0) ::close(capture);
   ::unlink(link.c_str());
   // Closing both ends hangs the line up: the probe's next read sees it gone.
   ::close(slave);

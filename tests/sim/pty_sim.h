@@ -19,7 +19,8 @@ struct PtySimArgs {
   std::string link;
   std::string mode = "healthy";
   std::chrono::seconds lifetime{
-      300};  // so a test that forgets a simulator does not leave it behind
+      300};             // so a test that forgets a simulator does not leave it behind
+  std::string capture;  // --capture FILE: a simulator appends the data it took (printer_sim)
 };
 
 // Prints the usage line with `why` and returns 64, the usage error status.

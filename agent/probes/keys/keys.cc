@@ -13,8 +13,8 @@ namespace {
 namespace in = drivers::input;
 using std::chrono::milliseconds;
 
-constexpr const char* kActionNames[kKeyActionCount] = {"diagnose", "page_next", "page_prev",
-                                                       "back"};
+constexpr const char* kActionNames[kKeyActionCount] = {"diagnose", "page_next", "page_prev", "back",
+                                                       "print"};
 // The largest key code evdev has (KEY_MAX).
 constexpr std::uint16_t kMaxKeyCode = 0x2ff;
 
@@ -58,9 +58,11 @@ KeyConfig ReadKeyConfig(const ConfigSection& section) {
   KeyConfig config;
   config.device = section.GetString("device");
   for (std::size_t i = 0; i < kKeyActionCount; ++i) {
-    // The schema has checked every name parses.
-    config.codes[i] =
-        ParseKeyCode(section.GetString(KeyActionName(static_cast<KeyAction>(i)))).value_or(0);
+    // The schema has checked every name parses; an optional key that is not set is 0.
+    const std::string name(KeyActionName(static_cast<KeyAction>(i)));
+    config.codes[i] = section.Has(name) || i != static_cast<std::size_t>(KeyAction::kPrint)
+                          ? ParseKeyCode(section.GetString(name)).value_or(0)
+                          : 0;
   }
   config.debounce = milliseconds(section.GetInt("debounce_ms"));
   return config;
@@ -76,7 +78,9 @@ std::optional<KeyAction> KeyFilter::Feed(const in::InputEvent& event, TimePoint 
     }
     return std::nullopt;
   }
-  if (dropping_ || event.type != in::kEvKey || event.value != 1) return std::nullopt;
+  if (dropping_ || event.type != in::kEvKey || event.value != 1 || event.code == 0) {
+    return std::nullopt;
+  }
   const auto it = std::find(config_.codes.begin(), config_.codes.end(), event.code);
   if (it == config_.codes.end()) {
     ++ignored_;

@@ -26,8 +26,9 @@
 
 namespace posdiag::agent {
 
-enum class KeyAction { kDiagnose = 0, kPageNext, kPagePrev, kBack };
-inline constexpr std::size_t kKeyActionCount = 4;
+// kPrint is optional: without [keys] print it has no key (code 0, which no key sends).
+enum class KeyAction { kDiagnose = 0, kPageNext, kPagePrev, kBack, kPrint };
+inline constexpr std::size_t kKeyActionCount = 5;
 std::string_view KeyActionName(KeyAction action);  // "diagnose", "page_next", ...
 
 // A key as the config names it: the kernel name ("KEY_F1") or its number ("59").

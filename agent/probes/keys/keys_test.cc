@@ -50,7 +50,8 @@ TEST(ParseKeyCode, NamesAndNumbers) {
 TEST(ReadKeyConfig, DefaultsAndOverrides) {
   const KeyConfig defaults = Keys("");
   EXPECT_EQ(defaults.device, "");
-  EXPECT_EQ(defaults.codes, (std::array<std::uint16_t, 4>{kF1, kDown, kUp, kEsc}));
+  // No print key unless one is configured.
+  EXPECT_EQ(defaults.codes, (std::array<std::uint16_t, kKeyActionCount>{kF1, kDown, kUp, kEsc, 0}));
   EXPECT_EQ(defaults.debounce, milliseconds(80));
 
   const KeyConfig set = Keys(
@@ -60,6 +61,7 @@ TEST(ReadKeyConfig, DefaultsAndOverrides) {
   EXPECT_EQ(set.codes[0], 28);
   EXPECT_EQ(set.codes[3], 158);
   EXPECT_EQ(set.debounce, milliseconds(20));
+  EXPECT_EQ(Keys("print = \"KEY_F2\"\n").codes[4], 60);
 }
 
 TEST(ReadKeyConfig, BadValuesAreConfigErrorsNamingTheKey) {

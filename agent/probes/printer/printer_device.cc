@@ -66,7 +66,12 @@ std::vector<SectionSpec> PrinterDevice::ConfigSections() const {
         Int("vid", 0, 0xFFFF)
             .With("pid")
             .Means("usb: the printer's vendor id, for printers of vendor class 0xFF"),
-        Int("pid", 0, 0xFFFF).With("vid").Means("usb: the printer's product id"), SharedKey()}}};
+        Int("pid", 0, 0xFFFF).With("vid").Means("usb: the printer's product id"),
+        String("paper")
+            .OneOf({"58mm", "80mm"})
+            .Default("58mm")
+            .Means("the paper's width, for the hand-off slip (32 or 48 columns)"),
+        SharedKey()}}};
 }
 
 std::shared_ptr<Probe> PrinterDevice::MakeProbe() const { return std::make_shared<PrinterProbe>(); }

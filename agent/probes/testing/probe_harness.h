@@ -34,11 +34,13 @@ namespace posdiag::agent::probes::testing {
 // slave linked at `link`; stopped when the object goes away.
 class PtySimulator {
  public:
-  PtySimulator(const std::string& program, std::filesystem::path link, const std::string& mode)
+  PtySimulator(const std::string& program, std::filesystem::path link, const std::string& mode,
+               const std::vector<std::string>& extra = {})
       : link_(std::move(link)) {
     std::filesystem::create_directories(link_.parent_path());
     std::vector<std::string> args = {program,      "--link", link_.string(), "--mode", mode,
                                      "--lifetime", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

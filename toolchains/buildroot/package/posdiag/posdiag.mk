@@ -25,7 +25,8 @@ POSDIAG_DEPENDENCIES = \
 	pcsc-lite \
 	tomlplusplus \
 	json-for-modern-cpp \
-	cli11
+	cli11 \
+	libqrencode
 
 # host-python3: the display's glyph subset is generated at build time (gen_glyphs.py).
 POSDIAG_CONF_OPTS = \

@@ -15,7 +15,7 @@ EXTERNALSRC_BUILD ?= "${WORKDIR}/build"
 inherit cmake pkgconfig python3native systemd update-rc.d useradd
 
 DEPENDS = "libusb1 libserialport libevdev fmt spdlog openssl c-ares mosquitto pcsc-lite tomlplusplus \
-           nlohmann-json cli11"
+           nlohmann-json cli11 qrencode"
 
 # The display's glyph subset is generated at build time from GNU Unifont, which no OE layer
 # ships for the build host: name the host's unifont.hex (Debian/Ubuntu package unifont).
