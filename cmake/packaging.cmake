@@ -242,7 +242,7 @@ include(CPack)
 # checked against dpkg-shlibdeps by tests/package/fleet_deb_test.sh.
 if(TARGET posdiag-fleet)
   set(posdiag_fleet_deb_depends
-      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0)")
+      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0), libtomlplusplus3 (>= 3.2.0)")
   file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/CPackConfig-fleet.cmake @ONLY CONTENT [=[
 # posdiag-fleet's package (cmake/packaging.cmake): the `desk` install component only.
 set(CPACK_GENERATOR "DEB")

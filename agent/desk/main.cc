@@ -7,6 +7,7 @@
 
 #include "agent/desk/fleet_commands.h"
 #include "agent/desk/wire.h"
+#include "agent/handoff/decode.h"
 
 namespace {
 
@@ -112,6 +113,19 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--lang", run.lang, "zh-CN or en (default)")
       ->transform(CLI::CheckedTransformer(kLangs));
 
+  // The hand-off summary a merchant's QR code or slip carries (docs/hand-off.md), as
+  // `posdiag decode` reads it: the same code.
+  posdiag::agent::DecodeArgs decode_args;
+  auto* decode_cmd = app.add_subcommand(
+      "decode",
+      "Read a hand-off summary (the QR code's text); exit 0 valid, 1 absent or unknown key, "
+      "2 INVALID, 3 unreadable");
+  decode_cmd->add_option("--pubkey", decode_args.pubkey, "The terminal's public key (PEM)");
+  decode_cmd->add_option("--lang", decode_args.lang, "zh-CN (default) or en")
+      ->transform(CLI::CheckedTransformer(kLangs));
+  decode_cmd->add_flag("--json", decode_args.json, "JSON instead of text");
+  decode_cmd->add_option("payload", decode_args.payload, "The summary, or - (default) for stdin");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -131,6 +145,7 @@ int main(int argc, char** argv) {
   }
   if (list_cmd->parsed()) return desk::RunList(db, format);
   if (show_cmd->parsed()) return desk::RunShow(report_id, db, format, lang);
+  if (decode_cmd->parsed()) return posdiag::agent::RunDecode(decode_args);
   if (run_cmd->parsed()) {
     if (!ToBrokerArgs("run", run_broker, run.broker)) return 3;
     run.timeout = std::chrono::seconds(timeout);

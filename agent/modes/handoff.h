@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agent/config.h"
+#include "agent/handoff/decode.h"
 #include "agent/handoff/signing.h"
 #include "agent/handoff/summary.h"
 #include "agent/report.h"
@@ -44,20 +45,5 @@ Result<std::size_t> PrintReportSlip(const Diagnoser& diagnoser, const Report& re
 // `posdiag keygen FILE`: a new Ed25519 private key in FILE (mode 0600, never over an existing
 // file), its public key in PEM on stdout. 0, or 3 when the key cannot be written.
 int RunKeygen(const std::string& path);
-
-// `posdiag decode [--pubkey FILE] [--lang L] [--format text|json] [PAYLOAD | -]`: the summary with
-// the catalogue's titles and remedies, and the signature's state. Exit 0 valid, 1 absent or
-// unknown key, 2 INVALID, 3 unreadable (or a public key that cannot be read).
-struct DecodeArgs {
-  std::optional<std::string> pubkey;
-  rules::Lang lang = rules::Lang::kZhCn;
-  bool json = false;
-  std::string payload = "-";  // "-": read it from stdin
-};
-int RunDecode(const DecodeArgs& args);
-
-// The decoded summary as text, with titles and first remedies from `catalog` in `lang`.
-std::string RenderHandoffText(const handoff::Payload& payload, handoff::SignatureState state,
-                              const std::vector<rules::Rule>& catalog, rules::Lang lang);
 
 }  // namespace posdiag::agent

@@ -107,6 +107,16 @@ assert r["terminal_id"] == "term-0001"
 assert r["schema"] == "posdiag.report/1" and r["kind"] == "selftest"
 EOF
 [[ $(pending) -eq 0 ]] || fail "the acknowledged report is still in the outbox"
+if [[ -n $fleet ]]; then
+  # The desk reads the report's hand-off summary (what its QR code carries) with its own program:
+  # no signing key on this terminal, so "absent" (exit 1), and the same report ID.
+  handoff=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handoff"])' "$work/desk1.out")
+  rc=0
+  "$fleet" decode --lang en "$handoff" >"$work/decode.out" 2>&1 || rc=$?
+  [[ $rc -eq 1 ]] || fail "posdiag-fleet decode exited $rc on an unsigned summary, want 1"
+  { grep -q "$id" "$work/decode.out" && grep -q "signature: absent" "$work/decode.out"; } ||
+    fail "posdiag-fleet decode did not read the summary: $(cat "$work/decode.out")"
+fi
 
 # --- 2. certificates that must not get in -------------------------------------------------------
 "$posdiag" selftest --config "$SIM_CONFIG" >/dev/null 2>&1 || true
