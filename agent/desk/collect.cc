@@ -10,7 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "agent/desk/fleet_commands.h"
@@ -159,7 +162,15 @@ int RunCollect(const CollectArgs& args) {
   options.broker = args.broker.broker;
   options.tls = args.broker.tls;
   options.keepalive = args.broker.keepalive;
-  options.client_id = "posdiag-fleet-" + HostName() + "-" + std::to_string(::getpid());
+  options.client_id = args.client_id;
+  if (options.client_id.empty()) {
+    std::error_code ec;
+    const std::string db = std::filesystem::absolute(args.db, ec).string();
+    char hash[16];
+    std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(db)&std::size_t{0xffffffff});
+    options.client_id = "posdiag-fleet-" + args.group + "-" + HostName() + "-" + hash;
+  }
+  options.persistent_session = true;
   auto client = mqtt::Client::Create(options, callbacks);
   if (!client) {
     std::cerr << kName << "broker " << mqtt::BrokerUrlText(args.broker.broker) << ": "

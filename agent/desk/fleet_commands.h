@@ -22,6 +22,9 @@ struct CollectArgs {
   BrokerArgs broker;
   std::string group = "posdiag-desk";
   std::string db;
+  // The broker keeps this collector's session while it is away (reports are queued, not lost):
+  // the same ID after a restart. Default: posdiag-fleet-GROUP-HOST-<hash of the db's path>.
+  std::string client_id;
   // The first connection must be made within this; later ones are retried until stopped.
   std::chrono::seconds connect_timeout{15};
 };

@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   collect_cmd->add_option("--group", collect.group,
                           "Shared subscription group: collectors in one group split the reports");
   collect_cmd->add_option("--db", collect.db, "SQLite database (created when absent)")->required();
+  collect_cmd->add_option("--client-id", collect.client_id,
+                          "This collector's name on the broker, the same across restarts (its "
+                          "session, and the reports queued for it, are kept while it is away)");
   collect_cmd
       ->add_option("--connect-timeout", connect_timeout,
                    "Seconds to make the first connection (default 15)")

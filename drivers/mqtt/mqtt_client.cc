@@ -188,10 +188,12 @@ struct Client::Impl {
 
 Result<void> Client::Impl::Open() {
   Close();
-  mosq = mosquitto_new(options.client_id.empty() ? nullptr : options.client_id.c_str(), true, this);
+  mosq = mosquitto_new(options.client_id.empty() ? nullptr : options.client_id.c_str(),
+                       !options.persistent_session, this);
   if (mosq == nullptr) return ErrnoError("mosquitto_new", errno);
   mosquitto* m = mosq;
-  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
+                       options.persistent_session ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
   if (options.broker.tls) {
     const char* ca = options.tls.ca_file.empty() ? nullptr : options.tls.ca_file.c_str();
     const char* capath = ca == nullptr ? "/etc/ssl/certs" : nullptr;
@@ -272,6 +274,9 @@ Result<std::unique_ptr<Client>> Client::Create(const Options& options, Callbacks
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->callbacks = std::move(callbacks);
+  if (options.persistent_session && options.client_id.empty()) {
+    return Error{ErrorKind::kInvalid, "a persistent session needs a client ID"};
+  }
   if (options.tls.cert_file.empty() != options.tls.key_file.empty()) {
     return Error{ErrorKind::kInvalid,
                  "a client certificate needs its key, and a key its certificate"};

@@ -58,6 +58,12 @@ struct Options {
   std::string client_id;
   std::chrono::seconds keepalive{60};
   std::optional<Will> will;
+  // A session the broker keeps while this client is away: its subscriptions stay and QoS 1
+  // messages for it are queued (the desk's collectors: a report published while they are down
+  // is not lost). Needs a client_id that stays the same across restarts. Spoken as MQTT 3.1.1
+  // with clean_session false: libmosquitto can give MQTT 5's session expiry only to a blocking
+  // connect. A terminal never sets it (it needs MQTT 5's refusal codes).
+  bool persistent_session = false;
 };
 
 struct Message {

@@ -121,7 +121,9 @@ class FleetTest : public ::testing::Test {
   // A collector, subscribed when this returns.
   std::unique_ptr<Child> StartCollector(const std::string& db, const std::string& desk = "desk-1",
                                         const std::string& log_name = "collector") {
-    std::vector<std::string> argv{POSDIAG_FLEET, "collect", "--broker", Url(), "--db", db};
+    std::vector<std::string> argv{
+        POSDIAG_FLEET, "collect", "--broker",    Url(),
+        "--db",        db,        "--client-id", "posdiag-fleet-test-" + log_name};
     for (auto& a : Tls(desk)) argv.push_back(a);
     const std::string log = dir_ + "/" + log_name + ".log";
     auto child = std::make_unique<Child>(argv, log);
@@ -207,6 +209,20 @@ TEST_F(FleetTest, AReportReachesSqliteWithItsId) {
   EXPECT_EQ(nlohmann::json::parse((*found)[0].record.json)["report_id"], id);
   EXPECT_EQ(collector->Stop(), 0);
   EXPECT_NE(ReadFile(dir_ + "/collector.log").find("1 reports stored"), std::string::npos);
+}
+
+TEST_F(FleetTest, AReportPublishedWhileTheCollectorIsDownIsStoredWhenItComesBack) {
+  const std::string db = dir_ + "/fleet.db";
+  auto collector = StartCollector(db);
+  EXPECT_EQ(collector->Stop(), 0);
+  // The terminal's report is acknowledged by the broker while no collector is connected: the
+  // broker queues it in the collector's session.
+  const std::string id = agent::NewReportId();
+  PublishReport("term-0001", ReportJson(id, "term-0001"));
+  collector = StartCollector(db);
+  ASSERT_TRUE(WaitUntil([&] { return Ids(db).count(id) == 1; }))
+      << ReadFile(dir_ + "/collector.log");
+  EXPECT_EQ(collector->Stop(), 0);
 }
 
 TEST_F(FleetTest, TheSameReportTwiceIsStoredOnce) {
