@@ -6,7 +6,7 @@
 #      and keeps it), then reaches the desk with its ID and terminal ID (`fleet flush` exits 0);
 #   2. an expired and a foreign client certificate: refused with a clear reason, nothing lost;
 #   3. the daemon: retained `online` status; a remote run's round trip; a command outside the
-#      allow-list and one during a transaction refused;
+#      allow-list, one during a transaction and one while another diagnosis runs refused;
 #   4. the broker down while 20 reports are made, then up: the daemon sends all 20, none twice;
 #   5. SIGKILL of the daemon: the broker publishes its last will, `offline`.
 # With POSDIAG_FLEET (the desk's program) the desk is also the real one: `posdiag-fleet collect`
@@ -165,6 +165,16 @@ ask 0003 '{"command":"run"}'
 { grep -q '"ok":false' "$work/0003.out" && grep -q "transaction" "$work/0003.out"; } ||
   fail "a run during a transaction was not refused"
 rm -f "$SIM_ROOT/run/payapp.busy"
+# Another diagnosis measuring (a self-test in another process holds the run lock).
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "w"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(30)' "$outbox/.run.lock" &
+holder=$!
+for _ in $(seq 1 100); do flock -n -s "$outbox/.run.lock" true || break; sleep 0.05; done
+ask 0005 '{"command":"run"}'
+{ grep -q '"ok":false' "$work/0005.out" && grep -q "another diagnosis" "$work/0005.out"; } ||
+  fail "a run while another diagnosis measures was not refused: $(cat "$work/0005.out")"
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
 ask 0004 '{"command":"history"}'
 grep -q '"reports":\[' "$work/0004.out" || fail "history did not answer"
 desk_tls=(--broker "mqtts://localhost:$port" --ca-file "$broker/ca.crt" --cert "$broker/desk-1.crt"
