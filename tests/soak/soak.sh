@@ -68,7 +68,17 @@ runner=$!
 pids+=("$runner")
 for _ in $(seq 1 100); do grep -q "ready" "$work/daemon.out" && break; sleep 0.1; done
 grep -q "ready" "$work/daemon.out" || fail "the daemon did not start: $(cat "$work/daemon.err")"
-pid=$(pgrep -n -P "$runner" -x posdiag || echo "$runner")
+# The daemon: umockdev-run's child whose executable is the posdiag binary (not the wrapper).
+pid=""
+want=$(readlink -f "$posdiag")
+for _ in $(seq 1 50); do
+  for child in $(pgrep -P "$runner"); do
+    [ "$(readlink -f "/proc/$child/exe" 2>/dev/null)" = "$want" ] && pid=$child
+  done
+  [ -n "$pid" ] && break
+  sleep 0.1
+done
+[ -n "$pid" ] || fail "cannot find the daemon's process"
 
 # An engineer session: connect, log in, two commands, log out (python: a deadline on each read).
 session() {
