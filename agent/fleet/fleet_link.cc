@@ -106,19 +106,34 @@ Result<void> FleetLink::Start() {
 }
 
 void FleetLink::Connected() {
+  // Inside libmosquitto's callback: only state here; Pump() subscribes and publishes after it.
   backoff_ = std::chrono::seconds(1);
   reconnect_at_.reset();
   refused_ = false;
   more_ = true;
+  just_connected_ = true;
   Note("connected to " + drivers::mqtt::BrokerUrlText(settings_.broker) + " as " +
            settings_.terminal_id,
        false);
-  if (handler_) {
-    if (auto subscribed = client_->Subscribe(settings_.Topic("cmd/+")); !subscribed) {
-      Note(subscribed.error().detail, true);
+}
+
+void FleetLink::Pump(TimePoint now, bool paced) {
+  if (!connected()) return;
+  if (just_connected_) {
+    just_connected_ = false;
+    if (handler_) {
+      if (auto subscribed = client_->Subscribe(settings_.Topic("cmd/+")); !subscribed) {
+        Note(subscribed.error().detail, true);
+      }
     }
+    status_due_ = true;
   }
-  PublishStatus();
+  if (status_due_) {
+    status_due_ = false;
+    PublishStatus();
+  }
+  HandleCommands();
+  SendNext(now, paced);
 }
 
 void FleetLink::Disconnected(const std::string& why) {
@@ -147,7 +162,7 @@ void FleetLink::Acknowledged(int mid, const std::optional<std::string>& refused)
   if (pending_ > 0) --pending_;
   if (log_) log_->info("fleet: sent {}", item.name);
   more_ = true;
-  if (pending_ == 0) PublishStatus();  // the backlog is gone: say so
+  if (pending_ == 0) status_due_ = true;  // the backlog is gone: say so (from Pump)
 }
 
 void FleetLink::Message(const drivers::mqtt::Message& message) {
@@ -289,8 +304,8 @@ Result<void> FleetLink::Flush(io::Deadline deadline, Flushed& flushed) {
   more_ = true;
   Result<void> done = client_->WaitFor(
       [this] {
-        SendNext(steady_clock::now(), false);
-        return refused_ || (!more_ && in_flight_.empty());
+        Pump(steady_clock::now(), false);
+        return refused_ || (!more_ && in_flight_.empty() && !status_due_);
       },
       deadline);
   flushed.sent = sent_;
@@ -322,12 +337,13 @@ bool FleetLink::WantWrite() const { return client_ && client_->WantWrite(); }
 void FleetLink::OnReadable() {
   if (!client_) return;
   client_->OnReadable();
-  HandleCommands();
-  SendNext(steady_clock::now(), true);
+  Pump(steady_clock::now(), true);
 }
 
 void FleetLink::OnWritable() {
-  if (client_) client_->OnWritable();
+  if (!client_) return;
+  client_->OnWritable();
+  Pump(steady_clock::now(), true);
 }
 
 std::optional<EventSource::TimePoint> FleetLink::NextWake() const {
@@ -349,7 +365,7 @@ void FleetLink::OnWake(TimePoint now) {
     return;
   }
   if (auto service = client_->NextService(); service && now >= *service) client_->Service();
-  SendNext(now, true);
+  Pump(now, true);
 }
 
 // --- OutboxWatch ---------------------------------------------------------------------------------

@@ -76,6 +76,10 @@ class FleetLink final : public EventSource {
   void Disconnected(const std::string& why);
   void Acknowledged(int mid, const std::optional<std::string>& refused);
   void Message(const drivers::mqtt::Message& message);
+  // What the callbacks asked for, done outside libmosquitto's calls (a publish from inside its
+  // callback would take its locks in the other order): subscribe and say the status after a
+  // connection, answer commands, send the next report.
+  void Pump(TimePoint now, bool paced);
   void HandleCommands();
   void Answer(const std::string& request_id, const std::string& command, nlohmann::json body);
   void SendNext(TimePoint now, bool paced);
@@ -95,8 +99,10 @@ class FleetLink final : public EventSource {
   std::optional<TimePoint> reconnect_at_;
   std::chrono::seconds backoff_{1};
   TimePoint next_send_{};
-  bool more_ = true;      // the outbox may hold something not yet sent
-  bool refused_ = false;  // the broker refused a report: wait for the next connection
+  bool more_ = true;             // the outbox may hold something not yet sent
+  bool refused_ = false;         // the broker refused a report: wait for the next connection
+  bool just_connected_ = false;  // Pump() subscribes and says the status
+  bool status_due_ = false;
   std::size_t sent_ = 0;
   std::size_t pending_ = 0;
   std::string last_error_;

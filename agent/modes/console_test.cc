@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 
+#include <atomic>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "agent/modes/diagnose.h"
@@ -39,16 +41,24 @@ using ::testing::Not;
 
 constexpr std::string_view kPin = "482915";
 
+// Read by the console on the loop's thread, advanced by the test: an atomic tick count.
 class FakeClock : public io::Clock {
  public:
   std::chrono::system_clock::time_point Now() const override {
     return std::chrono::system_clock::now();
   }
-  std::chrono::steady_clock::time_point Steady() const override { return t_; }
-  void Advance(std::chrono::seconds d) { t_ += d; }
+  std::chrono::steady_clock::time_point Steady() const override {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(ticks_.load()));
+  }
+  void Advance(std::chrono::seconds d) {
+    ticks_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d).count();
+  }
 
  private:
-  std::chrono::steady_clock::time_point t_{std::chrono::hours(1000)};
+  std::atomic<std::chrono::steady_clock::rep> ticks_{
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::hours(1000))
+          .count()};
 };
 
 class ConsoleTest : public ::testing::Test {
@@ -77,8 +87,14 @@ class ConsoleTest : public ::testing::Test {
                                return diagnoser_->Run(level);
                              },
                              {},
-                             [this] { return latest_; },
-                             [this] { return busy_; }};
+                             [this] {
+                               std::lock_guard lock(state_mu_);
+                               return latest_;
+                             },
+                             [this] {
+                               std::lock_guard lock(state_mu_);
+                               return busy_;
+                             }};
     auto console = Console::Open(diagnoser_->config(), io::RootFs(dir_.path()), services,
                                  ConsoleEnv{clock_, {}});
     ASSERT_TRUE(console) << console.error().detail;
@@ -93,6 +109,20 @@ class ConsoleTest : public ::testing::Test {
   }
 
   virtual std::string ExtraConfig() const { return ""; }
+
+  // The console's state, read under the loop's lock (its thread may be in the console).
+  bool LoggedIn() {
+    bool in = false;
+    if (!loop_) return console_->logged_in();
+    loop_->WithLock([&](Console& c) { in = c.logged_in(); });
+    return in;
+  }
+  bool PortOpen() {
+    bool open = false;
+    if (!loop_) return console_->port_open();
+    loop_->WithLock([&](Console& c) { open = c.port_open(); });
+    return open;
+  }
   std::filesystem::path link() const { return dir_.path() / "dev" / "ttyCONSOLE"; }
 
   // Types a line as picocom sends it (Enter is CR) and returns everything up to the next prompt.
@@ -130,13 +160,23 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<testing::PtyTerminal> term_;
   std::unique_ptr<Console> console_;
   std::unique_ptr<testing::ConsoleLoop> loop_;
-  int runs_ = 0;
+  // Read by the console on the loop's thread, set by the test: under state_mu_. runs_ is only
+  // touched by the console's run, on the loop's thread, and read once the reply has come.
+  std::atomic<int> runs_ = 0;
+  std::mutex state_mu_;
   std::optional<Report> latest_;     // what a diagnose-key press in the daemon last ran
   std::optional<std::string> busy_;  // what [app] busy_lock says
+  void SetBusy(std::optional<std::string> busy) {
+    std::lock_guard lock(state_mu_);
+    busy_ = std::move(busy);
+  }
 };
 
 TEST_F(ConsoleTest, ReportShowsTheLatestRunEvenOneTheDiagnoseKeyStarted) {
-  latest_ = diagnoser_->Run(Level::kMerchant);  // as the daemon's key press does
+  {
+    std::lock_guard lock(state_mu_);
+    latest_ = diagnoser_->Run(Level::kMerchant);  // as the daemon's key press does
+  }
   Login();
   const std::string reply = Say("report");
   EXPECT_EQ(LastLine(reply), "OK " + latest_->report_id) << reply;
@@ -200,7 +240,7 @@ TEST_F(ConsoleTest, WrongPinLockoutWithBackOffThenRightPin) {
   EXPECT_EQ(LastLine(Say("444444")), "ERR wrong PIN: locked for 60 s");
   clock_->Advance(seconds(60));
   Login();
-  EXPECT_TRUE(console_->logged_in());
+  EXPECT_TRUE(LoggedIn());
   // A success clears the count: the next failure is the first again.
   Say("logout");
   Say("login");
@@ -243,7 +283,7 @@ TEST_F(ConsoleTest, CtrlCAtThePinPromptCancels) {
   Say("login");
   const std::string reply = Say("48", "\x03");
   EXPECT_THAT(reply, ::testing::EndsWith("posdiag> "));
-  EXPECT_FALSE(console_->logged_in());
+  EXPECT_FALSE(LoggedIn());
   EXPECT_THAT(Say("status"), HasSubstr("session: logged out"));  // echo is back on
 }
 
@@ -311,11 +351,11 @@ TEST_F(ConsoleTest, LogNeverShowsACardNumber) {
 
 TEST_F(ConsoleTest, NothingRunsDuringATransaction) {
   Login();
-  busy_ = "a transaction is in progress (/run/payapp.lock is locked)";
+  SetBusy("a transaction is in progress (/run/payapp.lock is locked)");
   EXPECT_EQ(LastLine(Say("run merchant")),
             "ERR busy: a transaction is in progress (/run/payapp.lock is locked)");
   EXPECT_EQ(runs_, 0);
-  busy_.reset();
+  SetBusy(std::nullopt);
   EXPECT_THAT(LastLine(Say("run merchant")), ::testing::StartsWith("OK "));
   EXPECT_EQ(runs_, 1);
 }
@@ -385,7 +425,7 @@ TEST_F(ConsoleTest, GarbageLongLinesAndBinaryFloodAreRejectedAndServingGoesOn) {
   ASSERT_TRUE(reply);
   EXPECT_THAT(*reply, HasSubstr("ERR rejected"));
   ASSERT_TRUE(term_->ReadUntil("posdiag> "));
-  EXPECT_TRUE(console_->port_open());
+  EXPECT_TRUE(PortOpen());
   EXPECT_EQ(LastLine(Say("status")), "OK");
 }
 
@@ -402,13 +442,13 @@ TEST_F(ConsoleTest, IdleLogout) {
   EXPECT_EQ(*wake, clock_->Steady() + seconds(60));
   clock_->Advance(seconds(59));
   loop_->WithLock([&](Console& c) { c.OnWake(clock_->Steady()); });
-  EXPECT_TRUE(console_->logged_in());
+  EXPECT_TRUE(LoggedIn());
   clock_->Advance(seconds(1));
   loop_->WithLock([&](Console& c) { c.OnWake(clock_->Steady()); });
   auto notice = term_->ReadUntil("posdiag> ");
   ASSERT_TRUE(notice);
   EXPECT_THAT(*notice, HasSubstr("NOTE session ended: idle for 60 s"));
-  EXPECT_FALSE(console_->logged_in());
+  EXPECT_FALSE(LoggedIn());
   EXPECT_EQ(LastLine(Say("codes")), "ERR PIN required: type login");
   // Logged out and idle: the console asks to be woken for nothing.
   loop_->WithLock([&](Console& c) { wake = c.NextWake(); });
@@ -431,7 +471,7 @@ TEST_F(ConsoleTest, CablePulledMidReportThenReconnect) {
   ASSERT_GT(::read(term_->master(), first, sizeof first), 0);
   term_->Close();
   ASSERT_TRUE(loop_->WaitUntil([](const Console& c) { return !c.port_open(); }));
-  EXPECT_FALSE(console_->logged_in());
+  EXPECT_FALSE(LoggedIn());
   const std::string log = LogText();
   EXPECT_THAT(log, HasSubstr("event=closed"));
   EXPECT_THAT(log, Not(HasSubstr("timeout")));  // the hangup, not the write deadline
@@ -454,13 +494,13 @@ TEST_F(ConsoleTest, CablePulledMidReportThenReconnect) {
     c.OnWake(clock_->Steady());
     wake = c.NextWake();
   });
-  EXPECT_FALSE(console_->port_open());
+  EXPECT_FALSE(PortOpen());
   EXPECT_EQ(*wake, clock_->Steady() + seconds(2));
   // The engineer plugs in again.
   term_ = std::make_unique<testing::PtyTerminal>(link());
   clock_->Advance(seconds(2));
   loop_->WithLock([&](Console& c) { c.OnWake(clock_->Steady()); });
-  ASSERT_TRUE(console_->port_open());
+  ASSERT_TRUE(PortOpen());
   const std::string status = Say("status");
   EXPECT_THAT(status, HasSubstr("session: logged out"));
   Login();
@@ -477,7 +517,7 @@ TEST_F(ConsoleTest, StalledTerminalDropsTheSessionByTheWriteDeadline) {
   term_->Type("log 1000\r");
   ASSERT_TRUE(loop_->WaitUntil([](const Console& c) { return !c.port_open(); }));
   EXPECT_THAT(LogText(), HasSubstr("timeout"));
-  EXPECT_FALSE(console_->logged_in());
+  EXPECT_FALSE(LoggedIn());
   // Dropped again and again, it is reopened less and less often, like a pulled cable.
   std::vector<std::chrono::steady_clock::duration> waits;
   for (int round = 0; round < 3; ++round) {
@@ -487,7 +527,7 @@ TEST_F(ConsoleTest, StalledTerminalDropsTheSessionByTheWriteDeadline) {
     waits.push_back(*wake - clock_->Steady());
     clock_->Advance(std::chrono::ceil<seconds>(*wake - clock_->Steady()));
     loop_->WithLock([&](Console& c) { c.OnWake(clock_->Steady()); });
-    ASSERT_TRUE(console_->port_open());
+    ASSERT_TRUE(PortOpen());
     term_->Type("help\r");  // its reply cannot be written: the peer still takes nothing
     ASSERT_TRUE(loop_->WaitUntil([](const Console& c) { return !c.port_open(); }));
   }

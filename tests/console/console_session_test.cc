@@ -268,8 +268,10 @@ TEST_F(ConsoleSessionTest, AnEngineerAtPicocom) {
   screen_->Type("\x01\x18");
   ASSERT_TRUE(picocom_.Wait(20s)) << "picocom did not exit";
   EXPECT_TRUE(WIFEXITED(picocom_.status()));
-  EXPECT_TRUE(console_->port_open());
-  EXPECT_FALSE(console_->logged_in());
+  loop_->WithLock([](Console& console) {
+    EXPECT_TRUE(console.port_open());
+    EXPECT_FALSE(console.logged_in());
+  });
 }
 
 }  // namespace
