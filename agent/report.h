@@ -56,11 +56,11 @@ struct RuleFrequency {
 // what the journal said about it, never a card number. `failures` counts the failed entries this
 // report covers: the one that started it and those the rate limit folded into it.
 struct IncidentInfo {
-  std::int64_t time_s = 0;   // the transaction's time (epoch seconds), as the journal has it
-  std::string type;          // "sale", ...; empty when the journal has none
-  std::string amount_band;   // "<10", "10-100", "100-1000", ">=1000"; empty when no amount
-  std::string code;          // the host's response code ("98")
-  bool local = false;        // a code [recorder] local_codes names: the failure was on the terminal
+  std::int64_t time_s = 0;  // the transaction's time (epoch seconds), as the journal has it
+  std::string type;         // "sale", ...; empty when the journal has none
+  std::string amount_band;  // "<10", "10-100", "100-1000", ">=1000"; empty when no amount
+  std::string code;         // the host's response code ("98")
+  bool local = false;       // a code [recorder] local_codes names: the failure was on the terminal
   std::int64_t failures = 1;
   std::int64_t first_s = 0;  // the first and last transaction times of those failures
   std::int64_t last_s = 0;

@@ -107,8 +107,8 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
       continue;
     }
     if (auto skip = options.skip.find(name); skip != options.skip.end()) {
-      out.probes.push_back({name, ProbeStatus::kSkipped, milliseconds(0), skip->second,
-                            probe->Title()});
+      out.probes.push_back(
+          {name, ProbeStatus::kSkipped, milliseconds(0), skip->second, probe->Title()});
       continue;
     }
     const milliseconds timeout(section.GetInt("timeout_ms"));

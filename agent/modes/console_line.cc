@@ -236,14 +236,21 @@ std::optional<CommandName> CommandWord(std::string_view line) {
   const std::vector<std::string_view> words = Words(line);
   if (words.empty()) return std::nullopt;
   static constexpr std::pair<std::string_view, CommandName> kNames[] = {
-      {"help", CommandName::kHelp},     {"?", CommandName::kHelp},
-      {"status", CommandName::kStatus}, {"report", CommandName::kReport},
-      {"run", CommandName::kRun},       {"history", CommandName::kHistory},
-      {"show", CommandName::kShow},     {"codes", CommandName::kCodes},
+      {"help", CommandName::kHelp},
+      {"?", CommandName::kHelp},
+      {"status", CommandName::kStatus},
+      {"report", CommandName::kReport},
+      {"run", CommandName::kRun},
+      {"history", CommandName::kHistory},
+      {"show", CommandName::kShow},
+      {"codes", CommandName::kCodes},
       {"incidents", CommandName::kIncidents},
-      {"log", CommandName::kLog},       {"test", CommandName::kTest},
-      {"login", CommandName::kLogin},   {"logout", CommandName::kLogout},
-      {"exit", CommandName::kExit},     {"quit", CommandName::kExit},
+      {"log", CommandName::kLog},
+      {"test", CommandName::kTest},
+      {"login", CommandName::kLogin},
+      {"logout", CommandName::kLogout},
+      {"exit", CommandName::kExit},
+      {"quit", CommandName::kExit},
   };
   const std::string word = Lower(words[0]);
   for (const auto& [name, command] : kNames) {

@@ -430,8 +430,8 @@ int RunDaemon(const DaemonArgs& args) {
           info.last_s = batch.last_s;
           const CutOnSignal cut(signal_fd);
           const Report report = d.RunIncident(std::move(info), cut.token());
-          const auto waited = std::chrono::duration_cast<milliseconds>(steady_clock::now() -
-                                                                      batch.newest.seen);
+          const auto waited =
+              std::chrono::duration_cast<milliseconds>(steady_clock::now() - batch.newest.seen);
           Say("incident " + report.report_id + " code " + e.code + " failures " +
               std::to_string(batch.failures) + " status " +
               std::string(RunStatusName(report.status)) + " capture_ms " +

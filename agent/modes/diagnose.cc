@@ -199,8 +199,8 @@ Report Diagnoser::RunIncident(IncidentInfo incident, std::stop_token cancel) {
   Report report =
       RunWith(Level::kMerchant, {}, std::move(cancel), "incident", std::move(skip), incident);
   const ConfigSection& recorder = config().Section("recorder");
-  const std::size_t removed =
-      PruneIncidents(history_dir(), history_keep(), static_cast<std::size_t>(recorder.GetInt("keep")));
+  const std::size_t removed = PruneIncidents(history_dir(), history_keep(),
+                                             static_cast<std::size_t>(recorder.GetInt("keep")));
   if (removed > 0 && log_) log_->info("recorder: {} older incident reports removed", removed);
   return report;
 }
@@ -285,9 +285,8 @@ Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgres
     const std::int64_t now_s = std::chrono::floor<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
-    incident->capture_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               captured - steady_start)
-                               .count();
+    incident->capture_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(captured - steady_start).count();
     incident->via = RouteVia(report.facts);
     const rules::Fact* dns = report.facts.Find("network.dns.ok");
     incident->dns_failed =

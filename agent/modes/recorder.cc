@@ -103,8 +103,8 @@ FollowBatch JournalFollower::Read(const io::Deadline& deadline) {
         batch.more = true;
         return false;
       }
-      const ssize_t n = ::pread(fd_.get(), buf, std::min(sizeof buf, budget),
-                                static_cast<off_t>(offset_));
+      const ssize_t n =
+          ::pread(fd_.get(), buf, std::min(sizeof buf, budget), static_cast<off_t>(offset_));
       if (n < 0) {
         if (errno == EINTR) continue;
         batch.error = ErrnoError(file_.string(), errno);
@@ -204,9 +204,9 @@ bool JournalWatch::AddWatch() {
   // Appends (IN_MODIFY), a truncation (IN_MODIFY too), the name taken away or given to another
   // file (IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE).
   const std::string dir = file_.parent_path().string();
-  if (::inotify_add_watch(fd, dir.c_str(),
-                          IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                              IN_ONLYDIR) < 0) {
+  if (::inotify_add_watch(
+          fd, dir.c_str(),
+          IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR) < 0) {
     const int err = errno;
     ::close(fd);
     if (!said_missing_ && log_) {
@@ -242,8 +242,8 @@ void JournalWatch::Start(TimePoint now) {
 void JournalWatch::Drain() {
   const FollowBatch batch = follower_.Read(io::Deadline::In(kReadDeadline));
   if (batch.rotated && log_) log_->info("recorder: {}: following a new file", file_.string());
-  if (batch.truncated && log_) log_->info("recorder: {}: truncated; reading from its start",
-                                          file_.string());
+  if (batch.truncated && log_)
+    log_->info("recorder: {}: truncated; reading from its start", file_.string());
   if (batch.error && log_) log_->warn("recorder: {}", batch.error->detail);
   lines_read_ += batch.lines.size();
   lines_bad_ += batch.dropped;

@@ -40,15 +40,15 @@ namespace posdiag::agent {
 // --- the file ------------------------------------------------------------------------------------
 
 struct JournalLine {
-  std::string text;         // without its '\n' (and '\r')
+  std::string text;            // without its '\n' (and '\r')
   bool first_of_file = false;  // the file's first line (a CSV header)
 };
 
 struct FollowBatch {
   std::vector<JournalLine> lines;
-  bool rotated = false;    // a new file took the name; it is read from its start
-  bool truncated = false;  // the file got shorter; read again from its start
-  bool more = false;       // the read stopped at its bound: read again soon
+  bool rotated = false;     // a new file took the name; it is read from its start
+  bool truncated = false;   // the file got shorter; read again from its start
+  bool more = false;        // the read stopped at its bound: read again soon
   std::size_t dropped = 0;  // lines longer than the driver's kMaxLineBytes, skipped
   std::optional<Error> error;
 };
@@ -73,9 +73,9 @@ class JournalFollower {
   std::uint64_t inode_ = 0;
   std::uint64_t device_ = 0;
   std::uint64_t offset_ = 0;
-  std::string partial_;        // a line not yet ended
+  std::string partial_;         // a line not yet ended
   bool partial_first_ = false;  // the partial line starts the file
-  bool skipping_ = false;      // inside an overlong line: drop up to its end
+  bool skipping_ = false;       // inside an overlong line: drop up to its end
 };
 
 // [journal], as the watch parses lines.
@@ -189,7 +189,9 @@ class IncidentPlanner {
   std::optional<StormSummary> TakeSummary(TimePoint now);
 
   std::int64_t runs() const { return runs_; }
-  std::size_t pending() const { return pending_ ? static_cast<std::size_t>(pending_->failures) : 0; }
+  std::size_t pending() const {
+    return pending_ ? static_cast<std::size_t>(pending_->failures) : 0;
+  }
 
  private:
   std::chrono::seconds min_interval_;

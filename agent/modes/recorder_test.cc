@@ -140,8 +140,9 @@ TEST(JournalWatch, WakesOnAppendsAndNeverOtherwise) {
   const fs::path file = dir.path() / "journal.jsonl";
   Append(file, Line("00", 1));
   std::vector<jr::Entry> got;
-  JournalWatch watch(file, JournalFormat{}, 64 * 1024, nullptr,
-                     [&](const std::vector<jr::Entry>& e) { got.insert(got.end(), e.begin(), e.end()); });
+  JournalWatch watch(
+      file, JournalFormat{}, 64 * 1024, nullptr,
+      [&](const std::vector<jr::Entry>& e) { got.insert(got.end(), e.begin(), e.end()); });
   watch.Start(std::chrono::steady_clock::now());
   ASSERT_TRUE(watch.watching());
   EXPECT_FALSE(watch.NextWake().has_value());  // idle: no timer

@@ -291,9 +291,9 @@ std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size) {
   if (report.level != Level::kBoot && !report.incidents.empty()) {
     const auto now_s =
         std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
-    const std::string line = MerchantIncidentLine(
-        IncidentsToday(report.incidents, now_s, report.local_offset_s), report.local_offset_s,
-        lang);
+    const std::string line =
+        MerchantIncidentLine(IncidentsToday(report.incidents, now_s, report.local_offset_s),
+                             report.local_offset_s, lang);
     if (!line.empty()) {
       for (auto& row : Wrap(Safe(line), size.columns, std::min<std::size_t>(3, rows))) {
         incident_rows.push_back(Text(std::move(row), Tone::kWarning));

@@ -438,7 +438,8 @@ std::string RenderIncidents(const Listing& listing, rules::Lang lang) {
     const IncidentDigest& d = *e.incident;
     out += FormatRfc3339UtcSeconds(d.last_s) + "  " + DisplayText(e.report_id) + "  " +
            (en ? "code " : "应答码 ") + DisplayText(d.code) + "  x" + std::to_string(d.failures);
-    if (d.failures > 1) out += std::string("  ") + (en ? "since " : "自 ") + FormatRfc3339UtcSeconds(d.first_s);
+    if (d.failures > 1)
+      out += std::string("  ") + (en ? "since " : "自 ") + FormatRfc3339UtcSeconds(d.first_s);
     if (!d.via.empty()) out += "  via " + DisplayText(d.via);
     out += "\n";
     if (d.causes.empty()) {

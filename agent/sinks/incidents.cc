@@ -162,15 +162,15 @@ std::string MerchantIncidentLine(const std::vector<IncidentDigest>& today, std::
                 : "the terminal found nothing wrong at the time (likely the bank's side)";
     return line;
   }
-  std::string line = "今天 " + span + " 有 " + n + " 笔交易" + (all_timeouts ? "超时" : "失败") + "：";
+  std::string line =
+      "今天 " + span + " 有 " + n + " 笔交易" + (all_timeouts ? "超时" : "失败") + "：";
   line += cause != nullptr && !cause->title.zh_cn.empty()
               ? "当时" + cause->title.zh_cn
               : "当时终端未发现故障（可能是银行一侧的问题）";
   return line;
 }
 
-std::vector<TrendHour> FailureTrend(const std::vector<IncidentDigest>& recent,
-                                    std::int64_t now_s) {
+std::vector<TrendHour> FailureTrend(const std::vector<IncidentDigest>& recent, std::int64_t now_s) {
   std::map<std::int64_t, TrendHour> hours;
   std::map<std::int64_t, std::set<std::string>> seen;
   for (const auto& d : recent) {

@@ -68,8 +68,8 @@ TEST(MerchantLine, NothingFoundPointsAtTheBank) {
 
 TEST(IncidentsToday, TheMerchantsDayNotUtcs) {
   // 12:31 in China on 1 May; the day before ended at 16:00 UTC on 30 April.
-  const std::vector<IncidentDigest> recent = {Digest(k1231, k1231, 1, "98"),
-                                              Digest(k1231 - 13 * 3600, k1231 - 13 * 3600, 1, "98")};
+  const std::vector<IncidentDigest> recent = {
+      Digest(k1231, k1231, 1, "98"), Digest(k1231 - 13 * 3600, k1231 - 13 * 3600, 1, "98")};
   EXPECT_EQ(IncidentsToday(recent, k1231 + 3600, kCst).size(), 1u);
   EXPECT_EQ(IncidentsToday(recent, k1231 + 3600, 0).size(), 1u);
   EXPECT_EQ(IncidentsToday(recent, k1231 + 2 * 86400, kCst).size(), 0u);
@@ -84,7 +84,8 @@ TEST(FailureTrend, PerHourWithCauses) {
   const auto trend = FailureTrend(recent, k1231 + 3700);
   ASSERT_EQ(trend.size(), 2u);
   EXPECT_EQ(trend[0].failures, 1000);
-  EXPECT_EQ(trend[0].causes, (std::vector<std::string>{"network.dns_failure", "network.host_timeout"}));
+  EXPECT_EQ(trend[0].causes,
+            (std::vector<std::string>{"network.dns_failure", "network.host_timeout"}));
   EXPECT_EQ(trend[1].failures, 1);
   EXPECT_TRUE(trend[1].causes.empty());
 }

@@ -395,9 +395,9 @@ void IncidentBlock(const Report& report, Writer& out) {
   if (!report.incident) return;
   const IncidentInfo& i = *report.incident;
   const bool en = out.lang() == Lang::kEn;
-  std::string line = std::string(en ? "Incident: payment failed with " : "故障记录：交易失败，应答码 ") +
-                     DisplayText(i.code) + (en ? " at " : "，时间 ") +
-                     FormatRfc3339UtcSeconds(i.time_s);
+  std::string line =
+      std::string(en ? "Incident: payment failed with " : "故障记录：交易失败，应答码 ") +
+      DisplayText(i.code) + (en ? " at " : "，时间 ") + FormatRfc3339UtcSeconds(i.time_s);
   if (!i.type.empty()) line += (en ? ", " : "，") + DisplayText(i.type);
   if (!i.amount_band.empty()) {
     line += std::string(en ? ", amount " : "，金额 ") + DisplayText(i.amount_band);
@@ -406,8 +406,9 @@ void IncidentBlock(const Report& report, Writer& out) {
   out.Line("", line);
   if (i.failures > 1) {
     out.Line("", std::string(en ? "  covers " : "  共 ") + std::to_string(i.failures) +
-                     (en ? " failed payments, " : " 笔失败交易，") + FormatRfc3339UtcSeconds(i.first_s) +
-                     " – " + FormatRfc3339UtcSeconds(i.last_s));
+                     (en ? " failed payments, " : " 笔失败交易，") +
+                     FormatRfc3339UtcSeconds(i.first_s) + " – " +
+                     FormatRfc3339UtcSeconds(i.last_s));
   }
 }
 
@@ -416,9 +417,9 @@ void IncidentLine(const Report& report, Writer& out) {
   if (report.incidents.empty() || report.level == Level::kBoot) return;
   const auto now_s =
       std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
-  const std::string line = MerchantIncidentLine(
-      IncidentsToday(report.incidents, now_s, report.local_offset_s), report.local_offset_s,
-      out.lang());
+  const std::string line =
+      MerchantIncidentLine(IncidentsToday(report.incidents, now_s, report.local_offset_s),
+                           report.local_offset_s, out.lang());
   if (!line.empty()) out.Line("", DisplayText(line));
 }
 
@@ -444,7 +445,8 @@ void Incidents(const Report& report, Writer& out) {
   }
   const auto now_s =
       std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
-  out.Line("  ", en ? "Failures per hour, last 24 h (UTC):" : "最近 24 小时每小时失败笔数（UTC）：");
+  out.Line("  ",
+           en ? "Failures per hour, last 24 h (UTC):" : "最近 24 小时每小时失败笔数（UTC）：");
   for (const TrendHour& h : FailureTrend(report.incidents, now_s)) {
     std::string causes;
     for (const auto& c : h.causes) causes += (causes.empty() ? "" : ", ") + DisplayText(c);

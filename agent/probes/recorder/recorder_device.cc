@@ -21,8 +21,7 @@ std::vector<std::string> DefaultIncidentCodes() { return {"68", "91", "92", "96"
 std::vector<SectionSpec> RecorderDevice::ConfigSections() const {
   return {{"recorder",
            "the flight recorder: an incident report when a payment fails (needs [journal])",
-           {Bool("enabled").Default(true).Means(
-                "false: posdiag daemon does not watch the journal"),
+           {Bool("enabled").Default(true).Means("false: posdiag daemon does not watch the journal"),
             StringList("codes")
                 .Default(DefaultIncidentCodes())
                 .Check(CodesCheck)
