@@ -125,7 +125,28 @@ grep -q '"name": "printer"' "$first" && ! grep -q '"status": "skipped"' "$first"
   fail "the printer was probed for a failure that was not on the terminal"
 grep -rq "run report=$first_id level=merchant" "$log_dir" || fail "incident $first_id not in the log"
 
-# The merchant's diagnosis afterwards: all clear, and it says what happened.
+recorded=$(incidents)
+
+# The merchant presses the diagnose key afterwards (a keypad umockdev emulates): all clear now,
+# and the result says what happened.
+mkdir -p "$SIM_ROOT/dev/input"
+ln -sfn /dev/input/event3 "$SIM_ROOT/dev/input/event3"
+printf '\n[keys]\ndiagnose = "KEY_F1"\n' >>"$SIM_CONFIG"
+printf 'E: 0.000000 0000 0000 0000\n%s\n' "$(press 1.000000 003b)" >"$work/key.evemu"
+start_daemon -d "$here/keypad.umockdev" -i "/dev/input/event3=$here/keypad.ioctl" \
+  -e "/dev/input/event3=$work/key.evemu"
+wait_for "ready keys=/dev/input/event3"
+wait_for "posdiag daemon: report "
+stop_daemon TERM
+key_id=$(sed -n 's/^posdiag daemon: report \([^ ]*\) level merchant status \([a-z]*\)$/\1 \2/p' "$work/out")
+[[ $key_id == *" ok" ]] || fail "the key's diagnosis after healing is not all clear: $key_id"
+key_report=$(grep -l "\"report_id\": \"${key_id% ok}\"" "$history_dir"/*.json) ||
+  fail "the key's report is not in history"
+grep -q '"kind": "key"' "$key_report" || fail "the key's report is not of kind key"
+grep -q '"incident_line"' "$key_report" || fail "the key's result does not list the incidents"
+grep -q '今天 [0-9:–]* 有 [0-9]* 笔交易失败' "$key_report" || fail "the key's result has no merchant line in Chinese"
+
+# A merchant diagnosis from the command line says the same.
 status=0
 "$posdiag" selftest --config "$SIM_CONFIG" --level merchant --format json >"$work/key.json" || status=$?
 [[ $status -eq 0 ]] || fail "the merchant diagnosis after healing exits $status, want 0 (all clear)"
@@ -138,4 +159,4 @@ grep -q "Recent incidents\|近期故障记录" "$work/engineer.txt" || fail "the
 if grep -rl "$pan" "$work" "$history_dir" "$log_dir" 2>/dev/null; then
   fail "the card number appears in posdiag's output, log or history"
 fi
-echo "recorder_e2e: ok ($(incidents) incidents, first $first_id, ${took_ms} ms to the first)"
+echo "recorder_e2e: ok ($recorded incidents, first $first_id, ${took_ms} ms to the first)"
