@@ -280,7 +280,7 @@ Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgres
     for (const auto& problem : listing.problems)
       report.sink_errors.push_back("history: " + problem);
   }
-  AddAgentFact(report.facts, "incident.active", incident.has_value());
+  AddAgentFact(report.facts, "recorder.incident.active", incident.has_value());
   if (incident) {
     const std::int64_t now_s = std::chrono::floor<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -292,12 +292,12 @@ Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgres
     incident->dns_failed =
         dns != nullptr && std::holds_alternative<bool>(dns->value) && !std::get<bool>(dns->value);
     const bool timeout = incident->code == "68" || incident->code == "98";
-    AddAgentFact(report.facts, "incident.code", incident->code);
-    AddAgentFact(report.facts, "incident.timeout", timeout);
-    AddAgentFact(report.facts, "incident.local", incident->local);
-    AddAgentFact(report.facts, "incident.failures", incident->failures);
-    AddAgentFact(report.facts, "incident.age_s", now_s - incident->time_s, "s");
-    if (!incident->via.empty()) AddAgentFact(report.facts, "incident.via", incident->via);
+    AddAgentFact(report.facts, "recorder.incident.code", incident->code);
+    AddAgentFact(report.facts, "recorder.incident.timeout", timeout);
+    AddAgentFact(report.facts, "recorder.incident.local", incident->local);
+    AddAgentFact(report.facts, "recorder.incident.failures", incident->failures);
+    AddAgentFact(report.facts, "recorder.incident.age_s", now_s - incident->time_s, "s");
+    if (!incident->via.empty()) AddAgentFact(report.facts, "recorder.incident.via", incident->via);
     // The last day's incidents, this one included, for the rules over incidents.
     std::int64_t count = 1;
     std::int64_t not_cellular = incident->via == "cellular" ? 0 : 1;
@@ -308,9 +308,9 @@ Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgres
       if (d.via != "cellular") ++not_cellular;
       if (d.dns_failed) ++dns_failed;
     }
-    AddAgentFact(report.facts, "incident.recent.count", count);
-    AddAgentFact(report.facts, "incident.recent.not_cellular", not_cellular);
-    AddAgentFact(report.facts, "incident.recent.dns_failed", dns_failed);
+    AddAgentFact(report.facts, "recorder.incident.recent.count", count);
+    AddAgentFact(report.facts, "recorder.incident.recent.not_cellular", not_cellular);
+    AddAgentFact(report.facts, "recorder.incident.recent.dns_failed", dns_failed);
     report.incident = std::move(incident);
     report.incidents.clear();  // an incident report is about its own failure only
   }

@@ -44,9 +44,9 @@ class Diagnoser {
   // An incident (the flight recorder, docs/recorder.md): the network and modem (and, when the
   // failure was on the terminal, the printer and card reader) at merchant depth, with the
   // payment application's devices left alone while it is in a transaction (skipped, with the
-  // reason); kind "incident", the failed payment in Report::incident, and the incident.* facts
-  // for the rules. Saved, logged and sent like any report; the incidents kept in history beyond
-  // [recorder] keep are removed.
+  // reason); kind "incident", the failed payment in Report::incident, and the
+  // recorder.incident.* facts for the rules. Saved, logged and sent like any report; the incidents
+  // kept in history beyond [recorder] keep are removed.
   Report RunIncident(IncidentInfo incident, std::stop_token cancel = {});
 
   // [fleet], when the config has it and its settings could be read (else the reason is in every

@@ -258,6 +258,7 @@ void JournalWatch::Drain() {
 void JournalWatch::OnReadable() {
   alignas(inotify_event) char buffer[4096];
   bool relevant = false;
+  bool gone = false;
   const std::string name = file_.filename().string();
   // Bounded: a directory with a busy neighbour cannot hold the loop.
   for (int reads = 0; reads < 16; ++reads) {
@@ -266,11 +267,20 @@ void JournalWatch::OnReadable() {
     for (ssize_t at = 0; at < n;) {
       const auto* ev = reinterpret_cast<const inotify_event*>(buffer + at);
       if (ev->len > 0 && name == ev->name) relevant = true;
-      if ((ev->mask & (IN_IGNORED | IN_Q_OVERFLOW)) != 0) relevant = true;
+      if ((ev->mask & IN_Q_OVERFLOW) != 0) relevant = true;
+      if ((ev->mask & IN_IGNORED) != 0) gone = true;  // the directory itself went away
       at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
     }
   }
-  if (relevant) Drain();
+  if (relevant || gone) Drain();
+  if (gone) {
+    if (log_)
+      log_->warn("recorder: {}: the directory went away; looking for it again", file_.string());
+    ::close(fd_);
+    fd_ = -1;
+    retry_ = milliseconds(1000);
+    wake_ = steady_clock::now() + retry_;
+  }
 }
 
 void JournalWatch::OnWake(TimePoint now) {

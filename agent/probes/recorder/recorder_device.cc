@@ -45,23 +45,24 @@ std::vector<SectionSpec> RecorderDevice::ConfigSections() const {
 std::vector<rules::FactSpec> RecorderDevice::AgentFacts() const {
   using rules::FactType;
   return rules::MakeFacts({
-      {"incident.active", FactType::kBool, "",
+      {"recorder.incident.active", FactType::kBool, "",
        "this report is an incident: a failed payment started it (false in every other run)"},
-      {"incident.code", FactType::kText, "", "the failed payment's response code"},
-      {"incident.timeout", FactType::kBool, "", "that code is a timeout (68, 98)"},
-      {"incident.local", FactType::kBool, "", "that code is one of [recorder] local_codes"},
-      {"incident.failures", FactType::kInt, "",
+      {"recorder.incident.code", FactType::kText, "", "the failed payment's response code"},
+      {"recorder.incident.timeout", FactType::kBool, "", "that code is a timeout (68, 98)"},
+      {"recorder.incident.local", FactType::kBool, "",
+       "that code is one of [recorder] local_codes"},
+      {"recorder.incident.failures", FactType::kInt, "",
        "failed payments this report covers (the rate limit folds later ones in)"},
-      {"incident.age_s", FactType::kInt, "s",
+      {"recorder.incident.age_s", FactType::kInt, "s",
        "from the payment's time in the journal to the facts being captured"},
-      {"incident.via", FactType::kText, "",
+      {"recorder.incident.via", FactType::kText, "",
        "the type of the interface that carries the route to the payment host (ethernet, wifi, "
        "cellular, other)"},
-      {"incident.recent.count", FactType::kInt, "",
+      {"recorder.incident.recent.count", FactType::kInt, "",
        "incident reports in the last 24 hours, this one included"},
-      {"incident.recent.not_cellular", FactType::kInt, "",
+      {"recorder.incident.recent.not_cellular", FactType::kInt, "",
        "of those, the ones whose route to the payment host was not cellular"},
-      {"incident.recent.dns_failed", FactType::kInt, "",
+      {"recorder.incident.recent.dns_failed", FactType::kInt, "",
        "of those, the ones taken while the payment host's name did not resolve"},
   });
 }

@@ -1,6 +1,6 @@
-// The flight recorder as a unit (docs/recorder.md): its table, [recorder], and the incident.*
-// facts the daemon writes into an incident report (never measured by a probe: they describe the
-// failed payment that started the run, and the incidents before it).
+// The flight recorder as a unit (docs/recorder.md): its table, [recorder], and the
+// recorder.incident.* facts the daemon writes into an incident report (never measured by a probe:
+// they describe the failed payment that started the run, and the incidents before it).
 #pragma once
 
 #include <string>
