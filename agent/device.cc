@@ -24,6 +24,10 @@ Registry BuildRegistry(std::vector<std::shared_ptr<Device>> devices) {
       }
       r.probes.push_back(std::move(probe));
     }
+    for (auto& spec : device->AgentFacts()) {
+      spec.probe = std::string(device->Name());
+      r.facts.Add(std::move(spec));
+    }
     for (auto& s : sections) r.sections.push_back(std::move(s));
     for (auto& routine : device->Routines()) r.routines.push_back(std::move(routine));
   }

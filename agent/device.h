@@ -40,6 +40,9 @@ class Device {
   // The probe that measures it; null for a device that is only tested (the keypad).
   virtual std::shared_ptr<Probe> MakeProbe() const { return nullptr; }
   virtual std::vector<std::shared_ptr<Routine>> Routines() const { return {}; }
+  // Facts the agent writes itself about this unit rather than a probe measuring them (the
+  // flight recorder's incident.*); declared here so rules may name them.
+  virtual std::vector<rules::FactSpec> AgentFacts() const { return {}; }
 };
 
 // What the devices make together, built once per process.
@@ -49,7 +52,9 @@ struct Registry {
   std::vector<std::shared_ptr<Routine>> routines;  // `test <name>`, in device order
   // The devices' config tables; a probe's own table also takes `enabled` and `timeout_ms`.
   std::vector<SectionSpec> sections;
-  rules::FactSchema facts;  // every probe's declared facts, each stamped with its probe
+  // Every probe's declared facts, each stamped with its probe, and the devices' AgentFacts,
+  // stamped with the device.
+  rules::FactSchema facts;
 };
 
 // The registry of `devices`: their probes, routines, tables (a probe's own with `enabled` and

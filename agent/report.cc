@@ -38,6 +38,8 @@ std::string_view ProbeStatusName(ProbeStatus s) {
       return "error";
     case ProbeStatus::kTimeout:
       return "timeout";
+    case ProbeStatus::kSkipped:
+      return "skipped";
   }
   return "error";
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +29,9 @@ struct RunProgress {
   std::string running;
 };
 
-enum class ProbeStatus { kOk, kUnsupported, kNotConfigured, kError, kTimeout };
+// kSkipped: configured, but not run this time on purpose (an incident run leaves the payment
+// application's devices alone while it is in a transaction); the reason says why.
+enum class ProbeStatus { kOk, kUnsupported, kNotConfigured, kError, kTimeout, kSkipped };
 std::string_view ProbeStatusName(ProbeStatus s);  // "ok", "unsupported", "not_configured", ...
 
 struct ProbeOutcome {
@@ -46,6 +50,42 @@ bool CouldNotComplete(ProbeStatus status);
 struct RuleFrequency {
   std::size_t reports = 0;                   // how many past reports were read
   std::map<std::string, std::size_t> fired;  // rule id -> reports in which it fired
+};
+
+// The failed payment an incident report was started by (the flight recorder, docs/recorder.md):
+// what the journal said about it, never a card number. `failures` counts the failed entries this
+// report covers: the one that started it and those the rate limit folded into it.
+struct IncidentInfo {
+  std::int64_t time_s = 0;  // the transaction's time (epoch seconds), as the journal has it
+  std::string type;         // "sale", ...; empty when the journal has none
+  std::string amount_band;  // "<10", "10-100", "100-1000", ">=1000"; empty when no amount
+  std::string code;         // the host's response code ("98")
+  bool local = false;       // a code [recorder] local_codes names: the failure was on the terminal
+  std::int64_t failures = 1;
+  std::int64_t first_s = 0;  // the first and last transaction times of those failures
+  std::int64_t last_s = 0;
+  std::int64_t capture_ms = 0;  // from reading the entry to the facts being captured
+  // At that moment: the type of the interface carrying the route to the payment host, and
+  // whether the host's name failed to resolve.
+  std::string via;
+  bool dns_failed = false;
+};
+
+// A past incident as history keeps it, for the key's merchant line and the engineer report.
+struct IncidentDigest {
+  std::string report_id;
+  std::int64_t first_s = 0;
+  std::int64_t last_s = 0;
+  std::string code;
+  std::int64_t failures = 1;
+  std::string via;
+  bool dns_failed = false;
+  struct Cause {
+    std::string rule;
+    std::string code;
+    rules::Localized title;
+  };
+  std::vector<Cause> causes;  // the findings shown (root causes), most severe first
 };
 
 enum class RunStatus { kOk, kWarning, kError, kCritical, kUnknown };
@@ -69,6 +109,11 @@ struct Report {
   // The hand-off summary the QR code and the slip carry ("PD1:...", docs/hand-off.md), signed
   // when [report] signing_key is set; empty when none was made.
   std::string handoff;
+  std::optional<IncidentInfo> incident;  // kind "incident": the failed payment it is about
+  // Recent incidents from history, newest first (merchant and engineer levels), and the zone
+  // the merchant reads their times in (seconds east of UTC: [journal] utc_offset_min).
+  std::vector<IncidentDigest> incidents;
+  std::int64_t local_offset_s = 0;
 };
 
 // The exit status DESIGN.md promises: 0 all clear, 1 warnings only or a configured check that

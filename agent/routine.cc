@@ -49,6 +49,8 @@ std::optional<RoutineResult> ProbeRun::NotMeasured() const {
       return RoutineResult{Verdict::kError, outcome.error};
     case ProbeStatus::kTimeout:
       return RoutineResult{Verdict::kSkipped, "nothing happened before the deadline"};
+    case ProbeStatus::kSkipped:
+      return RoutineResult{Verdict::kSkipped, outcome.error};
   }
   return RoutineResult{Verdict::kError, outcome.error};
 }

@@ -106,6 +106,11 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
                             "disabled in the config", probe->Title()});
       continue;
     }
+    if (auto skip = options.skip.find(name); skip != options.skip.end()) {
+      out.probes.push_back(
+          {name, ProbeStatus::kSkipped, milliseconds(0), skip->second, probe->Title()});
+      continue;
+    }
     const milliseconds timeout(section.GetInt("timeout_ms"));
     planned.push_back({probe, std::min(start + timeout, budget_end), std::stop_source()});
     slot_of.push_back(out.probes.size());

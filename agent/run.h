@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -28,6 +29,9 @@ struct RunOptions {
   std::function<void(const RunProgress&)> on_progress;
   // Requested: the run ends now; probes still running are timed out ("cut short") and dropped.
   std::stop_token cancel;
+  // Probes (by name) not to run this time, each with the reason the report gives (kSkipped):
+  // an incident run leaves the payment application's devices alone.
+  std::map<std::string, std::string, std::less<>> skip;
 };
 
 struct RunOutput {

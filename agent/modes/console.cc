@@ -51,6 +51,7 @@ constexpr std::string_view kHelp =
     "* print                        prints the last run's slip on the receipt printer\n"
     "* run boot|merchant|engineer   runs a diagnosis, shows it here and on the display\n"
     "* history [n]                  the last n reports kept (default 10)\n"
+    "* incidents [n]                the last n incidents: failed payments and their causes\n"
     "* show REPORT_ID               a kept report, as JSON\n"
     "* codes                        the code catalogue\n"
     "* log [n]                      the last n lines of the log (default 20)\n";
@@ -586,6 +587,20 @@ struct Console::State {
         if (listing.entries.size() > c.count) listing.entries.resize(c.count);
         Ok(RenderHistory(listing, settings.lang),
            std::to_string(listing.entries.size()) + " reports");
+        return;
+      }
+      case CommandName::kIncidents: {
+        if (services.diagnoser == nullptr) {
+          Err("not available: no history in this process");
+          return;
+        }
+        Listing listing =
+            HistoryStore(services.diagnoser->history_dir(), services.diagnoser->history_keep())
+                .Load();
+        std::erase_if(listing.entries, [](const HistoryEntry& e) { return !e.incident; });
+        if (listing.entries.size() > c.count) listing.entries.resize(c.count);
+        Ok(RenderIncidents(listing, settings.lang),
+           std::to_string(listing.entries.size()) + " incidents");
         return;
       }
       case CommandName::kShow: {

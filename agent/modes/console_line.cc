@@ -207,11 +207,13 @@ Result<Command> ParseCommand(std::string_view line) {
     cmd.word = Lower(words[1]);
     return cmd;
   }
-  if (name == "history" || name == "log") {
+  if (name == "history" || name == "log" || name == "incidents") {
     const std::string usage = name + " [n]";
     if (args > 1) return Usage(usage);
-    cmd.name = name == "history" ? CommandName::kHistory : CommandName::kLog;
-    cmd.count = name == "history" ? kDefaultHistoryCount : kDefaultLogLines;
+    cmd.name = name == "history"     ? CommandName::kHistory
+               : name == "incidents" ? CommandName::kIncidents
+                                     : CommandName::kLog;
+    cmd.count = name == "log" ? kDefaultLogLines : kDefaultHistoryCount;
     if (args == 1) {
       auto n = Count(words[1], usage);
       if (!n) return n.error();
@@ -242,7 +244,7 @@ std::optional<CommandName> CommandWord(std::string_view line) {
       {"log", CommandName::kLog},       {"test", CommandName::kTest},
       {"login", CommandName::kLogin},   {"logout", CommandName::kLogout},
       {"exit", CommandName::kExit},     {"quit", CommandName::kExit},
-      {"print", CommandName::kPrint},
+      {"print", CommandName::kPrint},   {"incidents", CommandName::kIncidents},
   };
   const std::string word = Lower(words[0]);
   for (const auto& [name, command] : kNames) {
@@ -262,6 +264,7 @@ bool NeedsPin(CommandName name) {
     case CommandName::kReport:
     case CommandName::kRun:
     case CommandName::kHistory:
+    case CommandName::kIncidents:
     case CommandName::kShow:
     case CommandName::kCodes:
     case CommandName::kLog:

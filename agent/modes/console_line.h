@@ -61,6 +61,7 @@ enum class CommandName {
   kReport,
   kRun,
   kHistory,
+  kIncidents,
   kShow,
   kCodes,
   kLog,
@@ -76,7 +77,7 @@ struct Command {
   // report: "text", "json" or "qr"; run: "boot", "merchant" or "engineer"; show: the report ID in
   // its canonical form; test: "swipe", "chip", "keys", "display" or "slip".
   std::string word;
-  std::size_t count = 0;  // history, log: how many
+  std::size_t count = 0;  // history, incidents, log: how many
 };
 
 inline constexpr std::size_t kDefaultHistoryCount = 10;

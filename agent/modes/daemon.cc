@@ -22,10 +22,13 @@
 #include "agent/modes/handoff.h"
 #include "agent/modes/key_source.h"
 #include "agent/modes/modes.h"
+#include "agent/modes/recorder.h"
 #include "agent/modes/setup.h"
 #include "agent/probes/display/display_device.h"
 #include "agent/sinks/display_screen.h"
+#include "agent/sinks/incidents.h"
 #include "agent/sinks/log_sink.h"
+#include "drivers/base/time_format.h"
 
 namespace posdiag::agent {
 namespace {
@@ -428,6 +431,58 @@ int RunDaemon(const DaemonArgs& args) {
                  opened.error().detail.c_str());
     return 3;
   }
+  // The flight recorder, when the journal is configured and [recorder] is not switched off.
+  std::unique_ptr<Recorder> recorder;
+  std::unique_ptr<JournalWatch> journal_watch;
+  if (const ConfigSection& journal = config.Section("journal");
+      journal.present() && config.Section("recorder").GetBool("enabled")) {
+    RecorderSettings settings = ReadRecorderSettings(config.Section("recorder"));
+    const std::size_t max_read = settings.max_read_bytes;
+    recorder = std::make_unique<Recorder>(
+        std::move(settings),
+        [&d, &link, signal_fd](const IncidentBatch& batch) {
+          IncidentInfo info;
+          const auto& e = batch.newest.entry;
+          info.time_s = e.epoch_s;
+          info.type = e.type;
+          info.amount_band = e.amount ? AmountBand(*e.amount) : "";
+          info.code = e.code;
+          info.local = batch.local;
+          info.failures = batch.failures;
+          info.first_s = batch.first_s;
+          info.last_s = batch.last_s;
+          const CutOnSignal cut(signal_fd);
+          const Report report = d.RunIncident(std::move(info), cut.token());
+          const auto waited =
+              std::chrono::duration_cast<milliseconds>(steady_clock::now() - batch.newest.seen);
+          Say("incident " + report.report_id + " code " + e.code + " failures " +
+              std::to_string(batch.failures) + " status " +
+              std::string(RunStatusName(report.status)) + " capture_ms " +
+              std::to_string(report.incident ? report.incident->capture_ms : 0) + " total_ms " +
+              std::to_string(waited.count()));
+          if (link) link->Kick();
+        },
+        [&d](const StormSummary& s) {
+          std::string codes;
+          for (const auto& [code, n] : s.codes) {
+            codes += (codes.empty() ? "" : ",") + code + "x" + std::to_string(n);
+          }
+          const std::string line = "incident storm: " + std::to_string(s.failures) +
+                                   " failed payments " + FormatRfc3339UtcSeconds(s.first_s) +
+                                   " to " + FormatRfc3339UtcSeconds(s.last_s) + " (" + codes +
+                                   ") in " + std::to_string(s.runs) + " incident reports";
+          if (d.log()) d.log()->warn("recorder: {}", line);
+          Say(line);
+        });
+    journal_watch = std::make_unique<JournalWatch>(
+        fs.Path(journal.GetString("path")), ReadJournalFormat(journal), max_read, d.log(),
+        [&recorder](const std::vector<drivers::journal::Entry>& entries) {
+          recorder->OnEntries(entries);
+        });
+    journal_watch->Start(steady_clock::now());
+    loop.Add(journal_watch.get());
+    loop.Add(recorder.get());
+  }
   std::unique_ptr<fleet::OutboxWatch> outbox_watch;
   if (d.fleet()) {
     link = std::make_unique<fleet::FleetLink>(
@@ -459,7 +514,8 @@ int RunDaemon(const DaemonArgs& args) {
       (keys ? (keys->connected() ? " keys=" + keys->path() : std::string(" keys=searching"))
             : std::string(" keys=none")) +
       (console ? std::string(" console=on") : std::string(" console=none")) +
-      (link ? " fleet=" + d.fleet()->terminal_id : std::string(" fleet=none")));
+      (link ? " fleet=" + d.fleet()->terminal_id : std::string(" fleet=none")) +
+      (recorder ? std::string(" recorder=on") : std::string(" recorder=off")));
 
   const Result<void> ran = loop.Run();
   flow.Release();  // the payment application's screen, as it was

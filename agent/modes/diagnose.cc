@@ -9,9 +9,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <thread>
+#include <variant>
 
+#include "agent/fact_util.h"
 #include "agent/fleet/outbox.h"
 #include "agent/modes/handoff.h"
+#include "agent/modes/recorder.h"
 #include "agent/report_id.h"
 #include "agent/sinks/export.h"
 #include "agent/sinks/history.h"
@@ -185,6 +188,58 @@ void Diagnoser::Deliver(Sink& sink, Report& report) const {
 
 Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>& on_progress,
                       std::stop_token cancel, std::string_view kind) {
+  return RunWith(level, on_progress, std::move(cancel), kind, {}, std::nullopt);
+}
+
+Report Diagnoser::RunIncident(IncidentInfo incident, std::stop_token cancel) {
+  // The payment application's own devices: never the display or the card slots; the printer and
+  // the reader only when the failure was on the terminal; and none of them, nor the modem, while
+  // a transaction holds them.
+  std::map<std::string, std::string, std::less<>> skip;
+  const auto busy = TransactionInProgress();
+  for (const auto& probe : probes()) {
+    const std::string name(probe->Name());
+    if (name == "display" || name == "magstripe") {
+      skip[name] = "an incident leaves the payment application's screen and card slots alone";
+    } else if ((name == "printer" || name == "card_reader") && !incident.local) {
+      skip[name] = "the failure was not on the terminal: an incident checks the way to the host";
+    } else if (busy && (name == "printer" || name == "card_reader" || name == "modem")) {
+      skip[name] = *busy + ": the payment application holds it";
+    }
+  }
+  Report report =
+      RunWith(Level::kMerchant, {}, std::move(cancel), "incident", std::move(skip), incident);
+  const ConfigSection& recorder = config().Section("recorder");
+  const std::size_t removed = PruneIncidents(history_dir(), history_keep(),
+                                             static_cast<std::size_t>(recorder.GetInt("keep")));
+  if (removed > 0 && log_) log_->info("recorder: {} older incident reports removed", removed);
+  return report;
+}
+
+namespace {
+
+// The type of the interface the route to the payment host takes ("cellular"), or "".
+std::string RouteVia(const rules::FactSet& facts) {
+  const rules::Fact* dev = facts.Find("network.route.interface");
+  if (dev == nullptr) dev = facts.Find("network.route.default_dev");
+  if (dev == nullptr || !std::holds_alternative<std::string>(dev->value)) return "";
+  const std::string segment = probes::FactSegment(std::get<std::string>(dev->value));
+  const rules::Fact* type = facts.Find("network.if." + segment + ".type");
+  if (type == nullptr || !std::holds_alternative<std::string>(type->value)) return "";
+  return std::get<std::string>(type->value);
+}
+
+void AddAgentFact(rules::FactSet& facts, std::string name, rules::FactValue value,
+                  std::string unit = {}) {
+  facts.Add(rules::Fact{std::move(name), std::move(value), std::move(unit), "recorder"});
+}
+
+}  // namespace
+
+Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgress&)>& on_progress,
+                          std::stop_token cancel, std::string_view kind,
+                          std::map<std::string, std::string, std::less<>> skip,
+                          std::optional<IncidentInfo> incident) {
   const auto steady_start = std::chrono::steady_clock::now();
   io::UniqueFd run_lock;
   if (fleet_) {
@@ -211,8 +266,10 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   options.budget = std::chrono::milliseconds(config().Section("run").GetInt("budget_ms"));
   options.on_progress = on_progress;
   options.cancel = std::move(cancel);
+  options.skip = std::move(skip);
   RunOutput run = RunProbes(probes(), Environment(), options);
   stragglers_ += run.stragglers;
+  const auto captured = std::chrono::steady_clock::now();
   if (log_) {
     for (const auto& problem : run.problems)
       log_->error("run report={} {}", report.report_id, LogValue(problem));
@@ -220,20 +277,60 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
 
   report.probes = std::move(run.probes);
   report.facts = std::move(run.facts);
+
+  HistoryStore store(history_dir(), history_keep());
+  const bool recorder_on =
+      config().Section("journal").present() && config().Section("recorder").GetBool("enabled");
+  report.local_offset_s = config().Section("journal").GetInt("utc_offset_min") * 60;
+  if (level == Level::kEngineer || (recorder_on && level == Level::kMerchant)) {
+    Listing listing = store.Load();
+    if (level == Level::kEngineer) report.history = Frequency(listing);
+    for (const auto& entry : listing.entries) {
+      if (entry.incident) report.incidents.push_back(*entry.incident);
+    }
+    for (const auto& problem : listing.problems)
+      report.sink_errors.push_back("history: " + problem);
+  }
+  AddAgentFact(report.facts, "recorder.incident.active", incident.has_value());
+  if (incident) {
+    const std::int64_t now_s = std::chrono::floor<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+    incident->capture_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(captured - steady_start).count();
+    incident->via = RouteVia(report.facts);
+    const rules::Fact* dns = report.facts.Find("network.dns.ok");
+    incident->dns_failed =
+        dns != nullptr && std::holds_alternative<bool>(dns->value) && !std::get<bool>(dns->value);
+    const bool timeout = incident->code == "68" || incident->code == "98";
+    AddAgentFact(report.facts, "recorder.incident.code", incident->code);
+    AddAgentFact(report.facts, "recorder.incident.timeout", timeout);
+    AddAgentFact(report.facts, "recorder.incident.local", incident->local);
+    AddAgentFact(report.facts, "recorder.incident.failures", incident->failures);
+    AddAgentFact(report.facts, "recorder.incident.age_s", now_s - incident->time_s, "s");
+    if (!incident->via.empty()) AddAgentFact(report.facts, "recorder.incident.via", incident->via);
+    // The last day's incidents, this one included, for the rules over incidents.
+    std::int64_t count = 1;
+    std::int64_t not_cellular = incident->via == "cellular" ? 0 : 1;
+    std::int64_t dns_failed = incident->dns_failed ? 1 : 0;
+    for (const auto& d : report.incidents) {
+      if (d.last_s <= now_s - 24 * 3600) continue;
+      ++count;
+      if (d.via != "cellular") ++not_cellular;
+      if (d.dns_failed) ++dns_failed;
+    }
+    AddAgentFact(report.facts, "recorder.incident.recent.count", count);
+    AddAgentFact(report.facts, "recorder.incident.recent.not_cellular", not_cellular);
+    AddAgentFact(report.facts, "recorder.incident.recent.dns_failed", dns_failed);
+    report.incident = std::move(incident);
+    report.incidents.clear();  // an incident report is about its own failure only
+  }
   report.evaluation = rules::Evaluate(catalog_.rules, report.facts);
   report.status = StatusFor(report.evaluation, report.probes);
   if (auto handoff = MakeHandoff(report, terminal_id_, signing_key_.get())) {
     report.handoff = std::move(*handoff);
   } else {
     report.sink_errors.push_back("hand-off: " + handoff.error().detail);
-  }
-
-  HistoryStore store(history_dir(), history_keep());
-  if (level == Level::kEngineer) {
-    Listing listing = store.Load();
-    report.history = Frequency(listing);
-    for (const auto& problem : listing.problems)
-      report.sink_errors.push_back("history: " + problem);
   }
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - steady_start);

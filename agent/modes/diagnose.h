@@ -6,6 +6,7 @@
 #include <spdlog/logger.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -40,6 +41,14 @@ class Diagnoser {
   // and the run holds the run lock (AnotherRunGoing) while it measures.
   Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {},
              std::stop_token cancel = {}, std::string_view kind = "selftest");
+
+  // An incident (the flight recorder, docs/recorder.md): the network and modem (and, when the
+  // failure was on the terminal, the printer and card reader) at merchant depth, with the
+  // payment application's devices left alone while it is in a transaction (skipped, with the
+  // reason); kind "incident", the failed payment in Report::incident, and the
+  // recorder.incident.* facts for the rules. Saved, logged and sent like any report; the incidents
+  // kept in history beyond [recorder] keep are removed.
+  Report RunIncident(IncidentInfo incident, std::stop_token cancel = {});
 
   // [fleet], when the config has it and its settings could be read (else the reason is in every
   // report's sink errors).
@@ -95,6 +104,10 @@ class Diagnoser {
   std::shared_ptr<const io::RootFs> fs_;
   std::shared_ptr<spdlog::logger> log_;
   RunEnvironment Environment() const;
+  Report RunWith(Level level, const std::function<void(const RunProgress&)>& on_progress,
+                 std::stop_token cancel, std::string_view kind,
+                 std::map<std::string, std::string, std::less<>> skip,
+                 std::optional<IncidentInfo> incident);
 
   std::vector<std::string> startup_errors_;                 // the log could not be opened
   std::vector<std::string> rule_errors_;                    // rule files that failed to load

@@ -1,9 +1,11 @@
 #include "agent/sinks/display_layout.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
 
+#include "agent/sinks/incidents.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/display/text.h"
@@ -289,10 +291,30 @@ std::vector<Page> ReportPages(const Report& report, Lang lang, Cells size, Cells
   const Cells text{std::clamp(body.columns, 1, size.columns), size.rows};
 
   std::vector<std::vector<LayoutLine>> bodies;
+  // After incidents today, the merchant reads first what happened then (up to three rows).
+  std::vector<LayoutLine> incident_rows;
+  if (report.level != Level::kBoot && !report.incidents.empty()) {
+    const auto now_s =
+        std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
+    const std::string line =
+        MerchantIncidentLine(IncidentsToday(report.incidents, now_s, report.local_offset_s),
+                             report.local_offset_s, lang);
+    if (!line.empty()) {
+      for (auto& row : Wrap(Safe(line), text.columns, std::min<std::size_t>(3, rows))) {
+        incident_rows.push_back(Text(std::move(row), Tone::kWarning));
+      }
+    }
+  }
   if (findings.empty()) {
     bodies.push_back(NoFindingsBody(report, lang, text));
+    if (!incident_rows.empty()) {
+      // In place of the blank row that opens the all-clear body.
+      auto& first = bodies.back();
+      if (!first.empty() && first.front().text.empty()) first.erase(first.begin());
+      first.insert(first.begin(), incident_rows.begin(), incident_rows.end());
+    }
   } else {
-    bodies.emplace_back();
+    bodies.emplace_back(incident_rows);
     for (const rules::Finding* f : findings) {
       auto block = FindingBlock(*f, lang, text);
       if (block.size() > rows) block.resize(rows);  // a screen too short even for one finding

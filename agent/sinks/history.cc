@@ -16,10 +16,12 @@
 #include <thread>
 
 #include "agent/report_id.h"
+#include "agent/sinks/incidents.h"
 #include "agent/sinks/json_report.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 #include "drivers/base/file.h"
+#include "drivers/base/time_format.h"
 #include "drivers/base/unique_fd.h"
 
 namespace posdiag::agent {
@@ -199,6 +201,8 @@ Result<HistoryEntry> EntryFromJson(const json& j) {
     if (!value.ok()) return value.error();
     *field = std::move(*value);
   }
+  if (auto kind = StringField(j, "kind"); kind.ok()) entry.kind = std::move(*kind);
+  entry.incident = DigestFromJson(j);
   std::set<std::string> rules_seen;
   std::set<std::string> codes_seen;
   const auto findings = j.find("findings");
@@ -404,7 +408,48 @@ std::string RenderHistory(const Listing& listing, rules::Lang lang) {
       codes += DisplayText(c);
     }
     out += DisplayText(e.started_at) + "  " + DisplayText(e.report_id) + "  " + level + "  " +
-           status + "  " + (codes.empty() ? "-" : codes) + "\n";
+           status + "  " + (codes.empty() ? "-" : codes);
+    if (e.incident) {
+      out += (en ? "  incident: " : "  故障记录：") + DisplayText(e.incident->code) + " x" +
+             std::to_string(e.incident->failures);
+    }
+    out += "\n";
+  }
+  if (!listing.problems.empty()) {
+    out += en ? "Problems:\n" : "问题：\n";
+    for (const auto& p : listing.problems) out += "  " + DisplayText(p) + "\n";
+  }
+  return out;
+}
+
+std::string RenderIncidents(const Listing& listing, rules::Lang lang) {
+  const bool en = lang == rules::Lang::kEn;
+  std::string out;
+  std::size_t n = 0;
+  for (const auto& e : listing.entries) n += e.incident ? 1 : 0;
+  if (n == 0) {
+    out += en ? "No incidents recorded\n" : "没有故障记录\n";
+  } else {
+    out += en ? "Incidents, newest first (" + std::to_string(n) + ")\n"
+              : "故障记录，最新在前（" + std::to_string(n) + " 条）\n";
+  }
+  for (const auto& e : listing.entries) {
+    if (!e.incident) continue;
+    const IncidentDigest& d = *e.incident;
+    out += FormatRfc3339UtcSeconds(d.last_s) + "  " + DisplayText(e.report_id) + "  " +
+           (en ? "code " : "应答码 ") + DisplayText(d.code) + "  x" + std::to_string(d.failures);
+    if (d.failures > 1)
+      out += std::string("  ") + (en ? "since " : "自 ") + FormatRfc3339UtcSeconds(d.first_s);
+    if (!d.via.empty()) out += "  via " + DisplayText(d.via);
+    out += "\n";
+    if (d.causes.empty()) {
+      out += en ? "    nothing found on the terminal (likely the bank's side)\n"
+                : "    终端未发现故障（可能是银行一侧的问题）\n";
+    }
+    for (const auto& c : d.causes) {
+      out += "    " + DisplayText(c.code) + "  " + DisplayText(c.rule) + "  " +
+             DisplayText(c.title.In(lang)) + "\n";
+    }
   }
   if (!listing.problems.empty()) {
     out += en ? "Problems:\n" : "问题：\n";

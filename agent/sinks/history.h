@@ -34,7 +34,9 @@ struct HistoryEntry {
   std::string status;              // "ok", "warning", ...
   std::vector<std::string> rules;  // every rule that fired, suppressed symptoms included
   std::vector<std::string> codes;  // merchant codes of the findings shown, in report order
-  std::string file;                // the entry's path
+  std::string kind;                // who asked ("key", "incident", ...); "" in older reports
+  std::optional<IncidentDigest> incident;  // kind "incident": the failed payment it is about
+  std::string file;                        // the entry's path
 };
 
 struct Listing {
@@ -78,6 +80,10 @@ RuleFrequency Frequency(const Listing& listing);
 
 // `posdiag history`: one line per past report (time, ID, level, status, codes), then problems.
 std::string RenderHistory(const Listing& listing, rules::Lang lang);
+
+// `incidents`: one block per incident report (time, ID, the failed payment's code and how many
+// it covers, its root causes), then problems.
+std::string RenderIncidents(const Listing& listing, rules::Lang lang);
 
 class HistorySink : public Sink {
  public:

@@ -1,9 +1,11 @@
 #include "agent/sinks/json_report.h"
 
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <variant>
 
+#include "agent/sinks/incidents.h"
 #include "agent/sinks/text_report.h"
 #include "agent/sinks/text_util.h"
 
@@ -135,6 +137,21 @@ json ReportToJson(const Report& report) {
   if (!report.handoff.empty()) j["handoff"] = report.handoff;
   if (report.level == Level::kEngineer) {
     j["history"] = {{"reports", report.history.reports}, {"fired", report.history.fired}};
+  }
+  if (report.incident) j["incident"] = IncidentToJson(*report.incident);
+  if (!report.incidents.empty()) {
+    json recent = json::array();
+    for (const auto& d : report.incidents) recent.push_back(DigestToJson(d));
+    j["recent_incidents"] = std::move(recent);
+    const auto today = IncidentsToday(
+        report.incidents,
+        std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count(),
+        report.local_offset_s);
+    if (!today.empty()) {
+      j["incident_line"] = {
+          {"zh-CN", MerchantIncidentLine(today, report.local_offset_s, rules::Lang::kZhCn)},
+          {"en", MerchantIncidentLine(today, report.local_offset_s, rules::Lang::kEn)}};
+    }
   }
   CleanStrings(j);
   return j;

@@ -1,6 +1,7 @@
 #include "agent/sinks/text_report.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <set>
 #include <string>
@@ -9,7 +10,9 @@
 #include <variant>
 #include <vector>
 
+#include "agent/sinks/incidents.h"
 #include "agent/sinks/text_util.h"
+#include "drivers/base/time_format.h"
 
 namespace posdiag::agent {
 namespace {
@@ -387,6 +390,71 @@ void History(const Report& report, Writer& out) {
   }
 }
 
+// An incident report: the failed payment it is about (never a card number).
+void IncidentBlock(const Report& report, Writer& out) {
+  if (!report.incident) return;
+  const IncidentInfo& i = *report.incident;
+  const bool en = out.lang() == Lang::kEn;
+  std::string line =
+      std::string(en ? "Incident: payment failed with " : "故障记录：交易失败，应答码 ") +
+      DisplayText(i.code) + (en ? " at " : "，时间 ") + FormatRfc3339UtcSeconds(i.time_s);
+  if (!i.type.empty()) line += (en ? ", " : "，") + DisplayText(i.type);
+  if (!i.amount_band.empty()) {
+    line += std::string(en ? ", amount " : "，金额 ") + DisplayText(i.amount_band);
+  }
+  if (i.local) line += en ? " (a failure on the terminal)" : "（终端本地故障）";
+  out.Line("", line);
+  if (i.failures > 1) {
+    out.Line("", std::string(en ? "  covers " : "  共 ") + std::to_string(i.failures) +
+                     (en ? " failed payments, " : " 笔失败交易，") +
+                     FormatRfc3339UtcSeconds(i.first_s) + " – " +
+                     FormatRfc3339UtcSeconds(i.last_s));
+  }
+}
+
+// After incidents today, the line the merchant reads (the key's result).
+void IncidentLine(const Report& report, Writer& out) {
+  if (report.incidents.empty() || report.level == Level::kBoot) return;
+  const auto now_s =
+      std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
+  const std::string line =
+      MerchantIncidentLine(IncidentsToday(report.incidents, now_s, report.local_offset_s),
+                           report.local_offset_s, out.lang());
+  if (!line.empty()) out.Line("", DisplayText(line));
+}
+
+// The engineer's view of the recorder: the last incidents with their root causes, and failures
+// per hour over the last day with what was broken at each.
+void Incidents(const Report& report, Writer& out) {
+  const bool en = out.lang() == Lang::kEn;
+  out.Section(en ? "Recent incidents" : "近期故障记录", report.incidents.size());
+  if (report.incidents.empty()) {
+    out.Line("  ", en ? "no failed payments recorded" : "没有记录到失败的交易");
+    return;
+  }
+  for (const auto& d : report.incidents) {
+    std::string causes;
+    for (const auto& c : d.causes) {
+      if (!causes.empty()) causes += ", ";
+      causes += DisplayText(c.code) + " " + DisplayText(c.rule);
+    }
+    out.Line("  ", FormatRfc3339UtcSeconds(d.last_s) + "  " + DisplayText(d.report_id) + "  " +
+                       DisplayText(d.code) + " x" + std::to_string(d.failures) + "  " +
+                       (causes.empty() ? (en ? "nothing found on the terminal" : "终端未发现故障")
+                                       : causes));
+  }
+  const auto now_s =
+      std::chrono::floor<std::chrono::seconds>(report.started_at.time_since_epoch()).count();
+  out.Line("  ",
+           en ? "Failures per hour, last 24 h (UTC):" : "最近 24 小时每小时失败笔数（UTC）：");
+  for (const TrendHour& h : FailureTrend(report.incidents, now_s)) {
+    std::string causes;
+    for (const auto& c : h.causes) causes += (causes.empty() ? "" : ", ") + DisplayText(c);
+    out.Line("    ", FormatRfc3339UtcSeconds(h.start_s).substr(0, 13) + "h  " +
+                         std::to_string(h.failures) + "  " + (causes.empty() ? "-" : causes));
+  }
+}
+
 }  // namespace
 
 std::string_view LevelWord(Level level, Lang lang) {
@@ -447,6 +515,8 @@ std::string_view ProbeStatusWord(ProbeStatus status, Lang lang) {
       return en ? "error" : "出错";
     case ProbeStatus::kTimeout:
       return en ? "timeout" : "超时";
+    case ProbeStatus::kSkipped:
+      return en ? "skipped" : "跳过";
   }
   return en ? "error" : "出错";
 }
@@ -464,6 +534,8 @@ std::vector<const rules::Finding*> BySeverity(const std::vector<rules::Finding>&
 std::string RenderText(const Report& report, Lang lang) {
   Writer out(lang);
   Header(report, out);
+  IncidentBlock(report, out);
+  IncidentLine(report, out);
   Summary(report, out);
   IncompleteNote(report, out);
   if (report.level != Level::kEngineer) return out.Take();
@@ -473,6 +545,7 @@ std::string RenderText(const Report& report, Lang lang) {
   Facts(report, out);
   Problems(report, out);
   History(report, out);
+  Incidents(report, out);
   const Words& w = out.w();
   out.Section(w.config);
   out.Line("  ", std::string(w.config) + std::string(w.colon) + DisplayText(report.config_source));
