@@ -12,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -122,72 +123,99 @@ std::string Double(double v) {
   return buf;
 }
 
-// `constexpr T name[] = {...};` for a non-empty list, and the span expression that names it.
-class Writer {
+// The tables as they are written: every string once in one text, lists and condition parts
+// appended to shared arrays, each referred to by offset and count (static_catalog.h).
+class Tables {
  public:
-  std::string Array(std::string_view type, const std::string& name,
-                    const std::vector<std::string>& items) {
+  std::string Text(const std::string& s) {
+    auto [it, added] = offsets_.emplace(s, static_cast<std::uint32_t>(text_size_));
+    if (added) {
+      text_ << "    " << Quote(s) << "\n";
+      text_size_ += s.size();
+    }
+    return "{" + std::to_string(it->second) + ", " + std::to_string(s.size()) + "}";
+  }
+  std::string List(const std::vector<std::string>& items) {
+    const std::size_t begin = lists_.size();
+    for (const std::string& s : items) lists_.push_back(Text(s));
+    return Range(begin, items.size());
+  }
+  std::string Expr(const internal::ExprData& e) {
+    const std::size_t nodes = nodes_.size();
+    for (const internal::Node& n : e.nodes) {
+      nodes_.push_back("{Kind::" + std::string(KindName(n.kind)) +
+                       ", CmpOp::" + std::string(OpName(n.op)) + ", " + std::to_string(n.a) + ", " +
+                       std::to_string(n.b) + "}");
+    }
+    const std::size_t children = children_.size();
+    for (const std::uint32_t c : e.children) children_.push_back(std::to_string(c));
+    const std::size_t literals = literals_.size();
+    for (const internal::Literal& l : e.literals) {
+      literals_.push_back("{LitType::" + std::string(LitTypeName(l.type)) + ", " +
+                          (l.b ? "true" : "false") + ", " + Int64(l.i) + ", " + Double(l.d) + ", " +
+                          Text(l.s) + "}");
+    }
+    const std::string slots = List(e.slots);
+    return "{" + Range(nodes, e.nodes.size()) + ", " + Range(children, e.children.size()) + ", " +
+           Range(literals, e.literals.size()) + ", " + slots + ", " + std::to_string(e.root) + "}";
+  }
+
+  // The definitions of the shared arrays; an empty one becomes an empty span.
+  std::string Definitions(std::string& lists, std::string& nodes, std::string& children,
+                          std::string& literals) const {
+    std::ostringstream out;
+    out << "constexpr char kText[] =\n" << text_.str() << "    \"\";\n";
+    lists = Array(out, "TextRef", "kLists", lists_);
+    nodes = Array(out, "Node", "kNodes", nodes_);
+    children = Array(out, "std::uint32_t", "kChildren", children_);
+    literals = Array(out, "StaticLiteral", "kLiterals", literals_);
+    return out.str();
+  }
+  std::size_t text_size() const { return text_size_; }
+
+  static std::string Range(std::size_t begin, std::size_t count) {
+    return "{" + std::to_string(begin) + ", " + std::to_string(count) + "}";
+  }
+  static std::string Array(std::ostringstream& out, std::string_view type, std::string_view name,
+                           const std::vector<std::string>& items) {
     if (items.empty()) return "{}";
-    arrays_ << "constexpr " << type << " " << name << "[] = {\n";
-    for (const std::string& item : items) arrays_ << "    " << item << ",\n";
-    arrays_ << "};\n";
-    return name;
+    out << "constexpr " << type << " " << name << "[] = {\n";
+    for (const std::string& item : items) out << "    " << item << ",\n";
+    out << "};\n";
+    return std::string(name);
   }
-  std::string Strings(const std::string& name, const std::vector<std::string>& items) {
-    std::vector<std::string> quoted;
-    for (const std::string& s : items) quoted.push_back(Quote(s));
-    return Array("std::string_view", name, quoted);
-  }
-  std::ostringstream& arrays() { return arrays_; }
 
  private:
-  std::ostringstream arrays_;
+  std::map<std::string, std::uint32_t> offsets_;
+  std::ostringstream text_;
+  std::size_t text_size_ = 0;
+  std::vector<std::string> lists_;
+  std::vector<std::string> nodes_;
+  std::vector<std::string> children_;
+  std::vector<std::string> literals_;
 };
 
 std::string Source(const std::vector<std::string>& names, const LoadOutcome& catalog) {
-  Writer w;
-  const std::string files = w.Strings("kFiles", names);
+  Tables t;
+  const std::string files = t.List(names);
   std::vector<std::string> rules;
-  for (std::size_t i = 0; i < catalog.rules.size(); ++i) {
-    const Rule& r = catalog.rules[i];
-    const std::string p = "kRule" + std::to_string(i);
-    const internal::ExprData& e = internal::Data(*r.expr);
-    std::vector<std::string> nodes;
-    for (const internal::Node& n : e.nodes) {
-      nodes.push_back("{Kind::" + std::string(KindName(n.kind)) +
-                      ", CmpOp::" + std::string(OpName(n.op)) + ", " + std::to_string(n.a) + ", " +
-                      std::to_string(n.b) + "}");
-    }
-    std::vector<std::string> children;
-    for (const std::uint32_t c : e.children) children.push_back(std::to_string(c));
-    std::vector<std::string> literals;
-    for (const internal::Literal& l : e.literals) {
-      literals.push_back("{LitType::" + std::string(LitTypeName(l.type)) + ", " +
-                         (l.b ? "true" : "false") + ", " + Int64(l.i) + ", " + Double(l.d) + ", " +
-                         Quote(l.s) + "}");
-    }
-    const std::string expr = "{" + w.Array("Node", p + "Nodes", nodes) + ", " +
-                             w.Array("std::uint32_t", p + "Children", children) + ", " +
-                             w.Array("StaticLiteral", p + "Literals", literals) + ", " +
-                             w.Strings(p + "Slots", e.slots) + ", " + std::to_string(e.root) + "}";
-    rules.push_back(
-        "{" + Quote(r.id) + ",\n     " + Quote(r.condition) + ",\n     " + expr + ",\n     " +
-        Quote(r.code) + ", Severity::" + std::string(SeverityEnum(r.severity)) + ", " +
-        Quote(r.component) + ",\n     " + Quote(r.title.zh_cn) + ",\n     " + Quote(r.title.en) +
-        ",\n     " + w.Strings(p + "RemedyZhCn", r.remedy.zh_cn) + ", " +
-        w.Strings(p + "RemedyEn", r.remedy.en) + ", " + w.Strings(p + "Suppresses", r.suppresses) +
-        ",\n     " + Quote(r.where.file) + ", " + std::to_string(r.where.line) + ", " +
-        std::to_string(r.where.column) + "}");
+  for (const Rule& r : catalog.rules) {
+    const std::string expr = t.Expr(internal::Data(*r.expr));
+    std::string row = "{" + t.Text(r.id) + ", " + t.Text(r.condition) + ", " + expr + ", ";
+    row += t.Text(r.code) + ", Severity::" + std::string(SeverityEnum(r.severity)) + ", ";
+    row += t.Text(r.component) + ", " + t.Text(r.title.zh_cn) + ", " + t.Text(r.title.en) + ", ";
+    row += t.List(r.remedy.zh_cn) + ", " + t.List(r.remedy.en) + ", " + t.List(r.suppresses) + ", ";
+    row += t.Text(r.where.file) + ", " + std::to_string(r.where.line) + ", " +
+           std::to_string(r.where.column) + "}";
+    rules.push_back("// " + r.id + "\n    " + row);
   }
-  const std::string rule_table = w.Array("StaticRule", "kRules", rules);
   std::vector<std::string> codes;
   for (const CodeInfo& c : catalog.codes) {
-    codes.push_back("{" + Quote(c.code) + ", " + Quote(c.meaning.zh_cn) + ", " +
-                    Quote(c.meaning.en) + ", " + Quote(c.where.file) + ", " +
+    codes.push_back("{" + t.Text(c.code) + ", " + t.Text(c.meaning.zh_cn) + ", " +
+                    t.Text(c.meaning.en) + ", " + t.Text(c.where.file) + ", " +
                     std::to_string(c.where.line) + ", " + std::to_string(c.where.column) + "}");
   }
-  const std::string code_table = w.Array("StaticCode", "kCodes", codes);
-
+  std::string lists, nodes, children, literals;
   std::ostringstream out;
   out << "// Generated at build time by rules_catalog_gen from rules/catalog/*.toml; edit those\n"
          "// files, not this one.\n"
@@ -196,11 +224,15 @@ std::string Source(const std::vector<std::string>& names, const LoadOutcome& cat
          "#include \"rules/loader/static_catalog.h\"\n\n"
          "namespace posdiag::rules::internal {\n"
          "namespace {\n\n"
-      << w.arrays().str()
-      << "\n}  // namespace\n\n"
+      << t.Definitions(lists, nodes, children, literals);
+  const std::string rule_table = Tables::Array(out, "StaticRule", "kRules", rules);
+  const std::string code_table = Tables::Array(out, "StaticCode", "kCodes", codes);
+  out << "\n}  // namespace\n\n"
          "const StaticCatalogTables& StaticCatalog() {\n"
-         "  static constexpr StaticCatalogTables kTables = {"
-      << files << ", " << rule_table << ", " << code_table
+         "  static constexpr StaticCatalogTables kTables = {\n"
+         "      std::string_view(kText, "
+      << t.text_size() << "), " << lists << ", " << nodes << ", " << children << ", " << literals
+      << ", " << files << ", " << rule_table << ", " << code_table
       << "};\n"
          "  return kTables;\n"
          "}\n\n"

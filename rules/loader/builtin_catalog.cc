@@ -9,19 +9,32 @@
 namespace posdiag::rules {
 namespace {
 
-std::vector<std::string> Strings(std::span<const std::string_view> views) {
-  return {views.begin(), views.end()};
+using internal::StaticCatalogTables;
+
+std::vector<std::string> Strings(const StaticCatalogTables& tables, internal::Range range) {
+  std::vector<std::string> out;
+  out.reserve(range.count);
+  for (const internal::TextRef ref : tables.List(range)) out.emplace_back(tables.Text(ref));
+  return out;
 }
 
-std::shared_ptr<const Expr> ExprFromTable(const internal::StaticExpr& table) {
+template <typename T>
+std::vector<T> Slice(std::span<const T> all, internal::Range range) {
+  const std::span<const T> part = all.subspan(range.begin, range.count);
+  return {part.begin(), part.end()};
+}
+
+std::shared_ptr<const Expr> ExprFromTable(const StaticCatalogTables& tables,
+                                          const internal::StaticExpr& table) {
   internal::ExprData data;
-  data.nodes.assign(table.nodes.begin(), table.nodes.end());
-  data.children.assign(table.children.begin(), table.children.end());
-  data.literals.reserve(table.literals.size());
-  for (const internal::StaticLiteral& lit : table.literals) {
-    data.literals.push_back({lit.type, lit.b, lit.i, lit.d, std::string(lit.s)});
+  data.nodes = Slice(tables.nodes, table.nodes);
+  data.children = Slice(tables.children, table.children);
+  data.literals.reserve(table.literals.count);
+  for (const internal::StaticLiteral& lit :
+       tables.literals.subspan(table.literals.begin, table.literals.count)) {
+    data.literals.push_back({lit.type, lit.b, lit.i, lit.d, std::string(tables.Text(lit.s))});
   }
-  data.slots = Strings(table.slots);
+  data.slots = Strings(tables, table.slots);
   data.root = table.root;
   return internal::MakeExpr(std::move(data));
 }
@@ -30,27 +43,28 @@ std::shared_ptr<const Expr> ExprFromTable(const internal::StaticExpr& table) {
 
 const LoadOutcome& BuiltinCatalog() {
   static const LoadOutcome catalog = [] {
-    const internal::StaticCatalogTables& tables = internal::StaticCatalog();
+    const StaticCatalogTables& tables = internal::StaticCatalog();
+    auto text = [&](internal::TextRef ref) { return std::string(tables.Text(ref)); };
     LoadOutcome all;
     all.rules.reserve(tables.rules.size());
     for (const internal::StaticRule& t : tables.rules) {
       Rule& r = all.rules.emplace_back();
-      r.id = t.id;
-      r.condition = t.condition;
-      r.expr = ExprFromTable(t.expr);
-      r.code = t.code;
+      r.id = text(t.id);
+      r.condition = text(t.condition);
+      r.expr = ExprFromTable(tables, t.expr);
+      r.code = text(t.code);
       r.severity = t.severity;
-      r.component = t.component;
-      r.title = {std::string(t.title_zh_cn), std::string(t.title_en)};
-      r.remedy = {Strings(t.remedy_zh_cn), Strings(t.remedy_en)};
-      r.suppresses = Strings(t.suppresses);
-      r.where = {std::string(t.file), t.line, t.column};
+      r.component = text(t.component);
+      r.title = {text(t.title_zh_cn), text(t.title_en)};
+      r.remedy = {Strings(tables, t.remedy_zh_cn), Strings(tables, t.remedy_en)};
+      r.suppresses = Strings(tables, t.suppresses);
+      r.where = {text(t.file), t.line, t.column};
     }
     all.codes.reserve(tables.codes.size());
     for (const internal::StaticCode& t : tables.codes) {
-      all.codes.push_back({std::string(t.code),
-                           {std::string(t.meaning_zh_cn), std::string(t.meaning_en)},
-                           {std::string(t.file), t.line, t.column}});
+      all.codes.push_back({text(t.code),
+                           {text(t.meaning_zh_cn), text(t.meaning_en)},
+                           {text(t.file), t.line, t.column}});
     }
     return all;
   }();

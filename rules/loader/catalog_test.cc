@@ -560,8 +560,9 @@ TEST(MergeCatalog, NoFiles) {
 // replaces its own rules and codes without a word.
 TEST(MergeCatalog, BuiltinFilesPassAsSiteFiles) {
   std::vector<std::string> files;
-  for (std::string_view name : internal::StaticCatalog().files) {
-    files.push_back(std::string(POSDIAG_SOURCE_DIR) + "/" + std::string(name));
+  const internal::StaticCatalogTables& tables = internal::StaticCatalog();
+  for (const internal::TextRef name : tables.List(tables.files)) {
+    files.push_back(std::string(POSDIAG_SOURCE_DIR) + "/" + std::string(tables.Text(name)));
   }
   FactSchema every;
   for (const Rule& r : BuiltinCatalog().rules) {
@@ -587,8 +588,12 @@ TEST(BuiltinCatalog, TablesHoldEveryCatalogueFile) {
     }
   }
   std::sort(on_disk.begin(), on_disk.end());
-  const std::span<const std::string_view> files = internal::StaticCatalog().files;
-  EXPECT_EQ(std::vector<std::string>(files.begin(), files.end()), on_disk) << "stale: rebuild";
+  const internal::StaticCatalogTables& tables = internal::StaticCatalog();
+  std::vector<std::string> compiled;
+  for (const internal::TextRef name : tables.List(tables.files)) {
+    compiled.emplace_back(tables.Text(name));
+  }
+  EXPECT_EQ(compiled, on_disk) << "stale: rebuild";
 }
 
 TEST(BuiltinCatalog, LoadsCleanlyOnce) {

@@ -15,54 +15,78 @@
 
 namespace posdiag::rules::internal {
 
+// The tables hold no pointers: every string is a TextRef into one text and every list a Range of
+// an array, so the tables are read-only data that needs no relocation when the program loads
+// (a pointer in a position-independent binary costs a relocation entry and a page copied on
+// write).
+struct TextRef {
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+};
+
+struct Range {
+  std::uint32_t begin = 0;
+  std::uint32_t count = 0;
+};
+
 struct StaticLiteral {
   LitType type = LitType::kBool;
   bool b = false;
   std::int64_t i = 0;
   double d = 0;
-  std::string_view s;
+  TextRef s;
 };
 
 // A parsed condition: ExprData without the slot hashes (std::hash differs between the build host
 // and the target; they are computed when the rule is built).
 struct StaticExpr {
-  std::span<const Node> nodes;
-  std::span<const std::uint32_t> children;
-  std::span<const StaticLiteral> literals;
-  std::span<const std::string_view> slots;  // sorted, unique
+  Range nodes;
+  Range children;
+  Range literals;
+  Range slots;  // in `lists`: the fact names, sorted, unique
   std::uint32_t root = 0;
 };
 
 struct StaticRule {
-  std::string_view id;
-  std::string_view condition;
+  TextRef id;
+  TextRef condition;
   StaticExpr expr;
-  std::string_view code;
+  TextRef code;
   Severity severity = Severity::kError;
-  std::string_view component;
-  std::string_view title_zh_cn;
-  std::string_view title_en;
-  std::span<const std::string_view> remedy_zh_cn;
-  std::span<const std::string_view> remedy_en;
-  std::span<const std::string_view> suppresses;
-  std::string_view file;  // "rules/catalog/power.toml"
+  TextRef component;
+  TextRef title_zh_cn;
+  TextRef title_en;
+  Range remedy_zh_cn;  // in `lists`
+  Range remedy_en;     // in `lists`
+  Range suppresses;    // in `lists`
+  TextRef file;        // "rules/catalog/power.toml"
   int line = 0;
   int column = 0;
 };
 
 struct StaticCode {
-  std::string_view code;
-  std::string_view meaning_zh_cn;
-  std::string_view meaning_en;
-  std::string_view file;
+  TextRef code;
+  TextRef meaning_zh_cn;
+  TextRef meaning_en;
+  TextRef file;
   int line = 0;
   int column = 0;
 };
 
 struct StaticCatalogTables {
-  std::span<const std::string_view> files;  // every catalogue file, sorted by name
-  std::span<const StaticRule> rules;        // in file order, then in each file's order
+  std::string_view text;           // every string of the tables, one after the other
+  std::span<const TextRef> lists;  // the items of every list of strings
+  std::span<const Node> nodes;     // every condition's nodes, children and literals
+  std::span<const std::uint32_t> children;
+  std::span<const StaticLiteral> literals;
+  Range files;                        // in `lists`: every catalogue file, sorted by name
+  std::span<const StaticRule> rules;  // in file order, then in each file's order
   std::span<const StaticCode> codes;
+
+  std::string_view Text(TextRef ref) const { return text.substr(ref.offset, ref.size); }
+  std::span<const TextRef> List(Range range) const {
+    return lists.subspan(range.begin, range.count);
+  }
 };
 
 // Defined in the source rules_catalog_gen writes.
