@@ -838,6 +838,16 @@ class Expr {
 
 namespace internal {
 const ExprData& Data(const Expr& expr) { return expr.data; }
+
+std::shared_ptr<const Expr> MakeExpr(ExprData data) {
+  auto expr = std::make_shared<Expr>();
+  expr->data = std::move(data);
+  expr->data.slot_hashes.clear();
+  for (const std::string& name : expr->data.slots) {
+    expr->data.slot_hashes.push_back(HashName(name));
+  }
+  return expr;
+}
 }  // namespace internal
 
 ParseOutcome ParseCondition(std::string_view text) {

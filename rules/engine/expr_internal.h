@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,10 @@ struct ExprData {
 };
 
 const ExprData& Data(const Expr& expr);
+
+// A condition from its parsed form (the built-in catalogue's tables): `data` as ParseCondition
+// leaves it, slots sorted; the slot hashes are filled in here.
+std::shared_ptr<const Expr> MakeExpr(ExprData data);
 
 inline std::size_t HashName(std::string_view name) { return std::hash<std::string_view>{}(name); }
 

@@ -15,7 +15,6 @@
 #include "drivers/base/file.h"
 #include "drivers/base/result.h"
 #include "drivers/base/text.h"
-#include "rules/loader/embedded_catalog.h"
 
 namespace posdiag::rules {
 namespace {
@@ -713,22 +712,6 @@ std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const Fac
     }
   }
   return out;
-}
-
-const LoadOutcome& BuiltinCatalog() {
-  static const LoadOutcome catalog = [] {
-    LoadOutcome all;
-    for (const internal::EmbeddedRuleFile& file : internal::EmbeddedRuleFiles()) {
-      LoadOutcome one = LoadRuleText(file.text, file.name);
-      for (Rule& r : one.rules) all.rules.push_back(std::move(r));
-      for (CodeInfo& c : one.codes) all.codes.push_back(std::move(c));
-      for (Diagnostic& d : one.diagnostics) all.diagnostics.push_back(std::move(d));
-    }
-    for (Diagnostic& d : CheckCatalog(all.rules)) all.diagnostics.push_back(std::move(d));
-    for (Diagnostic& d : CheckCodes(all.rules, all.codes)) all.diagnostics.push_back(std::move(d));
-    return all;
-  }();
-  return catalog;
 }
 
 namespace {

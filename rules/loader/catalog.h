@@ -1,7 +1,7 @@
 // Loading and checking rule files. The built-in catalogue (rules/catalog/*.toml) is compiled
-// into the binary; site rule files are loaded at run time, checked exactly as `posdiag rules
-// check` checks them (MergeCatalog), and a file that fails is reported and skipped whole while
-// the built-in catalogue still applies.
+// into the binary as tables (static_catalog.h); site rule files are loaded at run time, checked
+// exactly as `posdiag rules check` checks them (MergeCatalog), and a file that fails is reported
+// and skipped whole while the built-in catalogue still applies.
 //
 // A rule file holds [[rule]] tables:
 //   [[rule]]
@@ -54,7 +54,9 @@ std::vector<Diagnostic> CheckCodes(const std::vector<Rule>& rules,
 // with the nearest declared name as a hint ("did you mean 'printer.paper_end'?").
 std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const FactSchema& schema);
 
-// The catalogue compiled into the binary (parsed once, on first use).
+// The catalogue compiled into the binary: rules/catalog/*.toml, loaded and checked at build time
+// (rules/generator) and kept as tables, built into rules on first use without parsing anything.
+// Its diagnostics are empty: a catalogue with a problem does not build.
 const LoadOutcome& BuiltinCatalog();
 
 // The built-in catalogue with the site's rule files merged in (MergeCatalog).

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "rules/loader/embedded_catalog.h"
+#include "rules/loader/static_catalog.h"
 
 namespace posdiag::rules {
 namespace {
@@ -560,8 +560,9 @@ TEST(MergeCatalog, NoFiles) {
 // replaces its own rules and codes without a word.
 TEST(MergeCatalog, BuiltinFilesPassAsSiteFiles) {
   std::vector<std::string> files;
-  for (const internal::EmbeddedRuleFile& f : internal::EmbeddedRuleFiles()) {
-    files.push_back(std::string(POSDIAG_SOURCE_DIR) + "/" + std::string(f.name));
+  const internal::StaticCatalogTables& tables = internal::StaticCatalog();
+  for (const internal::TextRef name : tables.List(tables.files)) {
+    files.push_back(std::string(POSDIAG_SOURCE_DIR) + "/" + std::string(tables.Text(name)));
   }
   FactSchema every;
   for (const Rule& r : BuiltinCatalog().rules) {
@@ -575,7 +576,8 @@ TEST(MergeCatalog, BuiltinFilesPassAsSiteFiles) {
 
 // --- The built-in catalogue -------------------------------------------------------------------
 
-TEST(BuiltinCatalog, EmbedsEveryCatalogueFile) {
+// The tables hold every file of rules/catalog (static_catalog_test checks their contents).
+TEST(BuiltinCatalog, TablesHoldEveryCatalogueFile) {
   const std::filesystem::path dir = std::filesystem::path(POSDIAG_SOURCE_DIR) / "rules/catalog";
   std::vector<std::string> on_disk;
   if (std::filesystem::exists(dir)) {
@@ -586,14 +588,12 @@ TEST(BuiltinCatalog, EmbedsEveryCatalogueFile) {
     }
   }
   std::sort(on_disk.begin(), on_disk.end());
-  std::vector<std::string> embedded;
-  for (const internal::EmbeddedRuleFile& f : internal::EmbeddedRuleFiles()) {
-    embedded.emplace_back(f.name);
-    std::ifstream in(std::filesystem::path(POSDIAG_SOURCE_DIR) / f.name, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(f.text, text) << f.name << " is stale: rebuild";
+  const internal::StaticCatalogTables& tables = internal::StaticCatalog();
+  std::vector<std::string> compiled;
+  for (const internal::TextRef name : tables.List(tables.files)) {
+    compiled.emplace_back(tables.Text(name));
   }
-  EXPECT_EQ(embedded, on_disk);
+  EXPECT_EQ(compiled, on_disk) << "stale: rebuild";
 }
 
 TEST(BuiltinCatalog, LoadsCleanlyOnce) {

@@ -98,6 +98,8 @@ expect_match "$SCRATCH/br.sysv" 'opts=.*-DPOSDIAG_INSTALL_SYSTEMD=OFF -DPOSDIAG_
 expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_BUILD_TESTS=OFF' "posdiag.mk: no tests built"
 expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_BUILD_DESK=OFF' "posdiag.mk: no desk program"
 expect_match "$recipe" '-DPOSDIAG_BUILD_DESK=OFF' "Yocto: no desk program"
+expect_match "$SCRATCH/br.systemd" 'opts=.*-DPOSDIAG_OPTIMIZE_SIZE=ON' "posdiag.mk: -Os and LTO"
+expect_match "$recipe" '-DPOSDIAG_OPTIMIZE_SIZE=ON' "Yocto: -Os and LTO"
 
 # --- Every library the build looks for is in both recipes ---------------------------------------
 # CMake name -> Buildroot package, Yocto recipe ("-": not a target library).

@@ -29,10 +29,13 @@ POSDIAG_DEPENDENCIES = \
 	libqrencode
 
 # host-python3: the display's glyph subset is generated at build time (gen_glyphs.py).
+# POSDIAG_OPTIMIZE_SIZE: -Os and link-time optimisation whatever BR2_OPTIMIZE_* says (the
+# terminal's flash is small; the self-test is no slower).
 POSDIAG_CONF_OPTS = \
 	-DPOSDIAG_BUILD_TESTS=OFF \
 	-DPOSDIAG_BUILD_BENCHMARKS=OFF \
 	-DPOSDIAG_BUILD_DESK=OFF \
+	-DPOSDIAG_OPTIMIZE_SIZE=ON \
 	-DPOSDIAG_UNIFONT_HEX=$(call qstrip,$(BR2_PACKAGE_POSDIAG_UNIFONT_HEX)) \
 	-DPOSDIAG_SYSTEMD_UNITDIR=/usr/lib/systemd/system \
 	-DPOSDIAG_SYSUSERSDIR=/usr/lib/sysusers.d \
