@@ -114,6 +114,21 @@ TEST_F(MqttClientTest, ATerminalPublishesUnderItsOwnIdAndTheDeskReceives) {
   EXPECT_EQ(desk_seen.messages[0].payload, "{\"report_id\":\"X\"}");
 }
 
+// Terminals that reach the broker by address rather than by a (hosts-pinned) name: the broker's
+// certificate is checked against its IP address SAN.
+TEST_F(MqttClientTest, ABrokerReachedByAddressIsCheckedByItsAddress) {
+  Seen seen;
+  Options o = For("term-0001", "term-0001");
+  o.broker.host = "127.0.0.1";
+  auto term = Connected(o, seen);
+  ASSERT_TRUE(term);
+  auto mid = term->Publish("posdiag/v1/term-0001/report", "{}");
+  ASSERT_TRUE(mid);
+  ASSERT_TRUE(term->WaitFor([&] { return seen.acks.count(*mid) > 0; },
+                            io::Deadline::In(milliseconds(5000))));
+  EXPECT_FALSE(seen.acks[*mid].has_value());
+}
+
 TEST_F(MqttClientTest, AnotherTerminalsTopicIsRefusedNotSilentlyDropped) {
   Seen seen;
   auto term = Connected(For("term-0001", "term-0001"), seen);
