@@ -311,4 +311,17 @@ Result<std::unique_ptr<SerialPort>> OpenSerialPort(const std::filesystem::path& 
   return std::unique_ptr<SerialPort>(std::move(port));
 }
 
+Parity ParityFromName(std::string_view name) {
+  if (name == "odd") return Parity::kOdd;
+  if (name == "even") return Parity::kEven;
+  return Parity::kNone;
+}
+
+FlowControl FlowControlFromName(std::string_view name) {
+  if (name == "xonxoff") return FlowControl::kXonXoff;
+  if (name == "rtscts") return FlowControl::kRtsCts;
+  if (name == "dtrdsr") return FlowControl::kDtrDsr;
+  return FlowControl::kNone;
+}
+
 }  // namespace posdiag::io

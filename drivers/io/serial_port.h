@@ -51,6 +51,11 @@ enum class Parity { kNone, kOdd, kEven };
 // termios flags) are set; the bytes are carried either way.
 enum class FlowControl { kNone, kXonXoff, kRtsCts, kDtrDsr };
 
+// The config's words ("none", "odd", "even"; "none", "xonxoff", "rtscts", "dtrdsr"), which the
+// schema has already checked; anything else is none.
+Parity ParityFromName(std::string_view name);
+FlowControl FlowControlFromName(std::string_view name);
+
 struct SerialSettings {
   int baud = 115200;  // 8 data bits, 1 stop bit
   Parity parity = Parity::kNone;

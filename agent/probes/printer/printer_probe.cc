@@ -31,20 +31,6 @@ void AllMissing(FactWriter& out, const std::string& why) {
   for (const char* name : kDialogueFacts) out.Missing(name, why);
 }
 
-// The schema (PrinterDevice) has checked both against its choices.
-io::Parity ParityOf(std::string_view s) {
-  if (s == "odd") return io::Parity::kOdd;
-  if (s == "even") return io::Parity::kEven;
-  return io::Parity::kNone;
-}
-
-io::FlowControl FlowControlOf(std::string_view s) {
-  if (s == "xonxoff") return io::FlowControl::kXonXoff;
-  if (s == "rtscts") return io::FlowControl::kRtsCts;
-  if (s == "dtrdsr") return io::FlowControl::kDtrDsr;
-  return io::FlowControl::kNone;
-}
-
 // One status bit from the reply to DLE EOT n, or missing with why that reply is not there.
 void SetBit(FactWriter& out, const char* name, const pr::StatusReading& r, int n,
             bool pr::DleEotReply::*field, bool invert = false) {
@@ -250,8 +236,8 @@ Result<void> PrinterProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   const std::string port = ctx.section.GetString("port");
   io::SerialSettings settings;
   settings.baud = static_cast<int>(ctx.section.GetInt("baud"));
-  settings.parity = ParityOf(ctx.section.GetString("parity"));
-  settings.flow_control = FlowControlOf(ctx.section.GetString("flow_control"));
+  settings.parity = io::ParityFromName(ctx.section.GetString("parity"));
+  settings.flow_control = io::FlowControlFromName(ctx.section.GetString("flow_control"));
   out.Set("printer.transport", std::string("serial"));
   out.Set("printer.port", port);
   const io::Deadline deadline(ctx.deadline.at() - kReserve);

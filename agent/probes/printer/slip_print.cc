@@ -13,19 +13,6 @@ namespace {
 
 namespace pr = drivers::printer;
 
-io::Parity ParityOf(std::string_view s) {
-  if (s == "odd") return io::Parity::kOdd;
-  if (s == "even") return io::Parity::kEven;
-  return io::Parity::kNone;
-}
-
-io::FlowControl FlowControlOf(std::string_view s) {
-  if (s == "xonxoff") return io::FlowControl::kXonXoff;
-  if (s == "rtscts") return io::FlowControl::kRtsCts;
-  if (s == "dtrdsr") return io::FlowControl::kDtrDsr;
-  return io::FlowControl::kNone;
-}
-
 // Status first, then the slip.
 Result<std::size_t> StatusThenPrint(pr::PrinterTransport& transport,
                                     std::span<const std::uint8_t> bytes, io::Deadline deadline) {
@@ -107,8 +94,8 @@ Result<std::size_t> PrintSlip(const Config& config, const io::RootFs& fs, const 
 
   io::SerialSettings settings;
   settings.baud = static_cast<int>(section.GetInt("baud"));
-  settings.parity = ParityOf(section.GetString("parity"));
-  settings.flow_control = FlowControlOf(section.GetString("flow_control"));
+  settings.parity = io::ParityFromName(section.GetString("parity"));
+  settings.flow_control = io::FlowControlFromName(section.GetString("flow_control"));
   const io::SystemClock clock;
   // The probe's own way to the port: its facts are not wanted here, only whether it may talk.
   const ProbeContext ctx{fs, clock, open, section, config, deadline, {}, Level::kMerchant};
