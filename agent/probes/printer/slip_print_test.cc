@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -161,6 +162,13 @@ TEST_F(SlipPrintTest, ABusyPortIsLeftAlone) {
   // Another process's exclusive hold, as the payment application's while it prints.
   const int fd = ::open(sim->device().c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
+  int excl = 0;
+  if (::geteuid() == 0 && ::ioctl(fd, TIOCGEXCL, &excl) != 0 && errno == ENOSYS) {
+    ::close(fd);
+    // Root opens through TIOCEXCL, so only reading the flag back shows the hold; qemu-user
+    // (the cross builds' tests) answers that read with ENOSYS.
+    GTEST_SKIP() << "TIOCGEXCL is not supported here (qemu-user?) and root ignores TIOCEXCL";
+  }
   ASSERT_EQ(::ioctl(fd, TIOCEXCL), 0);
   auto sent = Print(std::vector<std::uint8_t>{'x', '\n'});
   ::close(fd);
