@@ -41,6 +41,8 @@ posdiag_system_dir(POSDIAG_UDEV_RULESDIR udev udevdir /rules.d lib/udev/rules.d
                    "Directory for the udev rules")
 
 install(TARGETS posdiag RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The companions (drivers/io/companion.h), where posdiag looks for them from its own directory.
+install(TARGETS posdiag-tls RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/posdiag)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/integration.md
               ${PROJECT_SOURCE_DIR}/docs/configuration.md ${PROJECT_SOURCE_DIR}/docs/codes.md
               ${PROJECT_SOURCE_DIR}/docs/rules.md ${PROJECT_SOURCE_DIR}/docs/field-guide.md

@@ -1,18 +1,24 @@
 // The network probe's seam: every step of the road to the payment host that touches the kernel
 // or the wire. SystemNetwork is the real one; tests substitute a fake that answers each step from
 // a script. An implementation must honour each deadline it is given and return, never throw.
+// SystemNetwork runs the TLS steps (the handshake, reading certificates) in the TLS companion
+// (tls_child.h), so posdiag itself never loads OpenSSL.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
+#include "drivers/io/companion.h"
 #include "drivers/network/dns.h"
 #include "drivers/network/endpoint.h"
 #include "drivers/network/netlink.h"
 #include "drivers/network/tcp.h"
 #include "drivers/network/tls.h"
+#include "drivers/network/tls_child.h"
 
 namespace posdiag::drivers::network {
 
@@ -29,6 +35,9 @@ class NetworkTransport {
   // Takes the socket of a kConnected result.
   virtual Result<TlsReading> Handshake(UniqueFd socket, const TlsOptions& options,
                                        io::Deadline deadline) = 0;
+  // The certificates of a PEM text (ParsePemCertificates); kParse when it holds none.
+  virtual Result<std::vector<CertificateInfo>> ReadCertificates(std::string_view pem,
+                                                                io::Deadline deadline) = 0;
 };
 
 class SystemNetwork final : public NetworkTransport {
@@ -49,7 +58,15 @@ class SystemNetwork final : public NetworkTransport {
   }
   Result<TlsReading> Handshake(UniqueFd socket, const TlsOptions& options,
                                io::Deadline deadline) override {
-    return TlsHandshake(std::move(socket), options, deadline);
+    auto program = io::FindCompanion(kTlsCompanion);
+    if (!program) return program.error();
+    return HandshakeInChild(*program, std::move(socket), options, deadline);
+  }
+  Result<std::vector<CertificateInfo>> ReadCertificates(std::string_view pem,
+                                                        io::Deadline deadline) override {
+    auto program = io::FindCompanion(kTlsCompanion);
+    if (!program) return program.error();
+    return ParsePemInChild(*program, pem, deadline);
   }
 };
 

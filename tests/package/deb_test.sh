@@ -51,8 +51,8 @@ expect_match "$control/postinst" 'systemctl enable posdiag-boot.service posdiag.
 
 # --- Files ------------------------------------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$SCRATCH/files"
-for path in /usr/bin/posdiag /etc/posdiag/posdiag.toml /etc/posdiag/rules.d/README \
-  /etc/init.d/posdiag /usr/share/doc/posdiag/integration.md /usr/share/doc/posdiag/codes.md \
+for path in /usr/bin/posdiag /usr/libexec/posdiag/posdiag-tls /etc/posdiag/posdiag.toml \
+  /etc/posdiag/rules.d/README /etc/init.d/posdiag /usr/share/doc/posdiag/integration.md /usr/share/doc/posdiag/codes.md \
   /usr/share/doc/posdiag/configuration.md; do
   expect_line "$SCRATCH/files" "$path"
 done
@@ -83,7 +83,12 @@ if [ "$POSDIAG_CROSSCOMPILING" = 1 ]; then
   DEB_HOST_MULTIARCH=$(dpkg-architecture -a"$POSDIAG_DEB_ARCH" -qDEB_HOST_MULTIARCH 2>/dev/null)
   export DEB_HOST_ARCH DEB_HOST_MULTIARCH
 fi
-shlibs=$(cd "$SCRATCH/shlibs" && dpkg-shlibdeps -O -e "$ROOT/usr/bin/posdiag" 2>/dev/null |
+# posdiag and its companions (the programs and modules it starts or loads when a run needs them).
+set -- -e "$ROOT/usr/bin/posdiag"
+for companion in "$ROOT"/usr/libexec/posdiag/*; do
+  [ ! -f "$companion" ] || set -- "$@" -e "$companion"
+done
+shlibs=$(cd "$SCRATCH/shlibs" && dpkg-shlibdeps -O "$@" 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || fail "dpkg-shlibdeps found nothing"
 depends=$(field Depends)
@@ -114,7 +119,7 @@ entries "$shlibs" | while read -r name min; do
 done
 while read -r name _; do
   if ! echo "$shlibs" | tr ',' '\n' | grep -q "^ *$name\\( \\|\$\\)"; then
-    fail "Depends names $name, which posdiag does not link (dpkg-shlibdeps)"
+    fail "Depends names $name, which neither posdiag nor its companions link (dpkg-shlibdeps)"
   fi
 done <"$SCRATCH/ours"
 [ ! -f "$SCRATCH/depends-failed" ] || fail "Depends does not cover dpkg-shlibdeps"

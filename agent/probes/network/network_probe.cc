@@ -26,6 +26,7 @@ using std::chrono::steady_clock;
 // Reading the kernel's tables is local; a second is far more than it takes.
 constexpr milliseconds kInterfacesTimeout(1000);
 constexpr milliseconds kRouteTimeout(500);
+constexpr milliseconds kPemTimeout(1000);
 // A step is not started with less than this left: a connect given 5 ms would "time out" on a
 // road that is fine.
 constexpr milliseconds kMinStep(50);
@@ -503,7 +504,14 @@ struct TlsSetup {
   std::string client_error;  // "" when usable so far
 };
 
-TlsSetup CheckTlsSetup(const ProbeContext& ctx, FactWriter& out) {
+TlsSetup CheckTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transport,
+                       FactWriter& out) {
+  // The certificates are read by the TLS companion; its failing is "not checked", never a verdict
+  // on the file.
+  auto read_certificates = [&](const Result<std::string>& text) {
+    return text ? transport.ReadCertificates(*text, plan.For(kPemTimeout).deadline)
+                : Result<std::vector<net::CertificateInfo>>(text.error());
+  };
   TlsSetup s;
   std::string ca = ctx.section.Has("ca_file") ? ctx.section.GetString("ca_file") : "";
   if (ca.empty() && ctx.fs.Exists("/etc/ssl/certs/ca-certificates.crt")) {
@@ -516,10 +524,14 @@ TlsSetup CheckTlsSetup(const ProbeContext& ctx, FactWriter& out) {
                "no ca_file configured and no system bundle");
   } else {
     auto text = ReadTerminalFile(ctx, ca);
-    Result<std::vector<net::CertificateInfo>> certs =
-        text ? net::ParsePemCertificates(*text)
-             : Result<std::vector<net::CertificateInfo>>(text.error());
-    if (certs) {
+    Result<std::vector<net::CertificateInfo>> certs = read_certificates(text);
+    if (!certs && text && certs.error().kind != ErrorKind::kParse) {
+      s.ca_file = ctx.fs.Path(ca);  // the handshake loads it itself
+      AllMissing(out,
+                 {"network.tls.ca_file.readable", "network.tls.ca_file.error",
+                  "network.tls.ca_file.certificates"},
+                 "not checked: " + certs.error().detail);
+    } else if (certs) {
       s.ca_file = ctx.fs.Path(ca);
       out.Set("network.tls.ca_file.readable", true);
       out.Set("network.tls.ca_file.error", "none");
@@ -543,32 +555,34 @@ TlsSetup CheckTlsSetup(const ProbeContext& ctx, FactWriter& out) {
   const std::string cert = ctx.section.GetString("client_cert");
   const std::string key = ctx.section.GetString("client_key");  // the schema needs both
   auto text = ReadTerminalFile(ctx, cert);
-  Result<std::vector<net::CertificateInfo>> certs =
-      text ? net::ParsePemCertificates(*text)
-           : Result<std::vector<net::CertificateInfo>>(text.error());
-  if (!certs) {
+  Result<std::vector<net::CertificateInfo>> certs = read_certificates(text);
+  if (!certs && text && certs.error().kind != ErrorKind::kParse) {
+    AllMissing(out, kClientCertDates, "not checked: " + certs.error().detail);
+  } else if (!certs) {
     s.client_error = text ? "not_pem" : FileError(text.error());
     out.Set("network.tls.client_cert.detail", cert + ": " + certs.error().detail);
     AllMissing(out, kClientCertDates, "client_cert " + cert + ": " + certs.error().detail);
     return s;
   }
-  const net::CertificateInfo& leaf = certs->front();
-  if (!leaf.subject.empty()) out.Set("network.tls.client_cert.subject", leaf.subject);
-  if (leaf.not_before_epoch_s && leaf.not_after_epoch_s) {
-    const std::int64_t now_s = NowSeconds(ctx);
-    out.Set("network.tls.client_cert.not_before_epoch_s", *leaf.not_before_epoch_s, "s");
-    out.Set("network.tls.client_cert.not_after_epoch_s", *leaf.not_after_epoch_s, "s");
-    out.Set("network.tls.client_cert.days_to_expiry", DaysLeft(now_s, *leaf.not_after_epoch_s),
-            "days");
-    out.Set("network.tls.client_cert.expired", now_s > *leaf.not_after_epoch_s);
-    out.Set("network.tls.client_cert.not_yet_valid", now_s < *leaf.not_before_epoch_s);
-  } else {
-    AllMissing(
-        out,
-        {"network.tls.client_cert.not_before_epoch_s", "network.tls.client_cert.not_after_epoch_s",
-         "network.tls.client_cert.days_to_expiry", "network.tls.client_cert.expired",
-         "network.tls.client_cert.not_yet_valid"},
-        "the certificate's dates cannot be read");
+  if (certs) {
+    const net::CertificateInfo& leaf = certs->front();
+    if (!leaf.subject.empty()) out.Set("network.tls.client_cert.subject", leaf.subject);
+    if (leaf.not_before_epoch_s && leaf.not_after_epoch_s) {
+      const std::int64_t now_s = NowSeconds(ctx);
+      out.Set("network.tls.client_cert.not_before_epoch_s", *leaf.not_before_epoch_s, "s");
+      out.Set("network.tls.client_cert.not_after_epoch_s", *leaf.not_after_epoch_s, "s");
+      out.Set("network.tls.client_cert.days_to_expiry", DaysLeft(now_s, *leaf.not_after_epoch_s),
+              "days");
+      out.Set("network.tls.client_cert.expired", now_s > *leaf.not_after_epoch_s);
+      out.Set("network.tls.client_cert.not_yet_valid", now_s < *leaf.not_before_epoch_s);
+    } else {
+      AllMissing(
+          out,
+          {"network.tls.client_cert.not_before_epoch_s",
+           "network.tls.client_cert.not_after_epoch_s", "network.tls.client_cert.days_to_expiry",
+           "network.tls.client_cert.expired", "network.tls.client_cert.not_yet_valid"},
+          "the certificate's dates cannot be read");
+    }
   }
   // The key is not read here: only OpenSSL opens it, at the handshake.
   if (!ctx.fs.Exists(key)) {
@@ -911,7 +925,7 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   out.Set("network.tls.enabled", tls);
   out.Set("network.tls.expiry_warn_days", ctx.section.GetInt("cert_warn_days"), "days");
   TlsSetup setup;
-  if (tls) setup = CheckTlsSetup(ctx, out);
+  if (tls) setup = CheckTlsSetup(ctx, plan, transport, out);
 
   // A step is tried whenever its input exists, even behind a broken link: what it meets is
   // measured, and the catalogue names the first break as the root cause and hides the rest.

@@ -46,6 +46,9 @@ class FakeNetwork final : public net::NetworkTransport {
   int connects = 0;
   int handshakes = 0;
   int routes = 0;
+  int certificate_reads = 0;
+  // What reading certificates gives; unset: parsed from the text, as the companion would.
+  std::optional<Result<std::vector<net::CertificateInfo>>> certificates;
   net::DnsConfig dns_config;
   net::TlsOptions tls_options;
 
@@ -98,6 +101,12 @@ class FakeNetwork final : public net::NetworkTransport {
     return t;
   }
 
+  Result<std::vector<net::CertificateInfo>> ReadCertificates(std::string_view pem,
+                                                             io::Deadline) override {
+    ++certificate_reads;
+    if (certificates) return *certificates;
+    return net::ParsePemCertificates(pem);
+  }
   Result<net::NetlinkSnapshot> ReadInterfaces(io::Deadline) override { return interfaces; }
   Result<net::RouteInfo> RouteTo(const net::IpAddress& address, io::Deadline) override {
     ++routes;
@@ -720,6 +729,26 @@ TEST_F(NetworkProbeTest, CaFileCertificatesAreCounted) {
   const auto run = Run();
   EXPECT_EQ(run.Value("network.tls.ca_file.readable"), V(true));
   EXPECT_EQ(run.Value("network.tls.ca_file.certificates"), V(std::int64_t{1}));
+}
+
+// Without the TLS companion (not installed, killed) the certificates and the handshake are not
+// checked, and say why: nothing about them is judged either way.
+TEST_F(NetworkProbeTest, WithoutTheTlsCompanionTheTlsFactsAreNotCheckedNotJudged) {
+  const Error gone{ErrorKind::kNotFound, "posdiag-tls: not found beside the binary"};
+  fake_->certificates = Result<std::vector<net::CertificateInfo>>(gone);
+  fake_->tls = Result<net::TlsReading>(gone);
+  const auto run = Run();
+  EXPECT_FALSE(run.Has("network.tls.ca_file.readable"));
+  EXPECT_NE(run.Why("network.tls.ca_file.readable").find("not checked: posdiag-tls"),
+            std::string::npos)
+      << run.Why("network.tls.ca_file.readable");
+  EXPECT_EQ(fake_->handshakes, 1);
+  EXPECT_FALSE(fake_->tls_options.ca_file.empty());  // the handshake would still load it
+  for (const char* fact : {"network.tls.ok", "network.tls.handshake", "network.tls.expired"}) {
+    EXPECT_FALSE(run.Has(fact)) << fact;
+    EXPECT_NE(run.Why(fact).find("posdiag-tls"), std::string::npos) << fact;
+  }
+  EXPECT_EQ(run.Value("network.tcp.ok"), V(true));
 }
 
 // --- mutual TLS -------------------------------------------------------------------------------

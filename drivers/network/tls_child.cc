@@ -1,0 +1,201 @@
+#include "drivers/network/tls_child.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "drivers/io/companion.h"
+
+namespace posdiag::drivers::network {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array kOutcomes = {TlsOutcome::kOk,
+                                  TlsOutcome::kTimeout,
+                                  TlsOutcome::kClosed,
+                                  TlsOutcome::kFailed,
+                                  TlsOutcome::kClientCertRequired,
+                                  TlsOutcome::kClientCertRejected};
+
+constexpr std::array kKinds = {ErrorKind::kNotFound, ErrorKind::kPermission, ErrorKind::kTimeout,
+                               ErrorKind::kIo,       ErrorKind::kParse,      ErrorKind::kBusy,
+                               ErrorKind::kInvalid,  ErrorKind::kUnsupported};
+
+json ErrorJson(const Error& e) {
+  return {{"error", {{"kind", ErrorKindName(e.kind)}, {"detail", e.detail}}}};
+}
+
+json OptionalInt(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
+
+std::optional<std::int64_t> IntOrNone(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+// The companion's error, when its answer is one.
+std::optional<Error> AnswerError(const json& j) {
+  const auto it = j.find("error");
+  if (it == j.end()) return std::nullopt;
+  const std::string kind = it->at("kind").get<std::string>();
+  Error e{ErrorKind::kIo, it->at("detail").get<std::string>()};
+  for (ErrorKind k : kKinds) {
+    if (ErrorKindName(k) == kind) e.kind = k;
+  }
+  return e;
+}
+
+// Parses the companion's answer; any shape other than the expected one is kParse.
+template <typename T, typename Read>
+Result<T> Decode(std::string_view text, Read read) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Error{ErrorKind::kParse, "posdiag-tls: an answer that is not a JSON object"};
+  }
+  try {
+    if (auto e = AnswerError(j)) return *e;
+    return read(j);
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::kParse, std::string("posdiag-tls: a malformed answer: ") + e.what()};
+  }
+}
+
+// What a run of the companion came to: its answer, or why there is none.
+Result<std::string> Answer(const Result<io::CompanionRun>& run) {
+  if (!run) return run.error().Context("posdiag-tls");
+  if (run->signal != 0) {
+    return Error{ErrorKind::kIo, "posdiag-tls: ended by signal " + std::to_string(run->signal)};
+  }
+  if (run->exit_status != 0 && run->output.empty()) {
+    return Error{ErrorKind::kIo,
+                 "posdiag-tls: exited with status " + std::to_string(run->exit_status)};
+  }
+  return run->output;
+}
+
+}  // namespace
+
+std::string EncodeTlsAnswer(const Result<TlsReading>& reading) {
+  if (!reading) return ErrorJson(reading.error()).dump();
+  const TlsReading& r = *reading;
+  json j = {{"handshake_ok", r.handshake_ok},
+            {"outcome", TlsOutcomeName(r.outcome)},
+            {"message", r.error},
+            {"protocol", r.protocol},
+            {"alert", r.alert ? json(*r.alert) : json(nullptr)},
+            {"client_cert_requested", r.client_cert_requested},
+            {"client_cert_sent", r.client_cert_sent},
+            {"client_cert_error", r.client_cert_error},
+            {"certificate_seen", r.certificate_seen},
+            {"verify_code", r.verify_code},
+            {"verify_result", r.verify_result},
+            {"chain_trusted", r.chain_trusted},
+            {"hostname_match", r.hostname_match},
+            {"not_before_epoch_s", OptionalInt(r.not_before_epoch_s)},
+            {"not_after_epoch_s", OptionalInt(r.not_after_epoch_s)},
+            {"elapsed_us", r.elapsed.count()}};
+  return j.dump();
+}
+
+Result<TlsReading> DecodeTlsAnswer(std::string_view text) {
+  return Decode<TlsReading>(text, [](const json& j) -> Result<TlsReading> {
+    TlsReading r;
+    r.handshake_ok = j.at("handshake_ok").get<bool>();
+    const std::string outcome = j.at("outcome").get<std::string>();
+    bool known = false;
+    for (TlsOutcome o : kOutcomes) {
+      if (TlsOutcomeName(o) == outcome) {
+        r.outcome = o;
+        known = true;
+      }
+    }
+    if (!known) return Error{ErrorKind::kParse, "posdiag-tls: an unknown outcome " + outcome};
+    r.error = j.at("message").get<std::string>();
+    r.protocol = j.at("protocol").get<std::string>();
+    if (!j.at("alert").is_null()) r.alert = j.at("alert").get<int>();
+    r.client_cert_requested = j.at("client_cert_requested").get<bool>();
+    r.client_cert_sent = j.at("client_cert_sent").get<bool>();
+    r.client_cert_error = j.at("client_cert_error").get<std::string>();
+    r.certificate_seen = j.at("certificate_seen").get<bool>();
+    r.verify_code = j.at("verify_code").get<long>();
+    r.verify_result = j.at("verify_result").get<std::string>();
+    r.chain_trusted = j.at("chain_trusted").get<bool>();
+    r.hostname_match = j.at("hostname_match").get<bool>();
+    r.not_before_epoch_s = IntOrNone(j, "not_before_epoch_s");
+    r.not_after_epoch_s = IntOrNone(j, "not_after_epoch_s");
+    r.elapsed = std::chrono::microseconds(j.at("elapsed_us").get<std::int64_t>());
+    return r;
+  });
+}
+
+std::string EncodePemAnswer(const Result<std::vector<CertificateInfo>>& certificates) {
+  if (!certificates) return ErrorJson(certificates.error()).dump();
+  json list = json::array();
+  for (const CertificateInfo& c : *certificates) {
+    list.push_back({{"subject", c.subject},
+                    {"not_before_epoch_s", OptionalInt(c.not_before_epoch_s)},
+                    {"not_after_epoch_s", OptionalInt(c.not_after_epoch_s)}});
+  }
+  return json{{"certificates", std::move(list)}}.dump();
+}
+
+Result<std::vector<CertificateInfo>> DecodePemAnswer(std::string_view text) {
+  return Decode<std::vector<CertificateInfo>>(
+      text, [](const json& j) -> Result<std::vector<CertificateInfo>> {
+        std::vector<CertificateInfo> out;
+        for (const json& c : j.at("certificates")) {
+          CertificateInfo info;
+          info.subject = c.at("subject").get<std::string>();
+          info.not_before_epoch_s = IntOrNone(c, "not_before_epoch_s");
+          info.not_after_epoch_s = IntOrNone(c, "not_after_epoch_s");
+          out.push_back(std::move(info));
+        }
+        if (out.empty()) return Error{ErrorKind::kParse, "no PEM certificate"};
+        return out;
+      });
+}
+
+Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, UniqueFd socket,
+                                    const TlsOptions& options, io::Deadline deadline) {
+  const auto deadline_ms =
+      std::chrono::floor<std::chrono::milliseconds>(deadline.at().time_since_epoch()).count();
+  std::vector<std::string> args = {"handshake", "--deadline-ms", std::to_string(deadline_ms),
+                                   "--identity", options.identity};
+  if (!options.server_name.empty()) args.insert(args.end(), {"--sni", options.server_name});
+  if (!options.ca_file.empty()) args.insert(args.end(), {"--ca-file", options.ca_file.string()});
+  if (!options.client_cert.empty() && !options.client_key.empty()) {
+    args.insert(args.end(), {"--client-cert", options.client_cert.string(), "--client-key",
+                             options.client_key.string()});
+  }
+  args.insert(args.end(), {"--verdict-wait-ms", std::to_string(options.verdict_wait.count())});
+  // The companion keeps its own deadline; this one, a little later, is for a companion that
+  // cannot (stopped, or stuck before its clock starts).
+  const io::Deadline outer(deadline.at() + std::chrono::milliseconds(40));
+  auto answer = Answer(io::RunCompanion(program, args, {.extra_fd = socket.get()}, outer));
+  socket.Reset();
+  if (!answer) return answer.error();
+  return DecodeTlsAnswer(*answer);
+}
+
+Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path& program,
+                                                     std::string_view pem, io::Deadline deadline) {
+  UniqueFd text(::memfd_create("pem", MFD_CLOEXEC));
+  if (!text.valid()) return ErrnoError("memfd_create", errno);
+  for (std::size_t done = 0; done < pem.size();) {
+    const ssize_t n = ::write(text.get(), pem.data() + done, pem.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("memfd write", errno);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::lseek(text.get(), 0, SEEK_SET) != 0) return ErrnoError("memfd seek", errno);
+  auto answer = Answer(io::RunCompanion(program, {"pem"}, {.stdin_fd = text.get()}, deadline));
+  if (!answer) return answer.error();
+  return DecodePemAnswer(*answer);
+}
+
+}  // namespace posdiag::drivers::network

@@ -1,0 +1,172 @@
+#include "drivers/network/tls_child.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+#include "drivers/network/test_certificates.h"
+
+namespace posdiag::drivers::network {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::kTestCaPem;
+using testing::kTestClientPem;
+
+const std::filesystem::path kProgram = POSDIAG_TLS_PROGRAM;
+
+TEST(TlsAnswer, AReadingGoesAcrossWhole) {
+  TlsReading r;
+  r.handshake_ok = false;
+  r.outcome = TlsOutcome::kClientCertRejected;
+  r.error = "the host sent the alert \"bad\"\n";
+  r.protocol = "TLSv1.3";
+  r.alert = 42;
+  r.client_cert_requested = true;
+  r.client_cert_sent = true;
+  r.client_cert_error = "key_mismatch";
+  r.certificate_seen = true;
+  r.verify_code = 10;
+  r.verify_result = "certificate has expired";
+  r.chain_trusted = true;
+  r.hostname_match = true;
+  r.not_before_epoch_s = -5;
+  r.not_after_epoch_s = 4102444800;
+  r.elapsed = std::chrono::microseconds(1234);
+  auto back = DecodeTlsAnswer(EncodeTlsAnswer(r));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->handshake_ok, r.handshake_ok);
+  EXPECT_EQ(back->outcome, r.outcome);
+  EXPECT_EQ(back->error, r.error);
+  EXPECT_EQ(back->protocol, r.protocol);
+  EXPECT_EQ(back->alert, r.alert);
+  EXPECT_EQ(back->client_cert_requested, r.client_cert_requested);
+  EXPECT_EQ(back->client_cert_sent, r.client_cert_sent);
+  EXPECT_EQ(back->client_cert_error, r.client_cert_error);
+  EXPECT_EQ(back->certificate_seen, r.certificate_seen);
+  EXPECT_EQ(back->verify_code, r.verify_code);
+  EXPECT_EQ(back->verify_result, r.verify_result);
+  EXPECT_EQ(back->chain_trusted, r.chain_trusted);
+  EXPECT_EQ(back->hostname_match, r.hostname_match);
+  EXPECT_EQ(back->not_before_epoch_s, r.not_before_epoch_s);
+  EXPECT_EQ(back->not_after_epoch_s, r.not_after_epoch_s);
+  EXPECT_EQ(back->elapsed, r.elapsed);
+
+  TlsReading none;
+  back = DecodeTlsAnswer(EncodeTlsAnswer(none));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_FALSE(back->alert);
+  EXPECT_FALSE(back->not_before_epoch_s);
+}
+
+TEST(TlsAnswer, AnErrorStaysTheErrorItWas) {
+  auto back = DecodeTlsAnswer(EncodeTlsAnswer(Error{ErrorKind::kNotFound, "ca_file x: gone"}));
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(back.error().detail, "ca_file x: gone");
+}
+
+TEST(TlsAnswer, AnythingElseIsAParseErrorNotAReading) {
+  for (const char* text :
+       {"", "null", "[]", "{}", "{\"handshake_ok\":1}", "garbage", "{\"error\":{\"kind\":3}}"}) {
+    auto r = DecodeTlsAnswer(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().kind, ErrorKind::kParse) << text;
+  }
+  std::string unknown = EncodeTlsAnswer(TlsReading{});
+  unknown.replace(unknown.find("\"failed\""), 8, "\"sideways\"");
+  EXPECT_FALSE(DecodeTlsAnswer(unknown));
+}
+
+TEST(PemAnswer, CertificatesGoAcrossWhole) {
+  auto back = DecodePemAnswer(EncodePemAnswer(std::vector<CertificateInfo>{
+      {"Test Acquirer Root CA", 1, std::nullopt}, {"terminal-00042", 2, 3}}));
+  ASSERT_TRUE(back) << back.error().detail;
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].subject, "Test Acquirer Root CA");
+  EXPECT_FALSE((*back)[0].not_after_epoch_s);
+  EXPECT_EQ((*back)[1].not_after_epoch_s, 3);
+  EXPECT_FALSE(DecodePemAnswer("{\"certificates\":[]}"));
+  EXPECT_FALSE(DecodePemAnswer("{\"certificates\":[{\"subject\":1}]}"));
+}
+
+// The companion itself, as posdiag runs it.
+TEST(TlsCompanion, ReadsPemAsInProcess) {
+  const std::string bundle = std::string(kTestCaPem) + "\n" + std::string(kTestClientPem);
+  auto certs = ParsePemInChild(kProgram, bundle, io::Deadline::In(milliseconds(5000)));
+  ASSERT_TRUE(certs) << certs.error().detail;
+  ASSERT_EQ(certs->size(), 2u);
+  EXPECT_EQ((*certs)[1].subject, "terminal-00042");
+  EXPECT_EQ((*certs)[1].not_after_epoch_s, testing::kTestClientNotAfter);
+  auto none = ParsePemInChild(kProgram, "garbage\n", io::Deadline::In(milliseconds(5000)));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().kind, ErrorKind::kParse);
+}
+
+// A bundle larger than a pipe holds goes across too (it is not written through one).
+TEST(TlsCompanion, ABigBundle) {
+  std::string bundle;
+  for (int i = 0; i < 300; ++i) bundle += std::string(kTestCaPem) + "\n";
+  auto certs = ParsePemInChild(kProgram, bundle, io::Deadline::In(milliseconds(10000)));
+  ASSERT_TRUE(certs) << certs.error().detail;
+  EXPECT_EQ(certs->size(), 300u);
+}
+
+class TlsCompanionHandshake : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair), 0);
+    client_ = UniqueFd(pair[0]);
+    host_ = UniqueFd(pair[1]);
+  }
+  Result<TlsReading> Handshake(milliseconds limit = milliseconds(5000)) {
+    TlsOptions options;
+    options.identity = "pay.bank.test";
+    options.server_name = "pay.bank.test";
+    return HandshakeInChild(kProgram, std::move(client_), options, io::Deadline::In(limit));
+  }
+  UniqueFd client_;
+  UniqueFd host_;
+};
+
+TEST_F(TlsCompanionHandshake, AHostThatHangsUpIsClosed) {
+  host_.Reset();
+  auto r = Handshake();
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_FALSE(r->handshake_ok);
+  EXPECT_EQ(r->outcome, TlsOutcome::kClosed) << r->error;
+}
+
+TEST_F(TlsCompanionHandshake, AHostThatNeverAnswersTimesOutAtTheDeadline) {
+  auto r = Handshake(milliseconds(300));
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_FALSE(r->handshake_ok);
+  EXPECT_EQ(r->outcome, TlsOutcome::kTimeout) << r->error;
+}
+
+TEST_F(TlsCompanionHandshake, GarbageIsAFailureNotACrash) {
+  ASSERT_EQ(::write(host_.get(), "HTTP/1.1 400 Bad Request\r\n\r\n", 28), 28);
+  auto r = Handshake();
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_FALSE(r->handshake_ok);
+  EXPECT_NE(r->outcome, TlsOutcome::kOk);
+  EXPECT_FALSE(r->error.empty());
+}
+
+TEST(TlsCompanionMissing, IsAnErrorThatSaysSo) {
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+  UniqueFd other(pair[1]);
+  auto r = HandshakeInChild("/nonexistent/posdiag-tls", UniqueFd(pair[0]), TlsOptions{},
+                            io::Deadline::In(milliseconds(1000)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::kNotFound);
+  EXPECT_NE(r.error().detail.find("posdiag-tls"), std::string::npos) << r.error().detail;
+}
+
+}  // namespace
+}  // namespace posdiag::drivers::network
