@@ -8,12 +8,15 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
 #include <ctime>
 #include <memory>
+#include <vector>
 
 namespace posdiag::drivers::network {
 namespace {
@@ -100,12 +103,66 @@ bool VerifyIgnoringTime(SSL* ssl, X509* leaf, STACK_OF(X509) * peer_chain,
   return trusted;
 }
 
-// What the message callback saw of the handshake.
+// What the message and read callbacks saw of the handshake.
 struct Seen {
   bool cert_requested = false;
   bool ticket = false;  // a NewSessionTicket: a TLS 1.3 host that accepted the client
   std::optional<int> alert_received;
+  std::uint64_t received = 0;            // bytes read from the host
+  std::array<std::uint8_t, 32> first{};  // the first of them
+  std::size_t first_len = 0;
+
+  std::span<const std::uint8_t> First() const { return {first.data(), first_len}; }
 };
+
+// Counts and keeps the first bytes the socket BIO reads, before OpenSSL parses them: what a host
+// that does not speak TLS sent is only known here.
+long OnBioOperation(BIO* bio, int oper, const char* data, std::size_t /*len*/, int /*argi*/,
+                    long /*argl*/, int ret, std::size_t* processed) {
+  if (oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 || processed == nullptr ||
+      data == nullptr) {
+    return ret;
+  }
+  auto* seen = reinterpret_cast<Seen*>(BIO_get_callback_arg(bio));
+  const std::size_t n = std::min(*processed, seen->first.size() - seen->first_len);
+  std::copy_n(reinterpret_cast<const std::uint8_t*>(data), n,
+              seen->first.begin() + static_cast<std::ptrdiff_t>(seen->first_len));
+  seen->first_len += n;
+  seen->received += *processed;
+  return ret;
+}
+
+// How the connection ended under a failed SSL_connect or SSL_read: `why` is SSL_get_error's
+// answer, `err` the errno the call left. OpenSSL 3 reports an orderly close in the handshake as
+// its "unexpected eof" error; before 3.0, as SSL_ERROR_SYSCALL with nothing queued and errno 0.
+TlsConnectionEnd ConnectionEnd(int why, int err) {
+  const unsigned long queued = ERR_peek_error();
+  if (why == SSL_ERROR_ZERO_RETURN) return TlsConnectionEnd::kClosed;
+  if (why == SSL_ERROR_SYSCALL) {
+    if (queued != 0 && ERR_GET_LIB(queued) == ERR_LIB_SYS) err = ERR_GET_REASON(queued);
+    if (err == ECONNRESET) return TlsConnectionEnd::kReset;
+    if (queued == 0 && err == 0) return TlsConnectionEnd::kClosed;
+    return TlsConnectionEnd::kOpen;
+  }
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+  if (why == SSL_ERROR_SSL && ERR_GET_LIB(queued) == ERR_LIB_SSL &&
+      ERR_GET_REASON(queued) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+    return TlsConnectionEnd::kClosed;
+  }
+#endif
+  return TlsConnectionEnd::kOpen;
+}
+
+// The host's first bytes for a message: those OpenSSL read, and what else is waiting unread.
+std::vector<std::uint8_t> FirstBytes(const Seen& seen, int fd) {
+  std::vector<std::uint8_t> out(seen.First().begin(), seen.First().end());
+  if (seen.received > seen.first_len) return out;  // more was read than kept: no gap to fill
+  std::array<std::uint8_t, 32> more{};
+  const std::size_t room = more.size() - std::min(out.size(), more.size());
+  const ssize_t n = ::recv(fd, more.data(), room, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) out.insert(out.end(), more.begin(), more.begin() + n);
+  return out;
+}
 
 void OnMessage(int write_p, int /*version*/, int content_type, const void* buf, std::size_t len,
                SSL* /*ssl*/, void* arg) {
@@ -151,6 +208,10 @@ std::string_view TlsOutcomeName(TlsOutcome outcome) {
       return "timeout";
     case TlsOutcome::kClosed:
       return "closed";
+    case TlsOutcome::kReset:
+      return "reset";
+    case TlsOutcome::kNotTls:
+      return "not_tls";
     case TlsOutcome::kFailed:
       return "failed";
     case TlsOutcome::kClientCertRequired:
@@ -218,21 +279,53 @@ std::string TlsAlertName(int description) {
   }
 }
 
-TlsOutcome ClassifyTlsFailure(bool cert_requested, bool cert_sent, std::optional<int> alert,
-                              bool closed) {
+TlsAnswerShape ClassifyServerAnswer(std::span<const std::uint8_t> b) {
+  constexpr std::uint8_t kAlertRecord = 21;
+  constexpr std::uint8_t kHandshakeRecord = 22;
+  // RFC 5246 6.2.3: a record carries at most 2^14 + 2048 bytes (TLS 1.3 allows less).
+  constexpr unsigned kMaxRecord = (1u << 14) + 2048;
+  if (b.empty()) return TlsAnswerShape::kNothing;
+  if (b[0] != kAlertRecord && b[0] != kHandshakeRecord) return TlsAnswerShape::kNotTls;
+  if (b.size() > 1 && b[1] != 3) return TlsAnswerShape::kNotTls;  // SSL 3.0 to TLS 1.3: 3.x
+  if (b.size() > 2 && b[2] > 4) return TlsAnswerShape::kNotTls;
+  if (b.size() > 4) {
+    const unsigned length = (static_cast<unsigned>(b[3]) << 8) | b[4];
+    if (length == 0 || length > kMaxRecord) return TlsAnswerShape::kNotTls;
+  }
+  return TlsAnswerShape::kTls;
+}
+
+std::string DescribeBytes(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  std::string text;
+  for (const std::uint8_t b : bytes) {
+    if (!hex.empty()) hex += ' ';
+    hex += kHex[b >> 4];
+    hex += kHex[b & 0xf];
+    text += b >= 0x20 && b < 0x7f ? static_cast<char>(b) : '.';
+  }
+  return hex + " \"" + text + "\"";
+}
+
+TlsOutcome ClassifyTlsFailure(const TlsFailureSeen& seen) {
+  if (seen.answer == TlsAnswerShape::kNotTls) return TlsOutcome::kNotTls;
+  std::optional<int> alert = seen.alert;
+  TlsConnectionEnd end = seen.end;
   if (alert == 0) {  // close_notify: a polite hang-up
     alert.reset();
-    closed = true;
+    if (end == TlsConnectionEnd::kOpen) end = TlsConnectionEnd::kClosed;
   }
+  const bool hung_up = end != TlsConnectionEnd::kOpen;
   if (alert == kAlertCertificateRequired) return TlsOutcome::kClientCertRequired;
-  if (cert_requested && !cert_sent &&
-      (closed || alert == kAlertHandshakeFailure || alert == kAlertBadCertificate ||
+  if (seen.cert_requested && !seen.cert_sent &&
+      (hung_up || alert == kAlertHandshakeFailure || alert == kAlertBadCertificate ||
        alert == kAlertAccessDenied)) {
     // A TLS 1.2 host that wanted a certificate and got an empty one: most say
-    // handshake_failure, some bad_certificate, some just hang up.
+    // handshake_failure, some bad_certificate, some just hang up or reset.
     return TlsOutcome::kClientCertRequired;
   }
-  if (cert_sent && alert) {
+  if (seen.cert_sent && alert) {
     switch (*alert) {
       case kAlertHandshakeFailure:
       case kAlertBadCertificate:
@@ -247,7 +340,8 @@ TlsOutcome ClassifyTlsFailure(bool cert_requested, bool cert_sent, std::optional
         break;
     }
   }
-  if (!alert && closed) return TlsOutcome::kClosed;
+  if (!alert && end == TlsConnectionEnd::kReset) return TlsOutcome::kReset;
+  if (!alert && end == TlsConnectionEnd::kClosed) return TlsOutcome::kClosed;
   return TlsOutcome::kFailed;
 }
 
@@ -306,37 +400,79 @@ Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::
   if (SSL_set_fd(ssl.get(), socket.get()) != 1) {
     return Error{ErrorKind::kIo, OpenSslError("TLS socket")};
   }
-  auto failed = [&](std::string error, bool closed) {
-    r.error = std::move(error);
+  BIO_set_callback_ex(SSL_get_rbio(ssl.get()), OnBioOperation);
+  BIO_set_callback_arg(SSL_get_rbio(ssl.get()), reinterpret_cast<char*>(&seen));
+
+  auto record = [&] {
+    r.handshake_ok = false;
     r.alert = seen.alert_received;
     r.client_cert_requested = seen.cert_requested;
     r.client_cert_sent = seen.cert_requested && have_client_cert;
-    r.outcome = ClassifyTlsFailure(r.client_cert_requested, r.client_cert_sent, r.alert, closed);
-    r.handshake_ok = false;
+    r.bytes_received = seen.received;
+  };
+  auto answered = [&] {
+    return seen.received == 0 ? std::string(", before the host answered")
+                              : ", after " + std::to_string(seen.received) + " bytes from the host";
+  };
+  // A handshake that failed with the connection ended so; `after`: once the client had finished
+  // its side (TLS 1.3, the host judging the terminal's certificate).
+  auto failed = [&](TlsConnectionEnd end, bool after) {
+    record();
+    const TlsAnswerShape answer = ClassifyServerAnswer(seen.First());
+    r.outcome = ClassifyTlsFailure({.cert_requested = r.client_cert_requested,
+                                    .cert_sent = r.client_cert_sent,
+                                    .alert = r.alert,
+                                    .end = end,
+                                    .answer = answer});
+    const std::string when = after ? " after the handshake" : " during the handshake";
+    if (answer == TlsAnswerShape::kNotTls) {
+      r.error = "the host answered with bytes that are not TLS: " +
+                DescribeBytes(FirstBytes(seen, socket.get()));
+    } else if (r.alert) {
+      r.error = "the host sent the alert " + TlsAlertName(*r.alert) + (after ? when : "");
+    } else if (end == TlsConnectionEnd::kReset) {
+      r.error = "the connection was reset (a TCP RST)" + when + answered();
+    } else if (end == TlsConnectionEnd::kClosed) {
+      r.error = "the host closed the connection" + when + answered();
+    } else {
+      r.error = OpenSslError("handshake failed");
+    }
+    ERR_clear_error();
   };
 
   for (;;) {
+    errno = 0;
     const int rc = SSL_connect(ssl.get());
+    const int err = errno;
     if (rc == 1) break;
     const int why = SSL_get_error(ssl.get(), rc);
     short events = 0;
     if (why == SSL_ERROR_WANT_READ) events = POLLIN;
     if (why == SSL_ERROR_WANT_WRITE) events = POLLOUT;
     if (events == 0) {
-      const bool closed = (why == SSL_ERROR_SYSCALL || why == SSL_ERROR_ZERO_RETURN) &&
-                          ERR_peek_error() == 0 && !seen.alert_received;
-      std::string error = closed ? "the host closed the connection during the handshake"
-                          : seen.alert_received
-                              ? "the host sent the alert " + TlsAlertName(*seen.alert_received)
-                              : OpenSslError("handshake failed");
-      ERR_clear_error();
-      failed(std::move(error), closed);
+      failed(ConnectionEnd(why, err), false);
       return done();
     }
     const int ready = WaitFor(socket.get(), events, deadline);
-    if (ready <= 0) {
-      failed(ready == 0 ? "timeout" : ErrnoError("poll", errno).detail, false);
-      if (ready == 0) r.outcome = TlsOutcome::kTimeout;
+    if (ready < 0) {
+      const int poll_err = errno;
+      failed(TlsConnectionEnd::kOpen, false);
+      r.error = ErrnoError("poll", poll_err).detail;
+      return done();
+    }
+    if (ready == 0) {
+      // No whole answer in time: nothing at all, or a host (or a path) too slow to finish.
+      record();
+      r.outcome = TlsOutcome::kTimeout;
+      r.error = "timeout";
+      if (seen.received > 0) {
+        r.error += " (the host had sent " + std::to_string(seen.received) + " bytes";
+        if (ClassifyServerAnswer(seen.First()) == TlsAnswerShape::kNotTls) {
+          r.error += ", not TLS: " + DescribeBytes(seen.First());
+        }
+        r.error += ")";
+      }
+      ERR_clear_error();
       return done();
     }
   }
@@ -363,7 +499,9 @@ Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::
         std::min(deadline.at(), std::chrono::steady_clock::now() + options.verdict_wait));
     std::array<char, 256> sink{};
     while (!seen.ticket && !seen.alert_received) {
+      errno = 0;
       const int n = SSL_read(ssl.get(), sink.data(), static_cast<int>(sink.size()));
+      const int err = errno;
       if (n > 0) break;  // application data: the host took the session
       const int why = SSL_get_error(ssl.get(), n);
       if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE) {
@@ -372,23 +510,15 @@ Result<TlsReading> TlsHandshake(UniqueFd socket, const TlsOptions& options, io::
         }
         continue;
       }
-      const bool closed =
-          (why == SSL_ERROR_SYSCALL || why == SSL_ERROR_ZERO_RETURN) && !seen.alert_received;
-      ERR_clear_error();
-      failed(seen.alert_received ? "the host sent the alert " + TlsAlertName(*seen.alert_received) +
-                                       " after the handshake"
-                                 : "the host closed the connection after the handshake",
-             closed);
+      failed(ConnectionEnd(why, err), true);
       return done();
     }
     if (seen.alert_received) {
-      ERR_clear_error();
-      failed(
-          "the host sent the alert " + TlsAlertName(*seen.alert_received) + " after the handshake",
-          false);
+      failed(TlsConnectionEnd::kOpen, true);
       return done();
     }
   }
+  r.bytes_received = seen.received;
   // A polite close; its answer is not awaited.
   SSL_shutdown(ssl.get());
   ERR_clear_error();

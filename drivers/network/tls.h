@@ -2,10 +2,11 @@
 // poll against a deadline). It reports what a merchant's remedy depends on, each separately: does
 // the chain lead to a trusted CA (time aside), does the certificate name the host, the validity
 // window of the chain (so an expired certificate and a wrong clock can be told apart by the
-// rules), and how a failed handshake failed: no answer, a hang-up, a host that wants the
-// terminal's own certificate, or one that refuses it. With TLS 1.3 a host judges the terminal's
-// certificate only after the client has finished its side of the handshake, so when the host
-// asked for one the driver reads once more, briefly, to catch the host's verdict.
+// rules), and how a failed handshake failed: no answer (or too slow an answer), a hang-up, a reset,
+// an answer that is not TLS, a host that wants the terminal's own certificate, or one that
+// refuses it. With TLS 1.3 a host judges the terminal's certificate only after the client has
+// finished its side of the handshake, so when the host asked for one the driver reads once more,
+// briefly, to catch the host's verdict.
 //
 // The PEM helpers are pure: the probe reads the CA bundle and the terminal's certificate under
 // [system] root and hands their text here. The private key is only ever opened by OpenSSL, by
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,32 +54,58 @@ struct TlsOptions {
 };
 
 enum class TlsOutcome {
-  kOk,                  // the session is up
-  kTimeout,             // the host did not answer the handshake before the deadline
-  kClosed,              // the host hung up without an alert
-  kFailed,              // an alert or a protocol error not about the terminal's certificate
+  kOk,       // the session is up
+  kTimeout,  // the host had not finished its side of the handshake by the deadline
+  kClosed,   // the host hung up without an alert
+  kReset,    // the connection was reset (a TCP RST: from the host or something on the way)
+  kNotTls,   // the host answered with bytes that are not TLS records
+  kFailed,   // an alert or a protocol error not about the terminal's certificate
   kClientCertRequired,  // the host wants the terminal's certificate and none was sent
   kClientCertRejected,  // the host refused the certificate the terminal sent
 };
 
-// "ok", "timeout", "closed", "failed", "client_cert_required", "client_cert_rejected".
+// "ok", "timeout", "closed", "reset", "not_tls", "failed", "client_cert_required",
+// "client_cert_rejected".
 std::string_view TlsOutcomeName(TlsOutcome outcome);
+
+// How the connection under a failed handshake ended, as the socket told: still open (the failure
+// was TLS's own), closed by the host, or reset.
+enum class TlsConnectionEnd { kOpen, kClosed, kReset };
+
+// Whether the first bytes a host sent can start a TLS server's answer: a handshake or alert record
+// (a server's first record is one of those) of version 3.x with a length TLS allows. Judged on
+// the bytes there are: a prefix that fits so far is kTls; no bytes, kNothing.
+enum class TlsAnswerShape { kNothing, kTls, kNotTls };
+TlsAnswerShape ClassifyServerAnswer(std::span<const std::uint8_t> first_bytes);
+
+// Bytes for a message, as hex and as text (other than printable ASCII shown as '.'):
+// `48 54 54 50 2f "HTTP/"`.
+std::string DescribeBytes(std::span<const std::uint8_t> bytes);
 
 // The TLS alert names of RFC 8446 6 ("handshake_failure", "certificate_required", ...);
 // "alert_N" for others.
 std::string TlsAlertName(int description);
 
-// How a handshake that did not give a usable session failed, from what was seen: whether the
-// host asked for a certificate (CertificateRequest), whether the terminal had one to send, the
-// alert the host sent (if any) and whether it hung up without one.
-TlsOutcome ClassifyTlsFailure(bool cert_requested, bool cert_sent, std::optional<int> alert,
-                              bool closed);
+// What was seen of a handshake that did not give a usable session.
+struct TlsFailureSeen {
+  bool cert_requested = false;  // the host asked for a certificate (CertificateRequest)
+  bool cert_sent = false;       // and the terminal had one to send
+  std::optional<int> alert;     // the alert the host sent
+  TlsConnectionEnd end = TlsConnectionEnd::kOpen;
+  TlsAnswerShape answer = TlsAnswerShape::kNothing;  // the shape of the host's first bytes
+};
+
+// How such a handshake failed. An answer that is not TLS decides first (nothing after it is
+// TLS); a hang-up or reset after a CertificateRequest the terminal could not answer is the host
+// wanting a certificate, as some TLS 1.2 hosts say it.
+TlsOutcome ClassifyTlsFailure(const TlsFailureSeen& seen);
 
 struct TlsReading {
   bool handshake_ok = false;  // a session was established and the host did not refuse it after
   TlsOutcome outcome = TlsOutcome::kFailed;
-  std::string error;     // why the handshake failed ("timeout", OpenSSL's reason); empty when ok
-  std::string protocol;  // "TLSv1.3"; empty when the handshake did not get that far
+  std::string error;  // why the handshake failed ("timeout", OpenSSL's reason); empty when ok
+  std::uint64_t bytes_received = 0;    // what the host sent during the handshake (0: no answer)
+  std::string protocol;                // "TLSv1.3"; empty when the handshake did not get that far
   std::optional<int> alert;            // the alert the host sent
   bool client_cert_requested = false;  // the host sent a CertificateRequest
   bool client_cert_sent = false;       // and the terminal answered it with a certificate

@@ -40,6 +40,7 @@ struct Expectation {
   std::string level = "boot";        // posdiag-sim run passes it unless told another
   std::set<std::string> incomplete;  // probes that must end error or timeout
   long max_duration_ms = -1;         // -1: not checked
+  std::set<std::string> facts;       // NAME=VALUE or NAME>=NUMBER
 };
 
 std::set<std::string> SplitCommas(const std::string& text) {
@@ -65,11 +66,41 @@ Expectation Expect(const std::string& scenario) {
     if (line.rfind("suppressed=", 0) == 0) e.suppressed = SplitCommas(line.substr(11));
     if (line.rfind("level=", 0) == 0 && line.size() > 6) e.level = line.substr(6);
     if (line.rfind("incomplete=", 0) == 0) e.incomplete = SplitCommas(line.substr(11));
+    if (line.rfind("facts=", 0) == 0) e.facts = SplitCommas(line.substr(6));
     if (line.rfind("max_duration_ms=", 0) == 0 && line.size() > 16) {
       e.max_duration_ms = std::stol(line.substr(16));
     }
   }
   return e;
+}
+
+// Checks one NAME=VALUE or NAME>=NUMBER against the report's facts; the failure says why.
+::testing::AssertionResult HasFact(const nlohmann::json& report, const std::string& want) {
+  const auto ge = want.find(">=");
+  const auto eq = want.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return ::testing::AssertionFailure() << "not NAME=VALUE or NAME>=NUMBER: " << want;
+  }
+  const bool at_least = ge != std::string::npos && ge + 1 == eq;
+  const std::string name = want.substr(0, at_least ? ge : eq);
+  const std::string value = want.substr(eq + 1);
+  const auto facts = report.value("facts", nlohmann::json::object());
+  if (!facts.contains(name)) {
+    const auto missing = report.value("facts_missing", nlohmann::json::object());
+    return ::testing::AssertionFailure()
+           << name << " is not in the report: " << missing.value(name, "(not missing either)");
+  }
+  const nlohmann::json& got = facts[name];
+  if (at_least) {
+    if (got.is_number() && got.get<double>() >= std::stod(value)) {
+      return ::testing::AssertionSuccess();
+    }
+  } else if ((got.is_string() && got.get<std::string>() == value) ||
+             (!got.is_string() && got.dump() == value)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << name << " is " << got.dump() << ", wanted " << (at_least ? ">= " : "") << value;
 }
 
 class ScenarioTest : public ::testing::TestWithParam<std::string> {};
@@ -130,6 +161,9 @@ TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
   }
   if (want.max_duration_ms >= 0) {
     EXPECT_LE(report.value("duration_ms", 0L), want.max_duration_ms) << json_run.out;
+  }
+  for (const auto& fact : want.facts) {
+    EXPECT_TRUE(HasFact(report, fact));
   }
 
   const Outcome text_run = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,

@@ -98,6 +98,7 @@ constexpr std::initializer_list<const char*> kTcpFacts = {"network.tcp.ok", "net
 constexpr std::initializer_list<const char*> kTlsFacts = {"network.tls.ok",
                                                           "network.tls.handshake",
                                                           "network.tls.outcome",
+                                                          "network.tls.bytes_received",
                                                           "network.tls.client_cert_requested",
                                                           "network.tls.protocol",
                                                           "network.tls.verify_result",
@@ -641,6 +642,7 @@ void WriteTls(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transp
   out.Set("network.tls.handshake", r->handshake_ok);
   out.Set("network.tls.outcome", std::string(net::TlsOutcomeName(r->outcome)));
   out.Set("network.tls.ms", Ms(r->elapsed), "ms");
+  out.Set("network.tls.bytes_received", static_cast<std::int64_t>(r->bytes_received), "bytes");
   out.Set("network.tls.client_cert_requested", r->client_cert_requested);
   out.Set("network.tls.client_cert_sent", r->client_cert_sent);
   if (r->alert) out.Set("network.tls.alert", net::TlsAlertName(*r->alert));
@@ -648,7 +650,7 @@ void WriteTls(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transp
     std::string error = r->error;
     if (r->outcome == net::TlsOutcome::kTimeout && step.capped) {
       plan.CutOff(out, "tls");
-      error = "timeout: " + CutDetail(r->elapsed, own);
+      error += ": " + CutDetail(r->elapsed, own);
     }
     out.Set("network.tls.error", error);
   }
@@ -841,7 +843,11 @@ std::vector<rules::FactSpec> NetworkProbe::Facts() const {
       {"network.tls.handshake", FactType::kBool, "",
        "a session was established and the host did not refuse it"},
       {"network.tls.outcome", FactType::kText, "",
-       "ok, timeout, closed, failed, client_cert_required or client_cert_rejected"},
+       "ok, timeout, closed (the host hung up), reset (the connection was reset), not_tls (the "
+       "host answered with bytes that are not TLS), failed (an alert or another TLS error), "
+       "client_cert_required or client_cert_rejected"},
+      {"network.tls.bytes_received", FactType::kInt, "bytes",
+       "what the host sent during the handshake: 0 when it never answered"},
       {"network.tls.alert", FactType::kText, "", "the TLS alert the host sent"},
       {"network.tls.error", FactType::kText, "", "why the handshake failed"},
       {"network.tls.ms", FactType::kReal, "ms", "how long the handshake took"},

@@ -38,6 +38,7 @@ class FakeNetwork final : public net::NetworkTransport {
   std::vector<net::TcpOutcome> latency;  // outcomes of the attempts after the first connect
   bool tcp_hangs = false;                // every connect waits out its deadline: a black-holed host
   bool tls_hangs = false;  // the handshake waits out its deadline: a host that never answers
+  std::uint64_t tls_hang_bytes = 0;  // what such a host had sent (a trickle) by then
   Result<net::TlsReading> tls = GoodTls();
   // The kernel's answer for the route to an address; unset: the main table of `interfaces`.
   std::optional<Result<net::RouteInfo>> route;
@@ -147,6 +148,10 @@ class FakeNetwork final : public net::NetworkTransport {
       net::TlsReading t;
       t.outcome = net::TlsOutcome::kTimeout;
       t.error = "timeout";
+      t.bytes_received = tls_hang_bytes;
+      if (tls_hang_bytes > 0) {
+        t.error += " (the host had sent " + std::to_string(tls_hang_bytes) + " bytes)";
+      }
       return t;
     }
     return tls;
@@ -501,6 +506,22 @@ TEST_F(NetworkProbeTest, DeadlineCutsAHangingHandshake) {
   EXPECT_EQ(fake_->connects, 1);
 }
 
+// A host trickling its answer is cut like one that never answers; what it had sent is kept.
+TEST_F(NetworkProbeTest, DeadlineCutsATrickledHandshakeAndKeepsWhatCame) {
+  fake_->tls_hangs = true;
+  fake_->tls_hang_bytes = 2;
+  const auto run = RunProbe(device_, tree_,
+                            "[network]\npayment_host = \"pay.bank.test:8443\"\n"
+                            "ca_file = \"/etc/posdiag/ca.pem\"\ntls_timeout_ms = 5000\n",
+                            clock_, open_, {Level::kBoot, std::chrono::milliseconds(400)});
+  ASSERT_TRUE(run.result.ok()) << run.result.error().detail;
+  EXPECT_EQ(run.Value("network.tls.outcome"), V(std::string("timeout")));
+  EXPECT_EQ(run.Value("network.deadline.cut_step"), V(std::string("tls")));
+  EXPECT_EQ(run.Value("network.tls.bytes_received"), V(std::int64_t{2}));
+  const auto& error = std::get<std::string>(run.Value("network.tls.error"));
+  EXPECT_EQ(error.rfind("timeout (the host had sent 2 bytes): cut off after ", 0), 0u) << error;
+}
+
 // A step's own timeout inside the probe's deadline is no cut: a timeout is the host's.
 TEST_F(NetworkProbeTest, OwnTimeoutIsNotACut) {
   fake_->tcp_hangs = true;
@@ -853,6 +874,30 @@ TEST_F(NetworkProbeTest, HostRequiresAClientCertificate) {
   EXPECT_EQ(run.Value("network.tls.client_cert.configured"), V(false));
   // The host's certificate was seen before the refusal: its facts are measured.
   EXPECT_EQ(run.Value("network.tls.chain_trusted"), V(true));
+}
+
+// How the connection under the handshake ended reaches the facts as the driver decoded it.
+TEST_F(NetworkProbeTest, AResetAndAnAnswerThatIsNotTlsAreTheirOwnOutcomes) {
+  net::TlsReading t;
+  t.outcome = net::TlsOutcome::kReset;
+  t.error = "the connection was reset (a TCP RST) during the handshake, before the host answered";
+  fake_->tls = t;
+  auto run = Run();
+  EXPECT_EQ(run.Value("network.tls.handshake"), V(false));
+  EXPECT_EQ(run.Value("network.tls.outcome"), V(std::string("reset")));
+  EXPECT_EQ(run.Value("network.tls.error"), V(t.error));
+  EXPECT_EQ(run.Value("network.tls.bytes_received"), V(std::int64_t{0}));
+  EXPECT_EQ(run.Why("network.tls.expired"), "handshake failed: " + t.error);
+
+  t.outcome = net::TlsOutcome::kNotTls;
+  t.bytes_received = 48;
+  t.error = "the host answered with bytes that are not TLS: 48 54 54 50 2f \"HTTP/\"";
+  fake_->tls = t;
+  run = Run();
+  EXPECT_EQ(run.Value("network.tls.outcome"), V(std::string("not_tls")));
+  EXPECT_EQ(run.Value("network.tls.error"), V(t.error));
+  EXPECT_EQ(run.Value("network.tls.bytes_received"), V(std::int64_t{48}));
+  EXPECT_FALSE(run.Has("network.tls.alert"));
 }
 
 TEST_F(NetworkProbeTest, ClientCertKeysGoTogether) {

@@ -23,7 +23,10 @@
 #   SIM_NET_HOSTS_LINE   "" or a line for the terminal's /etc/hosts ("10.77.0.1 pay.bank.test")
 #   SIM_NET_NSSWITCH     "" (no /etc/nsswitch.conf), or its hosts: sources ("files dns")
 #   SIM_NET_TLS_SERVER   1, 0: nothing listens on the payment port, or hang: it accepts the TCP
-#                        connection and never answers the TLS handshake
+#                        connection and never answers the TLS handshake; reset, garbage, trickle:
+#                        it reads the ClientHello, then resets the connection, answers with bytes
+#                        that are not TLS, or sends the start of a ServerHello one byte a second
+#                        (lib/network-tls-peer.py)
 #   SIM_NET_BLACKHOLE    0, or 1: the bank drops every reply to the terminal (SYN-ACKs vanish)
 #   SIM_NET_CERT         valid (default), expired, wrong-host
 #   SIM_NET_CLIENT_AUTH  0, or 1: the TLS server requires a client certificate from the bank's CA
@@ -271,6 +274,14 @@ net_start() {
       OPEN:/dev/null,wronly >"$DIR/net/hang.log" 2>&1 &
     NET_TLS_PID=$!
     net_wait_listen t $NET_PORT "$NET_TLS_PID" hang
+  elif [[ $SIM_NET_TLS_SERVER =~ ^(reset|garbage|trickle)$ ]]; then
+    command -v python3 >/dev/null || fail "the network simulation needs python3"
+    net_serve_in_bank python3 "$SIM_HOME/lib/network-tls-peer.py" --listen $NET_BANK_IP \
+      --port $NET_PORT --mode "$SIM_NET_TLS_SERVER" >"$DIR/net/tls-peer.log" 2>&1 &
+    NET_TLS_PID=$!
+    net_wait_listen t $NET_PORT "$NET_TLS_PID" tls-peer
+  elif [[ $SIM_NET_TLS_SERVER != 0 ]]; then
+    fail "SIM_NET_TLS_SERVER must be 1, 0, hang, reset, garbage or trickle, not '$SIM_NET_TLS_SERVER'"
   fi
 }
 

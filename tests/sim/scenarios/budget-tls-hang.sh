@@ -7,6 +7,7 @@ SIM_EXPECT_EXIT=2
 SIM_EXPECT_RULES="network.tls_handshake_timeout"
 SIM_EXPECT_CODES="T1"
 SIM_EXPECT_MAX_DURATION_MS=2050
+SIM_EXPECT_FACTS="network.tls.outcome=timeout,network.deadline.cut_step=tls,network.tls.bytes_received=0"
 SIM_NET_TLS_SERVER=hang
 SIM_NET_STEP_TIMEOUT_MS=5000
 
