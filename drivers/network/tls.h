@@ -8,9 +8,13 @@
 // finished its side of the handshake, so when the host asked for one the driver reads once more,
 // briefly, to catch the host's verdict.
 //
-// The PEM helpers are pure: the probe reads the CA bundle and the terminal's certificate under
-// [system] root and hands their text here. The private key is only ever opened by OpenSSL, by
+// The PEM helpers take text: the probe reads the CA bundle and the terminal's certificate under
+// [system] root and hands their text on. The private key is only ever opened by OpenSSL, by
 // path; it is never read into posdiag's own memory, logged or reported.
+//
+// Two libraries: TlsHandshake and the PEM helpers use OpenSSL (tls.cc, posdiag::tls), which only
+// the TLS companion and tests link; posdiag itself runs them through tls_child.h. The names, the
+// target and the classification are pure (tls_outcome.cc, in posdiag::network).
 #pragma once
 
 #include <chrono>
@@ -67,6 +71,8 @@ enum class TlsOutcome {
 // "ok", "timeout", "closed", "reset", "not_tls", "failed", "client_cert_required",
 // "client_cert_rejected".
 std::string_view TlsOutcomeName(TlsOutcome outcome);
+// The outcome TlsOutcomeName names; nullopt for any other text.
+std::optional<TlsOutcome> ParseTlsOutcome(std::string_view name);
 
 // How the connection under a failed handshake ended, as the socket told: still open (the failure
 // was TLS's own), closed by the host, or reset.

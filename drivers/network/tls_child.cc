@@ -15,13 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array kOutcomes = {TlsOutcome::kOk,
-                                  TlsOutcome::kTimeout,
-                                  TlsOutcome::kClosed,
-                                  TlsOutcome::kFailed,
-                                  TlsOutcome::kClientCertRequired,
-                                  TlsOutcome::kClientCertRejected};
-
 constexpr std::array kKinds = {ErrorKind::kNotFound, ErrorKind::kPermission, ErrorKind::kTimeout,
                                ErrorKind::kIo,       ErrorKind::kParse,      ErrorKind::kBusy,
                                ErrorKind::kInvalid,  ErrorKind::kUnsupported};
@@ -86,6 +79,7 @@ std::string EncodeTlsAnswer(const Result<TlsReading>& reading) {
   json j = {{"handshake_ok", r.handshake_ok},
             {"outcome", TlsOutcomeName(r.outcome)},
             {"message", r.error},
+            {"bytes_received", r.bytes_received},
             {"protocol", r.protocol},
             {"alert", r.alert ? json(*r.alert) : json(nullptr)},
             {"client_cert_requested", r.client_cert_requested},
@@ -107,15 +101,11 @@ Result<TlsReading> DecodeTlsAnswer(std::string_view text) {
     TlsReading r;
     r.handshake_ok = j.at("handshake_ok").get<bool>();
     const std::string outcome = j.at("outcome").get<std::string>();
-    bool known = false;
-    for (TlsOutcome o : kOutcomes) {
-      if (TlsOutcomeName(o) == outcome) {
-        r.outcome = o;
-        known = true;
-      }
-    }
-    if (!known) return Error{ErrorKind::kParse, "posdiag-tls: an unknown outcome " + outcome};
+    const auto parsed = ParseTlsOutcome(outcome);
+    if (!parsed) return Error{ErrorKind::kParse, "posdiag-tls: an unknown outcome " + outcome};
+    r.outcome = *parsed;
     r.error = j.at("message").get<std::string>();
+    r.bytes_received = j.at("bytes_received").get<std::uint64_t>();
     r.protocol = j.at("protocol").get<std::string>();
     if (!j.at("alert").is_null()) r.alert = j.at("alert").get<int>();
     r.client_cert_requested = j.at("client_cert_requested").get<bool>();
