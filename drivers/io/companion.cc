@@ -97,6 +97,9 @@ int Reap(pid_t pid) {
 Result<CompanionRun> RunCompanion(const std::filesystem::path& program,
                                   const std::vector<std::string>& args, const CompanionIo& io,
                                   Deadline deadline) {
+  // Said before spawning: where exec's failure shows only as the child's exit status (an
+  // emulator, some C libraries), a missing program would look like a failed one.
+  if (::access(program.c_str(), X_OK) != 0) return ErrnoError(program.string(), errno);
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return ErrnoError("pipe", errno);
   UniqueFd out_read(out_pipe[0]);
