@@ -56,7 +56,9 @@ struct SerialAccess {
 // The key every serial device's table has: `shared = false` asserts that nothing else uses it.
 KeySpec SharedKey();
 
-// `port` is a terminal path (under [system] root). Opens with settings.exclusive set.
+// `port` is a terminal path (under [system] root). Opens with settings.exclusive set, and holds
+// an flock on the device while the port is open (the only guard on a pseudo-terminal, where
+// TIOCEXCL would outlive a posdiag that was killed).
 SerialAccess OpenSerialForProbe(const ProbeContext& ctx, std::string_view port,
                                 io::SerialSettings settings, const AccessFactNames& names,
                                 bool shared, io::Deadline deadline, FactWriter& out);

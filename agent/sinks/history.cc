@@ -36,8 +36,6 @@ constexpr std::string_view kAsideSuffix = ".corrupt";
 constexpr std::string_view kTempSuffix = ".tmp";
 // Damaged entries are kept for an engineer to look at, but not without bound.
 constexpr std::size_t kMaxCorrupt = 10;
-// A temp file this old belongs to a save that will never finish (power cut, kill).
-constexpr auto kStaleTemp = std::chrono::minutes(5);
 // A directory holding more names than this is not a history we manage; stop listing.
 constexpr std::size_t kMaxNames = 10000;
 constexpr std::size_t kMaxFieldBytes = 256;
@@ -154,13 +152,6 @@ std::string IdForName(std::string_view report_id) {
 std::string TimeForName(std::chrono::system_clock::time_point t) {
   std::string text = FormatCompactUtc(t);
   return IsCompactTime(text) ? text : "00000000T000000.000Z";
-}
-
-bool IsStale(const fs::path& path) {
-  std::error_code ec;
-  const auto when = fs::last_write_time(path, ec);
-  if (ec) return false;
-  return fs::file_time_type::clock::now() - when > kStaleTemp;
 }
 
 // Reads a regular file of at most kMaxHistoryFileBytes, never through a link.
@@ -290,10 +281,10 @@ Result<void> HistoryStore::Save(const Report& report) {
     auto names = ListDir(dir_);
     if (!names.ok()) return names.error().Context("history");
 
-    // Best effort: a temp file that cannot be removed is ignored by Load anyway.
-    for (const auto& temp : names->temps) {
-      if (IsStale(dir_ / temp)) fs::remove(dir_ / temp, ec);
-    }
+    // Under the lock no save is under way: every temp file is one a power cut or a kill left,
+    // however recent its time (a restart loop leaves them by the minute; a clock set back dates
+    // them in the future). Best effort: one that cannot be removed is ignored by Load anyway.
+    for (const auto& temp : names->temps) fs::remove(dir_ / temp, ec);
     if (names->max_seq >= kMaxSeq) {
       return Error{ErrorKind::kInvalid, "history: " + dir_.string() + " holds sequence number " +
                                             SeqText(names->max_seq) +

@@ -119,11 +119,8 @@ class LibSerialPort final : public SerialPort {
 // They carry bytes only, so raw mode and the same deadlines are all they need.
 class PtyPort final : public SerialPort {
  public:
-  PtyPort(int fd, bool exclusive) : fd_(fd), exclusive_(exclusive) {}
-  ~PtyPort() override {
-    if (exclusive_) ::ioctl(fd_, TIOCNXCL);
-    ::close(fd_);
-  }
+  explicit PtyPort(int fd) : fd_(fd) {}
+  ~PtyPort() override { ::close(fd_); }
   PtyPort(const PtyPort&) = delete;
   PtyPort& operator=(const PtyPort&) = delete;
 
@@ -186,7 +183,6 @@ class PtyPort final : public SerialPort {
   }
 
   int fd_;
-  bool exclusive_;
 };
 
 // Linux gives pseudo-terminal slaves (/dev/pts/N) the UNIX98 majors 136 to 143.
@@ -218,17 +214,15 @@ speed_t SpeedOf(int baud) {
   }
 }
 
+// No TIOCEXCL here, `exclusive` or not: a pseudo-terminal keeps the flag after its holder dies
+// (the master side lives on), so a posdiag killed mid-dialogue would leave the port unopenable,
+// for the payment application too, until the bridge or simulator restarts. A UART's or a USB
+// adapter's flag goes with the last close. Callers hold an flock on the port (serial_access.h).
 Result<std::unique_ptr<SerialPort>> OpenPty(const std::filesystem::path& path,
                                             const SerialSettings& settings) {
   const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return ErrnoError(path.string(), errno);
-  if (settings.exclusive) {
-    if (auto r = MakeExclusive(fd, path.string()); !r) {
-      ::close(fd);
-      return r.error();
-    }
-  }
-  auto port = std::make_unique<PtyPort>(fd, settings.exclusive);
+  auto port = std::make_unique<PtyPort>(fd);
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0) return ErrnoError(path.string() + ": tcgetattr", errno);
   ::cfmakeraw(&tio);

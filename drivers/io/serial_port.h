@@ -61,7 +61,8 @@ struct SerialSettings {
   Parity parity = Parity::kNone;
   FlowControl flow_control = FlowControl::kNone;
   // Opens with TIOCEXCL, so nobody else may open the port while we use it (released on close);
-  // a port someone else opened that way gives kBusy.
+  // a port someone else opened that way gives kBusy. Not on a pseudo-terminal, which keeps the
+  // flag after its holder dies: there the caller's flock is the guard (serial_access.h).
   bool exclusive = false;
 };
 

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <pty.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <string>
 
 #include "tests/sim/fixture_tree.h"
@@ -90,26 +92,36 @@ TEST_F(PtyTest, ThroughASymlinkAsUdevAndTheSimulatorsMakeThem) {
   ASSERT_TRUE(port) << port.error().detail;
 }
 
-TEST_F(PtyTest, ExclusiveWhileOpenAndReleasedOnClose) {
+// A pseudo-terminal keeps TIOCEXCL after its holder dies (its master lives on: socat, ser2net, a
+// simulator), unlike a UART or a USB adapter, which the last close resets. A posdiag killed
+// mid-dialogue (SIGKILL: no destructor runs) would leave the port unopenable for the payment
+// application until the bridge restarts, so on a pseudo-terminal "exclusive" sets no flag: the
+// caller's flock (OpenSerialForProbe) keeps other posdiag processes out.
+TEST_F(PtyTest, AnExclusiveOpenLeavesNoFlagBehindWhenKilled) {
   int excl = -1;
   // qemu-user (the cross builds' tests) passes TIOCEXCL through but answers TIOCGEXCL, which
   // reads it back, with ENOSYS.
   if (::ioctl(slave_, TIOCGEXCL, &excl) != 0 && errno == ENOSYS) {
     GTEST_SKIP() << "TIOCGEXCL is not supported here (qemu-user?): exclusivity cannot be read back";
   }
-  {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
     auto port = OpenSerialPort(name_, {.baud = 9600,
                                        .parity = Parity::kEven,
                                        .flow_control = FlowControl::kXonXoff,
                                        .exclusive = true});
-    ASSERT_TRUE(port) << port.error().detail;
-    ASSERT_EQ(::ioctl(slave_, TIOCGEXCL, &excl), 0);
-    EXPECT_EQ(excl, 1);
     termios tio{};
-    ASSERT_EQ(::tcgetattr(slave_, &tio), 0);
-    // Linux's pty driver forces CS8 without parity, so only flow control shows here.
-    EXPECT_NE(tio.c_iflag & IXON, 0u);
+    const bool xon = port && ::tcgetattr(slave_, &tio) == 0 && (tio.c_iflag & IXON) != 0;
+    if (!xon) ::_exit(1);
+    ::raise(SIGKILL);  // as the OOM killer or a watchdog ends it: no destructor, no TIOCNXCL
+    ::_exit(2);
   }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  // Opened with the settings (Linux's pty driver forces CS8 without parity, so only flow control
+  // shows), then killed.
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
   ASSERT_EQ(::ioctl(slave_, TIOCGEXCL, &excl), 0);
   EXPECT_EQ(excl, 0);
 }

@@ -143,6 +143,17 @@ bool LooksLikeNoise(std::string_view bytes) {
                      [](char c) { return !Printable(c) && c != '\r' && c != '\n' && c != '\t'; });
 }
 
+bool HasStartupLine(std::string_view bytes) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != '\r' && bytes[i] != '\n') continue;
+    const std::string_view line = Trim(bytes.substr(start, i - start));
+    start = i + 1;
+    if (line == "RDY" || line == "^SYSSTART") return true;
+  }
+  return false;
+}
+
 Result<void> ExpectOk(const AtReply& reply) {
   if (reply.result != FinalResult::kOk) return ReplyError(reply);
   return Ok();

@@ -32,6 +32,11 @@ std::optional<AtReply> ScanReply(std::string_view command, std::string_view byte
 // baud rate.
 bool LooksLikeNoise(std::string_view bytes);
 
+// True when `bytes` hold a whole line a modem sends when it has just started and its AT interface
+// is ready: "RDY" (Quectel, SIMCom) or "^SYSSTART" (Cinterion, Thales). Such a modem has dropped
+// whatever it was asked before it restarted.
+bool HasStartupLine(std::string_view bytes);
+
 // Ok for a reply that ended in OK; otherwise the error it stands for ("the modem answered
 // ERROR", "+CME ERROR: 3 (operation not allowed)"): for commands that only set something.
 Result<void> ExpectOk(const AtReply& reply);

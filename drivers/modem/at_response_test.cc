@@ -53,6 +53,15 @@ TEST(ScanReply, NoiseBeforeTheReplyIsAnInformationLine) {
   EXPECT_FALSE(LooksLikeNoise("AT\r\r\nOK\r\n"));
 }
 
+TEST(HasStartupLine, WholeLinesOnly) {
+  EXPECT_TRUE(HasStartupLine("\r\nRDY\r\n"));
+  EXPECT_TRUE(HasStartupLine("AT+CSQ\r\xfe\x81\r\nRDY\r\n"));
+  EXPECT_TRUE(HasStartupLine("\r\n^SYSSTART\r\n"));
+  EXPECT_FALSE(HasStartupLine("\r\nRDY"));  // not ended yet
+  EXPECT_FALSE(HasStartupLine("\r\n+CSQ: 20,99\r\n\r\nOK\r\n"));
+  EXPECT_FALSE(HasStartupLine("\r\nREADY\r\n\r\n+CPIN: READY\r\n"));
+}
+
 // terminal-setups.md: URCs ("RDY", "+CPIN: READY", "SMS DONE") arrive between replies, so one may
 // come before the echo of the next command.
 TEST(ScanReply, UrcBeforeTheEcho) {

@@ -9,6 +9,10 @@ namespace {
 
 // Replies to these queries are a few hundred bytes; ATI on a chatty modem perhaps a kilobyte.
 constexpr std::size_t kMaxReplyBytes = 4096;
+// After a start-up line (RDY) the answer is waited for this long at most: a modem that was only
+// finishing its start-up answers at once, one that restarted never answers what it was asked
+// before.
+constexpr std::chrono::milliseconds kAfterStartupLine{500};
 
 io::Deadline Earlier(io::Deadline a, std::chrono::milliseconds timeout) {
   const auto own = std::chrono::steady_clock::now() + timeout;
@@ -21,6 +25,7 @@ std::string Ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 
 Result<AtReply> AtChannel::Command(std::string_view command, io::Deadline deadline) {
   last_bytes_ = 0;
+  restarted_ = false;
   const auto started = std::chrono::steady_clock::now();
   if (auto r = port_.DiscardInput(); !r) return r.error();
   std::string line(command);
@@ -31,8 +36,10 @@ Result<AtReply> AtChannel::Command(std::string_view command, io::Deadline deadli
 
   std::string received;
   std::array<std::uint8_t, 256> buf{};
+  io::Deadline wait = deadline;
+  bool startup_seen = false;
   while (true) {
-    auto n = port_.Read(buf, deadline);
+    auto n = port_.Read(buf, wait);
     if (!n) return n.error();
     received.append(reinterpret_cast<const char*>(buf.data()), *n);
     last_bytes_ = received.size();
@@ -41,11 +48,22 @@ Result<AtReply> AtChannel::Command(std::string_view command, io::Deadline deadli
       return Error{ErrorKind::kParse,
                    "more than " + std::to_string(kMaxReplyBytes) + " bytes without a final result"};
     }
-    if (*n == 0 && deadline.Expired()) break;
+    if (!startup_seen && HasStartupLine(received)) {
+      startup_seen = true;
+      wait = Earlier(wait, kAfterStartupLine);
+    }
+    if (*n == 0 && wait.Expired()) break;
   }
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   if (received.empty()) return Error{ErrorKind::kTimeout, "no reply within " + Ms(waited)};
+  if (startup_seen) {
+    // Noise often comes first, from the modem's UART while it resets.
+    restarted_ = true;
+    return Error{
+        ErrorKind::kTimeout,
+        "no reply: the modem restarted (it sent its start-up line) and dropped the command"};
+  }
   if (LooksLikeNoise(received)) {
     return Error{ErrorKind::kParse, std::to_string(received.size()) +
                                         " bytes that are not an AT reply (wrong baud rate?)"};
@@ -76,6 +94,7 @@ ModemReading QueryModem(io::SerialPort& port, io::Deadline deadline, std::stop_t
     tries.push_back(reply.error().detail);
     if (reply.error().kind != ErrorKind::kTimeout && reply.error().kind != ErrorKind::kParse) {
       r.no_answer = reply.error().Context("AT");
+      r.connection_lost = true;
       return r;  // the port itself failed; more tries will not help
     }
   }
@@ -91,12 +110,31 @@ ModemReading QueryModem(io::SerialPort& port, io::Deadline deadline, std::stop_t
     return r;
   }
 
+  // Once the dialogue is cut (the port failed, the modem restarted), why; nothing more is asked.
+  std::string cut;
+  auto not_asked = [&]() -> std::optional<Error> {
+    if (!cut.empty()) return Error{ErrorKind::kTimeout, "not asked: " + cut};
+    if (out_of_time()) return Error{ErrorKind::kTimeout, "not asked: the probe's deadline passed"};
+    return std::nullopt;
+  };
+  auto send = [&](std::string_view command, std::chrono::milliseconds timeout) {
+    auto reply = at.Command(command, Earlier(deadline, timeout));
+    if (reply) return reply;
+    const ErrorKind kind = reply.error().kind;
+    if (at.restarted()) {
+      r.restarted = true;
+      cut = "the modem restarted during " + std::string(command);
+    } else if (kind != ErrorKind::kTimeout && kind != ErrorKind::kParse) {
+      r.connection_lost = true;
+      cut = "the connection to the modem was lost during " + std::string(command);
+    }
+    return reply;
+  };
+
   // Each query: its own timeout, within the caller's deadline; the rest stay "not asked".
   auto ask = [&](std::string_view command, std::chrono::milliseconds timeout) -> Result<AtReply> {
-    if (out_of_time()) {
-      return Error{ErrorKind::kTimeout, "not asked: the probe's deadline passed"};
-    }
-    auto reply = at.Command(command, Earlier(deadline, timeout));
+    if (auto why = not_asked()) return *why;
+    auto reply = send(command, timeout);
     note_cme(reply);
     if (!reply) return reply.error().Context(command);
     return reply;
@@ -111,8 +149,8 @@ ModemReading QueryModem(io::SerialPort& port, io::Deadline deadline, std::stop_t
   // The settings: each answered OK, or why not. Their errors are not the modem's last
   // +CME ERROR about the terminal, so they are not noted as one.
   auto set = [&](std::string_view command) -> Result<void> {
-    if (out_of_time()) return Error{ErrorKind::kTimeout, "not asked: the probe's deadline passed"};
-    auto reply = at.Command(command, Earlier(deadline, kSettingTimeout));
+    if (auto why = not_asked()) return *why;
+    auto reply = send(command, kSettingTimeout);
     if (!reply) return reply.error().Context(command);
     // Refused: the modem does not support the setting (kUnsupported, whatever error it gave).
     if (auto ok = ExpectOk(*reply); !ok) {

@@ -39,16 +39,21 @@ class AtChannel {
   explicit AtChannel(io::SerialPort& port) : port_(port) {}
 
   // Sends `command` and CR, then reads until the reply's final result or the deadline. kTimeout
-  // when nothing or an unfinished reply came back; kParse when what came back is noise (not
-  // printable text: a wrong baud rate) or longer than a reply can be.
+  // when nothing or an unfinished reply came back, or the modem restarted instead of answering
+  // (restarted()); kParse when what came back is noise (not printable text: a wrong baud rate)
+  // or longer than a reply can be.
   Result<AtReply> Command(std::string_view command, io::Deadline deadline);
 
   // Bytes received in answer to the last command.
   std::size_t last_bytes() const { return last_bytes_; }
+  // The last command got no final result and the modem sent its start-up line (RDY) meanwhile:
+  // it restarted and dropped the command.
+  bool restarted() const { return restarted_; }
 
  private:
   io::SerialPort& port_;
   std::size_t last_bytes_ = 0;
+  bool restarted_ = false;
 };
 
 struct ModemReading {
@@ -70,6 +75,13 @@ struct ModemReading {
   Result<Operator> op{Error{ErrorKind::kTimeout, "not asked"}};
   std::optional<int> cme_code;  // the last +CME ERROR, if any
   std::string cme_text;
+  // The dialogue was cut short: the port failed after it had opened (closed, an I/O error: a USB
+  // modem that resets leaves the bus and comes back as a new device), or, once the modem had
+  // answered AT, it restarted while a command was outstanding (RDY instead of the answer). The
+  // command that was cut says why; the ones after it are not asked, since a modem that has just
+  // restarted is not yet registered and has its settings undone: its answers would be misread.
+  bool connection_lost = false;
+  bool restarted = false;
 };
 
 // Asks the modem everything above. Stops early (the rest "not asked: ...") at the deadline or

@@ -22,6 +22,8 @@ class ScriptedPort final : public io::SerialPort {
   bool echo = true;
   std::vector<std::string> sent;
   int discards = 0;
+  // Set (by on_command) when the port goes away: every call fails as on a hung-up line.
+  bool gone = false;
 
   // Called with each command before it is answered: a modem whose answers change with its
   // settings.
@@ -30,6 +32,7 @@ class ScriptedPort final : public io::SerialPort {
   Result<void> Write(std::span<const std::uint8_t> bytes, io::Deadline) override {
     std::string cmd(bytes.begin(), bytes.end());
     if (!cmd.empty() && cmd.back() == '\r') cmd.pop_back();
+    if (gone) return Error{ErrorKind::kIo, "write: the other end closed"};
     sent.push_back(cmd);
     if (on_command) on_command(*this, cmd);
     auto it = replies.find(cmd);
@@ -39,6 +42,7 @@ class ScriptedPort final : public io::SerialPort {
     return Ok();
   }
   Result<std::size_t> Read(std::span<std::uint8_t> buffer, io::Deadline deadline) override {
+    if (gone && pending_.empty()) return Error{ErrorKind::kIo, "read: the other end closed"};
     if (pending_.empty()) {
       std::this_thread::sleep_until(deadline.at());
       return std::size_t{0};
@@ -50,6 +54,7 @@ class ScriptedPort final : public io::SerialPort {
     return n;
   }
   Result<void> DiscardInput() override {
+    if (gone) return Error{ErrorKind::kIo, "flush: the other end closed"};
     ++discards;
     pending_.clear();
     return Ok();
@@ -202,6 +207,82 @@ TEST(QueryModem, EndlessReplyIsCutShort) {
   ASSERT_FALSE(r.identity);
   EXPECT_EQ(r.identity.error().kind, ErrorKind::kParse);
   EXPECT_EQ(r.sim_status.value(), "READY");  // the next command starts clean
+}
+
+// A modem that resets while AT+CSQ is outstanding: it drops the command and, once up again, says
+// RDY (after noise from its UART, on some). The field that was cut is not measured, nothing more
+// is asked (a modem just up is not registered yet), and what was measured before stands.
+TEST(QueryModem, ARestartInTheMiddleOfACommandCutsTheDialogue) {
+  for (const char* banner : {"\r\nRDY\r\n", "\xfe\x80\xff\r\nRDY\r\n", "\r\n^SYSSTART\r\n"}) {
+    SCOPED_TRACE(banner);
+    ScriptedPort port;
+    Healthy(port);
+    port.replies["AT+CSQ"] = banner;
+    const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(5000)));
+    EXPECT_TRUE(r.responds);
+    EXPECT_TRUE(r.restarted);
+    EXPECT_FALSE(r.connection_lost);
+    EXPECT_EQ(r.identity.value(), "Quectel EC25");
+    EXPECT_EQ(r.sim_status.value(), "READY");
+    ASSERT_FALSE(r.signal);
+    EXPECT_EQ(r.signal.error().kind, ErrorKind::kTimeout);
+    EXPECT_NE(r.signal.error().detail.find("AT+CSQ: no reply: the modem restarted"),
+              std::string::npos)
+        << r.signal.error().detail;
+    for (const auto* field : {&r.creg, &r.cereg}) {
+      ASSERT_FALSE(*field);
+      EXPECT_EQ(field->error().detail, "not asked: the modem restarted during AT+CSQ");
+    }
+    ASSERT_FALSE(r.op);
+    EXPECT_EQ(port.sent.back(), "AT+CSQ");
+  }
+}
+
+// The start-up lines of a modem that has only just come up arrive between answered replies, as
+// URCs: not a restart.
+TEST(QueryModem, StartUpLinesBesideAnAnswerAreNotARestart) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies["ATE0"] = "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\nOK\r\n";
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_FALSE(r.restarted);
+  EXPECT_TRUE(r.echo_off);
+  EXPECT_EQ(r.op->name, "CHINA MOBILE");
+}
+
+// A USB modem that resets leaves the bus: its port hangs up in the middle of AT+CPIN?, and the
+// device that comes back is a new one. The dialogue ends there, said, without waiting.
+TEST(QueryModem, APortLostInTheMiddleOfACommandCutsTheDialogue) {
+  ScriptedPort port;
+  Healthy(port);
+  port.replies.erase("AT+CPIN?");
+  port.on_command = [](ScriptedPort& p, const std::string& command) {
+    if (command == "AT+CPIN?") p.gone = true;
+  };
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(5000)));
+  EXPECT_TRUE(r.responds);
+  EXPECT_TRUE(r.connection_lost);
+  EXPECT_FALSE(r.restarted);
+  EXPECT_EQ(r.identity.value(), "Quectel EC25");
+  ASSERT_FALSE(r.sim_status);
+  EXPECT_EQ(r.sim_status.error().kind, ErrorKind::kIo);
+  EXPECT_EQ(r.sim_status.error().detail, "AT+CPIN?: read: the other end closed");
+  EXPECT_FALSE(r.sim_state_unknown);  // not answered at all: nothing known about the SIM
+  ASSERT_FALSE(r.signal);
+  EXPECT_EQ(r.signal.error().detail,
+            "not asked: the connection to the modem was lost during AT+CPIN?");
+  EXPECT_EQ(port.sent.back(), "AT+CPIN?");
+}
+
+// Gone before the first answer: not answering, and why.
+TEST(QueryModem, APortLostAtTheFirstCommandIsAConnectionLost) {
+  ScriptedPort port;
+  port.gone = true;
+  const ModemReading r = QueryModem(port, io::Deadline::In(milliseconds(2000)));
+  EXPECT_FALSE(r.responds);
+  EXPECT_TRUE(r.connection_lost);
+  EXPECT_EQ(r.no_answer.kind, ErrorKind::kIo);
+  EXPECT_TRUE(port.sent.empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netdb.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace posdiag::drivers::mqtt {
@@ -33,6 +35,30 @@ void InitLibrary() {
       std::signal(SIGPIPE, SIG_IGN);
     }
   });
+}
+
+// While a lookup runs, the owner's loop looks at it this often.
+constexpr std::chrono::milliseconds kLookupPoll{50};
+// A lookup not over by then is given up (its thread is left to end by itself).
+constexpr seconds kLookupLimit{30};
+
+Result<void> SystemLookup(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (found != nullptr) ::freeaddrinfo(found);
+  if (rc == 0) return Ok();
+  return Error{ErrorKind::kNotFound, ::gai_strerror(rc)};
+}
+
+// An address needs no lookup; a name, even one in /etc/hosts, is looked up first.
+bool NeedsLookup(const std::string& host) {
+  in6_addr v6{};
+  in_addr v4{};
+  return ::inet_pton(AF_INET, host.c_str(), &v4) != 1 &&
+         ::inet_pton(AF_INET6, host.c_str(), &v6) != 1;
 }
 
 Result<int> ParsePort(std::string_view text, std::string_view url) {
@@ -168,11 +194,20 @@ std::string BrokerUrlText(const BrokerUrl& url) {
 }
 
 struct Client::Impl {
+  // A lookup on its own thread; the thread keeps it alive, so the client may go first.
+  struct Lookup {
+    std::mutex mutex;
+    std::optional<Result<void>> result;
+  };
+
   Options options;
   Callbacks callbacks;
   mosquitto* mosq = nullptr;
-  std::string last_error;    // the library's last error line (OpenSSL's reason, say)
-  std::string expired_note;  // the client certificate has run out
+  std::shared_ptr<Lookup> lookup;  // set while the broker's name is being looked up
+  steady_clock::time_point lookup_by;
+  steady_clock::time_point lookup_check;  // when the owner's loop looks at it next
+  std::string last_error;                 // the library's last error line (OpenSSL's reason, say)
+  std::string expired_note;               // the client certificate has run out
   steady_clock::time_point last_io = steady_clock::now();
   Client* owner = nullptr;
 
@@ -330,6 +365,55 @@ bool Client::ConnectFailed() {
 }
 
 Result<void> Client::Connect() {
+  const Options& o = impl_->options;
+  if (!NeedsLookup(o.broker.host)) return ConnectNow();
+  impl_->Close();
+  connected_ = false;
+  connect_by_.reset();
+  auto lookup = std::make_shared<Impl::Lookup>();
+  std::function<Result<void>(const std::string&)> how = SystemLookup;
+  if (o.lookup) how = o.lookup;
+  try {
+    std::thread([lookup, how, host = o.broker.host] {
+      Result<void> result = how(host);
+      const std::lock_guard lock(lookup->mutex);
+      lookup->result = std::move(result);
+    }).detach();
+  } catch (const std::system_error& e) {
+    return Error{ErrorKind::kIo, "connect " + BrokerUrlText(o.broker) + ": lookup: " + e.what()};
+  }
+  impl_->lookup = std::move(lookup);
+  impl_->lookup_by = steady_clock::now() + kLookupLimit;
+  impl_->lookup_check = steady_clock::now() + kLookupPoll;
+  return Ok();
+}
+
+void Client::CheckLookup() {
+  if (!impl_->lookup) return;
+  std::optional<Result<void>> result;
+  {
+    const std::lock_guard lock(impl_->lookup->mutex);
+    result = impl_->lookup->result;
+  }
+  const std::string where = "connect " + BrokerUrlText(impl_->options.broker);
+  if (!result) {
+    impl_->lookup_check = steady_clock::now() + kLookupPoll;
+    if (steady_clock::now() < impl_->lookup_by) return;
+    impl_->lookup.reset();
+    Dropped(where + ": the name did not resolve within " + std::to_string(kLookupLimit.count()) +
+            " s");
+    return;
+  }
+  impl_->lookup.reset();
+  if (!*result) {
+    Dropped(where + ": the name does not resolve (" + result->error().detail + ")");
+    return;
+  }
+  // libmosquitto looks the name up again, as the server has just answered it.
+  if (auto started = ConnectNow(); !started) Dropped(started.error().detail);
+}
+
+Result<void> Client::ConnectNow() {
   if (auto opened = impl_->Open(); !opened) return opened.error();
   impl_->last_error.clear();
   const Options& o = impl_->options;
@@ -359,6 +443,7 @@ Result<void> Client::Connect() {
 }
 
 void Client::Disconnect() {
+  impl_->lookup.reset();  // its thread ends by itself
   if (impl_->mosq != nullptr && connected_) mosquitto_disconnect(impl_->mosq);
   impl_->Close();
   connected_ = false;
@@ -421,6 +506,7 @@ void Client::Check(int rc) {
 }
 
 std::optional<steady_clock::time_point> Client::NextService() const {
+  if (impl_->lookup) return impl_->lookup_check;
   if (fd() < 0) return std::nullopt;
   if (!connected_ && connect_by_) return connect_by_;
   // libmosquitto counts whole seconds: a second past the keepalive, the PINGREQ is surely due.
@@ -428,6 +514,10 @@ std::optional<steady_clock::time_point> Client::NextService() const {
 }
 
 void Client::Service() {
+  if (impl_->lookup) {
+    CheckLookup();
+    return;
+  }
   if (impl_->mosq == nullptr) return;
   if (!connected_ && connect_by_) {
     if (steady_clock::now() >= *connect_by_) {
@@ -441,6 +531,16 @@ void Client::Service() {
 
 Result<void> Client::WaitFor(const std::function<bool()>& done, io::Deadline deadline) {
   while (!done()) {
+    if (impl_->lookup) {
+      if (deadline.Expired()) {
+        return Error{ErrorKind::kTimeout, "connect " + BrokerUrlText(impl_->options.broker) +
+                                              ": the name was not resolved in time"};
+      }
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+          kLookupPoll, std::max(deadline.Remaining(), std::chrono::milliseconds(1))));
+      CheckLookup();
+      continue;
+    }
     const int sock = fd();
     if (sock < 0) {
       return Error{ErrorKind::kIo, impl_->last_error.empty() ? "not connected" : impl_->last_error};

@@ -1,8 +1,9 @@
 // One MQTT 5 connection through libmosquitto: the only file that includes mosquitto.h. The owner's
 // thread drives it, either from an epoll loop (fd(), WantWrite(), OnReadable(), OnWritable(),
 // NextService()/Service()) or, in a command-line tool, with WaitFor(), which does the same with a
-// deadline. Nothing in it blocks past the deadline it is given (name resolution aside: see
-// docs/fleet.md). The first client sets SIGPIPE to ignored when it was left at its default.
+// deadline. Nothing in it blocks past the deadline it is given: the broker's name is looked up on a
+// thread of its own first (docs/fleet.md). The first client sets SIGPIPE to ignored when it was
+// left at its default.
 // Example:
 //   auto client = mqtt::Client::Create(options, callbacks);
 //   (*client)->Connect();                                  // starts; `connected` says when it is
@@ -64,6 +65,9 @@ struct Options {
   // with clean_session false: libmosquitto can give MQTT 5's session expiry only to a blocking
   // connect. A terminal never sets it (it needs MQTT 5's refusal codes).
   bool persistent_session = false;
+  // Looks the broker's host name up: Ok when it resolves. Runs on a thread of its own, for a
+  // name (not an address) only. Empty: the system resolver (getaddrinfo).
+  std::function<Result<void>(const std::string& host)> lookup;
 };
 
 struct Message {
@@ -92,8 +96,11 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Starts connecting (non-blocking TCP and TLS). An error when it cannot even start (bad files,
-  // no route, the name does not resolve); otherwise `connected` or `disconnected` follows.
+  // Starts connecting: a broker given by name is first looked up on a thread of its own (the
+  // system resolver has no deadline: a DNS server that does not answer holds it for ten seconds
+  // and more), then the TCP and TLS connection is made without blocking. An error when it cannot
+  // even start (bad files, no route, an address that does not resolve); otherwise `connected` or
+  // `disconnected` follows (`disconnected` also when the name does not resolve).
   Result<void> Connect();
   void Disconnect();
   bool connected() const { return connected_; }
@@ -122,6 +129,10 @@ class Client {
   void Abort(const std::string& why);
   bool ConnectFailed();
   void Check(int rc);
+  // The TCP and TLS part of Connect(), once the name is known to resolve.
+  Result<void> ConnectNow();
+  // While the lookup runs: whether it has ended (then connects or says why not).
+  void CheckLookup();
 
   std::unique_ptr<Impl> impl_;
   bool connected_ = false;

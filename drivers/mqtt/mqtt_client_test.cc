@@ -5,7 +5,13 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/fleet/test_broker.h"
@@ -63,6 +69,109 @@ Client::Callbacks Record(Seen& seen) {
   };
   c.message = [&seen](const Message& m) { seen.messages.push_back(m); };
   return c;
+}
+
+// The system resolver has no deadline (a DNS server that does not answer holds it for ten seconds
+// and more): the broker's name is looked up on a thread of its own, and the owner's loop is woken
+// to look at it, never held.
+TEST(MqttLookupTest, ABrokerNameIsLookedUpOffTheCallersThread) {
+  struct Shared {  // the lookup's thread may outlive the test's locals
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool release = false;
+    bool done = false;
+    std::optional<std::thread::id> thread;
+    std::string host;
+  };
+  auto shared = std::make_shared<Shared>();
+  Options o;
+  o.broker = {true, "broker.example", 8883};
+  o.lookup = [shared](const std::string& host) -> Result<void> {
+    std::unique_lock lock(shared->mutex);
+    shared->thread = std::this_thread::get_id();
+    shared->host = host;
+    shared->changed.notify_all();
+    shared->changed.wait_for(lock, std::chrono::seconds(30), [&] { return shared->release; });
+    shared->done = true;
+    shared->changed.notify_all();
+    return Error{ErrorKind::kNotFound, "Name or service not known"};
+  };
+  std::string down;
+  Client::Callbacks callbacks;
+  callbacks.disconnected = [&down](const std::string& why) { down = why; };
+  auto client = Client::Create(o, std::move(callbacks));
+  ASSERT_TRUE(client) << client.error().detail;
+  ASSERT_TRUE((*client)->Connect());
+  {
+    // Connect() came back while the lookup still waits to be released.
+    std::unique_lock lock(shared->mutex);
+    shared->changed.wait(lock, [&] { return shared->thread.has_value(); });
+    EXPECT_NE(*shared->thread, std::this_thread::get_id());
+    EXPECT_FALSE(shared->done);
+    EXPECT_EQ(shared->host, "broker.example");
+  }
+  EXPECT_EQ((*client)->fd(), -1);
+  // The owner's loop looks again soon: at a time that comes, not one that moves with the clock.
+  const auto next = (*client)->NextService();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ((*client)->NextService(), next);
+  EXPECT_TRUE(down.empty());
+  {
+    std::lock_guard lock(shared->mutex);
+    shared->release = true;
+    shared->changed.notify_all();
+  }
+  auto waited = (*client)->WaitFor([&] { return (*client)->connected(); },
+                                   io::Deadline::In(milliseconds(10000)));
+  ASSERT_FALSE(waited);
+  EXPECT_NE(waited.error().kind, ErrorKind::kTimeout) << waited.error().detail;
+  EXPECT_NE(down.find("connect mqtts://broker.example:8883: the name does not resolve"),
+            std::string::npos)
+      << down;
+}
+
+// A client dropped while its lookup runs leaves the lookup to end by itself, and an address is
+// never looked up.
+TEST(MqttLookupTest, AnAbandonedLookupEndsByItselfAndAnAddressIsNotLookedUp) {
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool release = false;
+    int calls = 0;
+    bool done = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  Options o;
+  o.broker = {true, "broker.example", 8883};
+  o.lookup = [shared](const std::string&) -> Result<void> {
+    std::unique_lock lock(shared->mutex);
+    ++shared->calls;
+    shared->changed.notify_all();
+    shared->changed.wait_for(lock, std::chrono::seconds(30), [&] { return shared->release; });
+    shared->done = true;
+    shared->changed.notify_all();
+    return Ok();
+  };
+  {
+    auto client = Client::Create(o, {});
+    ASSERT_TRUE(client);
+    ASSERT_TRUE((*client)->Connect());
+    std::unique_lock lock(shared->mutex);
+    shared->changed.wait(lock, [&] { return shared->calls == 1; });
+  }  // destroyed while the lookup waits
+  {
+    std::unique_lock lock(shared->mutex);
+    shared->release = true;
+    shared->changed.notify_all();
+    shared->changed.wait(lock, [&] { return shared->done; });
+  }
+  o.broker.host = "127.0.0.1";
+  o.broker.port = 1;  // nothing listens there
+  auto client = Client::Create(o, {});
+  ASSERT_TRUE(client);
+  (void)(*client)->Connect();
+  std::lock_guard lock(shared->mutex);
+  EXPECT_EQ(shared->calls, 1);
 }
 
 class MqttClientTest : public ::testing::Test {

@@ -12,6 +12,10 @@
 // INSERTED) between the first replies: cmee-off-no-sim answers AT+CPIN? with a bare ERROR until
 // it is sent AT+CMEE=1, then with +CME ERROR: 10; cmee-refused-no-sim refuses AT+CMEE=<n> and so
 // only ever says ERROR.
+// Two modems reset while AT+CSQ is outstanding, once, and drop it: reset-usb leaves the bus (the
+// pseudo-terminal is closed, so the port hangs up, and PATH is removed) and comes back 300 ms
+// later as a new device at PATH, which says RDY; reset-uart stays on its line and sends noise,
+// then RDY. Both start again with echo on and AT+CMEE=0, as after a power-up.
 // It exits on SIGTERM or SIGINT, on AT+SIMEXIT (answered OK first), or after --lifetime seconds
 // (300 by default) so a test that forgets it does not leave it behind; it removes PATH on exit.
 // Exit status 0, or 64 for a usage error, 70 when the pseudo-terminal cannot be set up.
@@ -27,6 +31,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "tests/sim/pty_sim.h"
@@ -43,6 +48,7 @@ struct Mode {
   int cmee = 1;                       // AT+CMEE at start-up
   bool refuses_cmee = false;          // answers AT+CMEE=<n> with ERROR
   std::vector<std::string> urcs;      // sent once, right after the first reply
+  enum class Reset { kNone, kUsb, kUart } reset = Reset::kNone;  // on the first AT+CSQ
 };
 
 // Replies as 27.007 frames them: each line between CR LF pairs.
@@ -116,6 +122,10 @@ bool MakeMode(std::string_view name, Mode& m) {
     m.garbage = true;
     return true;
   }
+  if (name == "reset-usb" || name == "reset-uart") {
+    m.reset = name == "reset-usb" ? Mode::Reset::kUsb : Mode::Reset::kUart;
+    return true;
+  }
   return false;
 }
 
@@ -160,10 +170,10 @@ int main(int argc, char** argv) {
   const std::string& link = args->link;
   Mode mode;
   if (!MakeMode(args->mode, mode)) return sim::UsageError("modem_sim", "unknown mode");
-  const auto pty = sim::OpenLinkedPty("modem_sim", link);
+  auto pty = sim::OpenLinkedPty("modem_sim", link);
   if (!pty) return 70;
-  const int master = pty->master;
-  const int slave = pty->slave;
+  int master = pty->master;
+  int slave = pty->slave;
 
   const auto end = std::chrono::steady_clock::now() + args->lifetime;
   bool echo = true;
@@ -193,6 +203,28 @@ int main(int argc, char** argv) {
         // Noise as a modem at the wrong baud rate sends, ending mid-line.
         sim::WriteAll(master, std::string_view("\xfe\x8f~\x01\xe3?x\x80\x9f +CS\xff", 14));
         continue;
+      }
+      if (command == "AT+CSQ" && mode.reset != Mode::Reset::kNone) {
+        // The command is dropped; the modem starts again as after a power-up.
+        echo = true;
+        cmee = 0;
+        line.clear();
+        if (mode.reset == Mode::Reset::kUsb) {
+          ::close(slave);
+          ::close(master);
+          ::unlink(link.c_str());
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          pty = sim::OpenLinkedPty("modem_sim", link);
+          if (!pty) return 70;
+          master = pty->master;
+          slave = pty->slave;
+        } else {
+          sim::WriteAll(master, std::string_view("\xfe\x80\xff", 3));
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        sim::WriteAll(master, Lines({"RDY"}));
+        mode.reset = Mode::Reset::kNone;
+        break;  // the rest of what was read went to the modem that reset
       }
       if (command == "ATE0") echo = false;
       if (command == "ATE1") echo = true;

@@ -18,10 +18,11 @@ constexpr std::chrono::milliseconds kReserve{150};
 
 // Everything the AT dialogue measures; missing together when the dialogue cannot happen.
 constexpr const char* kDialogueFacts[] = {
-    "modem.responds",       "modem.garbled",    "modem.numeric_errors",  "modem.identity",
-    "modem.sim.status",     "modem.sim.ready",  "modem.sim.state_known", "modem.signal.rssi",
-    "modem.signal.dbm",     "modem.signal.ber", "modem.reg.stat",        "modem.reg.state",
-    "modem.reg.registered", "modem.reg.source", "modem.operator",        "modem.access_tech"};
+    "modem.responds",        "modem.garbled",     "modem.connection_lost", "modem.restarted",
+    "modem.numeric_errors",  "modem.identity",    "modem.sim.status",      "modem.sim.ready",
+    "modem.sim.state_known", "modem.signal.rssi", "modem.signal.dbm",      "modem.signal.ber",
+    "modem.reg.stat",        "modem.reg.state",   "modem.reg.registered",  "modem.reg.source",
+    "modem.operator",        "modem.access_tech"};
 
 void AllMissing(FactWriter& out, const std::string& why, std::size_t from = 0) {
   for (std::size_t i = from; i < std::size(kDialogueFacts); ++i) {
@@ -100,8 +101,10 @@ void WriteOperator(const Result<md::Operator>& op, FactWriter& out) {
 void WriteReading(const md::ModemReading& r, FactWriter& out) {
   out.Set("modem.responds", r.responds);
   out.Set("modem.garbled", r.garbled);
+  out.Set("modem.connection_lost", r.connection_lost);
+  out.Set("modem.restarted", r.restarted);
   if (!r.responds) {
-    AllMissing(out, "the modem does not answer: " + r.no_answer.detail, 2);
+    AllMissing(out, "the modem does not answer: " + r.no_answer.detail, 4);
     return;
   }
   if (r.numeric_errors) {
@@ -150,6 +153,11 @@ std::vector<rules::FactSpec> ModemProbe::Facts() const {
        "posdiag could not rule out a holder it may not see, and sent nothing"},
       {"modem.responds", FactType::kBool, "", "answers AT with a final result"},
       {"modem.garbled", FactType::kBool, "", "sent bytes to AT, but never a readable reply"},
+      {"modem.connection_lost", FactType::kBool, "",
+       "the port failed in the middle of the AT dialogue (closed, I/O error): the rest not asked"},
+      {"modem.restarted", FactType::kBool, "",
+       "the modem restarted while a command was outstanding (RDY instead of the answer): the "
+       "rest not asked"},
       {"modem.numeric_errors", FactType::kBool, "",
        "AT+CMEE=1 accepted: errors come as +CME ERROR codes, not a bare ERROR"},
       {"modem.identity", FactType::kText, "", "ATI: manufacturer, model, revision"},

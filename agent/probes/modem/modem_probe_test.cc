@@ -414,5 +414,49 @@ TEST_F(ScriptedModemTest, HeldExclusivelyIsBusyAndUntouched) {
   EXPECT_FALSE(r.Has("modem.responds"));
 }
 
+// The modem resets while AT+CSQ is outstanding (modem_sim). A USB modem leaves the bus: its port
+// hangs up, and the device that comes back is a new one. What was measured before stands, the
+// field that was cut and the ones after it are not measured (each says why), and the finding is
+// the dropout, not a guess about the SIM or the network.
+TEST_F(ModemProbeTest, AUsbModemResetInTheMiddleOfACommandIsAConnectionLost) {
+  ModemSim sim(tree_, "reset-usb");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("modem.responds"), V(true));
+  EXPECT_EQ(r.Value("modem.connection_lost"), V(true));
+  EXPECT_EQ(r.Value("modem.restarted"), V(false));
+  EXPECT_EQ(r.Value("modem.sim.status"), V(std::string("READY")));
+  EXPECT_FALSE(r.Has("modem.signal.dbm"));
+  // "the other end closed" or "device error", as the hang-up reaches poll(2)
+  EXPECT_EQ(r.Why("modem.signal.dbm").rfind("AT+CSQ: read: ", 0), 0u) << r.Why("modem.signal.dbm");
+  EXPECT_FALSE(r.Has("modem.reg.registered"));
+  EXPECT_NE(r.Why("modem.reg.registered")
+                .find("not asked: the connection to the modem was lost during AT+CSQ"),
+            std::string::npos)
+      << r.Why("modem.reg.registered");
+  EXPECT_FALSE(r.Has("modem.operator"));
+  EXPECT_EQ(Fired(r), std::vector<std::string>{"modem.connection_lost"});
+}
+
+// A modem on a UART stays on its line: noise while it resets, then RDY instead of the answer.
+TEST_F(ModemProbeTest, AUartModemResetInTheMiddleOfACommandIsARestart) {
+  ModemSim sim(tree_, "reset-uart");
+  ASSERT_TRUE(sim.ready());
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok()) << r.result.error().detail;
+  EXPECT_EQ(r.Value("modem.responds"), V(true));
+  EXPECT_EQ(r.Value("modem.restarted"), V(true));
+  EXPECT_EQ(r.Value("modem.connection_lost"), V(false));
+  EXPECT_EQ(r.Value("modem.identity"), V(std::string("Quectel EC25 Revision: EC25EFAR06A06M4G")));
+  EXPECT_FALSE(r.Has("modem.signal.rssi"));
+  EXPECT_NE(r.Why("modem.signal.rssi").find("the modem restarted"), std::string::npos)
+      << r.Why("modem.signal.rssi");
+  EXPECT_NE(r.Why("modem.reg.state").find("not asked: the modem restarted during AT+CSQ"),
+            std::string::npos)
+      << r.Why("modem.reg.state");
+  EXPECT_EQ(Fired(r), std::vector<std::string>{"modem.restarted"});
+}
+
 }  // namespace
 }  // namespace posdiag::agent::probes

@@ -5,9 +5,11 @@
 #
 # Knobs a scenario sets:
 #   SIM_MODEM_MODE    healthy (default), no-sim, sim-pin, not-registered, denied, weak-signal,
-#                     silent, garbage, cmee-off-no-sim, cmee-refused-no-sim (see modem_sim)
+#                     silent, garbage, cmee-off-no-sim, cmee-refused-no-sim, reset-usb, reset-uart
+#                     (see modem_sim)
 #   SIM_MODEM_HOLDER  a command name: a process of that name (pid 4242) holds the port open, as
 #                     the payment application would; "" (default) for none
+#   SIM_MODEM_TIMEOUT_MS  the modem probe's [modem] timeout_ms; "" (default) for posdiag's
 #
 # modem_sim is looked up as $POSDIAG_MODEM_SIM, else in the build of the posdiag under test
 # (<build>/tests/sim/modem_sim beside <build>/agent/posdiag), else on PATH.
@@ -25,6 +27,7 @@ SIM_STOP_HOOKS+=(modem_stop)
 modem_defaults() {
   SIM_MODEM_MODE=healthy
   SIM_MODEM_HOLDER=""
+  SIM_MODEM_TIMEOUT_MS=""
 }
 
 modem_tree() {
@@ -33,6 +36,7 @@ modem_tree() {
 
 modem_config() {
   printf '[modem]\nport = "%s"\n' "$MODEM_PORT"
+  if [[ -n $SIM_MODEM_TIMEOUT_MS ]]; then printf 'timeout_ms = %s\n' "$SIM_MODEM_TIMEOUT_MS"; fi
 }
 
 find_modem_sim() {
