@@ -152,7 +152,7 @@ set(POSDIAG_DEB_ARCH "${posdiag_deb_arch_default}" CACHE STRING
 
 # Depends: the Debian 12 packages of the libraries posdiag links, the same names on every
 # architecture, so a cross build (where dpkg-shlibdeps cannot look at the target's libraries)
-# gets them too. tests/package checks them against dpkg-shlibdeps, for a cross build too where
+# gets them too. spdlog, fmt and toml++ are compiled in (CMakeLists.txt), so none of theirs. tests/package checks them against dpkg-shlibdeps, for a cross build too where
 # the target's multiarch libraries are installed.
 set(posdiag_deb_depends
     "libc6 (>= 2.34)"
@@ -161,9 +161,6 @@ set(posdiag_deb_depends
     "libusb-1.0-0 (>= 2:1.0.16)"
     "libserialport0"
     "libevdev2 (>= 0.9.1)"
-    "libspdlog1.10-fmt9"
-    "libfmt9 (>= 9.1.0+ds1)"
-    "libtomlplusplus3 (>= 3.2.0)"
     "libssl3 (>= 3.0.0)"
     "libc-ares2 (>= 1.16.0)"
     "libmosquitto1 (>= 1.6)"
@@ -242,7 +239,7 @@ include(CPack)
 # checked against dpkg-shlibdeps by tests/package/fleet_deb_test.sh.
 if(TARGET posdiag-fleet)
   set(posdiag_fleet_deb_depends
-      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0), libtomlplusplus3 (>= 3.2.0)")
+      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0)")
   file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/CPackConfig-fleet.cmake @ONLY CONTENT [=[
 # posdiag-fleet's package (cmake/packaging.cmake): the `desk` install component only.
 set(CPACK_GENERATOR "DEB")
