@@ -408,5 +408,25 @@ TEST_F(CliTest, WithoutItsModulesTheRunGoesOnAndSaysWhatIsMissing) {
       << hashed.err;
 }
 
+// Without posdiag-mqtt.so (libmosquitto), [fleet] cannot connect and says why; the run itself
+// does not need it (its report waits in the outbox).
+TEST_F(CliTest, WithoutTheMqttModuleTheFleetSaysWhy) {
+  AppendConfig("[fleet]\nbroker = \"mqtt://127.0.0.1:1\"\nterminal_id = \"t1\"\noutbox_dir = \"" +
+               (dir_ / "outbox").string() + "\"\n");
+  std::filesystem::create_directories(dir_ / "alone");
+  const std::string alone = (dir_ / "alone/posdiag").string();
+  std::filesystem::copy_file(POSDIAG_BINARY, alone);
+  const Outcome run = RunCommand({alone, "selftest", "--config", config_, "--format", "json"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  const Outcome flush =
+      RunCommand({alone, "fleet", "flush", "--config", config_, "--timeout", "2"});
+  EXPECT_EQ(flush.exit_status, 3);
+  EXPECT_NE(flush.err.find("posdiag: fleet: posdiag-mqtt.so: not found beside the binary (" +
+                           (dir_ / "alone/posdiag-mqtt.so").string() + ")"),
+            std::string::npos)
+      << flush.err;
+  EXPECT_NE(flush.out.find("sent 0, 1 still in the outbox"), std::string::npos) << flush.out;
+}
+
 }  // namespace
 }  // namespace posdiag
