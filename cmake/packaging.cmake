@@ -1,10 +1,11 @@
 # Install layout and Debian packages.
 #
-# `cmake --install` puts the binary in bin, the config in <sysconfdir>/posdiag, the systemd units,
-# udev rules, sysusers.d and tmpfiles.d snippets in the system's directories for them, the
-# SysV/BusyBox init script in <sysconfdir>/init.d and the documentation in the doc dir. The init
-# files name the binary and the config by path, so they are filled in when they are installed,
-# from the prefix of that install (`--prefix`, or CPack's /usr), not the configure-time one.
+# `cmake --install` puts the binary in bin, its modules in libexec/posdiag, the config in
+# <sysconfdir>/posdiag, the systemd units, udev rules, sysusers.d and tmpfiles.d snippets in the
+# system's directories for them, the SysV/BusyBox init script in <sysconfdir>/init.d and the
+# documentation in the doc dir. The init files name the binary and the config by path, so they
+# are filled in when they are installed, from the prefix of that install (`--prefix`, or CPack's
+# /usr), not the configure-time one.
 #
 # `cpack` (or the `package` target) builds one .deb for the target architecture.
 include_guard(GLOBAL)
@@ -41,6 +42,11 @@ posdiag_system_dir(POSDIAG_UDEV_RULESDIR udev udevdir /rules.d lib/udev/rules.d
                    "Directory for the udev rules")
 
 install(TARGETS posdiag RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Its modules (posdiag_add_module: OpenSSL's and libmosquitto's, loaded when a run needs them)
+# where the binary looks for them: libexec/posdiag, found from its own directory
+# (drivers/io/companion.h).
+get_property(posdiag_modules GLOBAL PROPERTY POSDIAG_MODULES)
+install(TARGETS ${posdiag_modules} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/posdiag)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/integration.md
               ${PROJECT_SOURCE_DIR}/docs/configuration.md ${PROJECT_SOURCE_DIR}/docs/codes.md
               ${PROJECT_SOURCE_DIR}/docs/rules.md ${PROJECT_SOURCE_DIR}/docs/field-guide.md

@@ -51,7 +51,8 @@ expect_match "$control/postinst" 'systemctl enable posdiag-boot.service posdiag.
 
 # --- Files ------------------------------------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$SCRATCH/files"
-for path in /usr/bin/posdiag /etc/posdiag/posdiag.toml /etc/posdiag/rules.d/README \
+for path in /usr/bin/posdiag /usr/libexec/posdiag/posdiag-crypto.so \
+  /usr/libexec/posdiag/posdiag-mqtt.so /etc/posdiag/posdiag.toml /etc/posdiag/rules.d/README \
   /etc/init.d/posdiag /usr/share/doc/posdiag/integration.md /usr/share/doc/posdiag/codes.md \
   /usr/share/doc/posdiag/configuration.md; do
   expect_line "$SCRATCH/files" "$path"
@@ -83,8 +84,11 @@ if [ "$POSDIAG_CROSSCOMPILING" = 1 ]; then
   DEB_HOST_MULTIARCH=$(dpkg-architecture -a"$POSDIAG_DEB_ARCH" -qDEB_HOST_MULTIARCH 2>/dev/null)
   export DEB_HOST_ARCH DEB_HOST_MULTIARCH
 fi
-shlibs=$(cd "$SCRATCH/shlibs" && dpkg-shlibdeps -O -e "$ROOT/usr/bin/posdiag" 2>/dev/null |
-  sed -n 's/^shlibs:Depends=//p')
+# The binary and its modules: the package must bring what the modules load too (OpenSSL,
+# libmosquitto), though the binary itself does not link them.
+shlibs=$(cd "$SCRATCH/shlibs" && dpkg-shlibdeps -O -e "$ROOT/usr/bin/posdiag" \
+  -e "$ROOT/usr/libexec/posdiag/posdiag-crypto.so" -e "$ROOT/usr/libexec/posdiag/posdiag-mqtt.so" \
+  2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || fail "dpkg-shlibdeps found nothing"
 depends=$(field Depends)
 echo "Depends: $depends"
@@ -114,7 +118,7 @@ entries "$shlibs" | while read -r name min; do
 done
 while read -r name _; do
   if ! echo "$shlibs" | tr ',' '\n' | grep -q "^ *$name\\( \\|\$\\)"; then
-    fail "Depends names $name, which posdiag does not link (dpkg-shlibdeps)"
+    fail "Depends names $name, which neither posdiag nor its modules link (dpkg-shlibdeps)"
   fi
 done <"$SCRATCH/ours"
 [ ! -f "$SCRATCH/depends-failed" ] || fail "Depends does not cover dpkg-shlibdeps"
@@ -128,6 +132,13 @@ fi
 : "${POSDIAG_SIM:?set by ctest}"
 export POSDIAG_MODEM_SIM POSDIAG_PRINTER_SIM
 "$ROOT/usr/bin/posdiag" codes --format json >"$SCRATCH/codes.json" 2>&1 || true
+# keygen needs OpenSSL, which the packaged posdiag loads from /usr/libexec/posdiag.
+if "$ROOT/usr/bin/posdiag" keygen "$SCRATCH/handoff.pem" >"$SCRATCH/keygen.out" 2>"$SCRATCH/keygen.err" &&
+  grep -q 'BEGIN PUBLIC KEY' "$SCRATCH/keygen.out"; then
+  pass "packaged posdiag loads posdiag-crypto.so from /usr/libexec/posdiag (keygen)"
+else
+  fail "packaged posdiag keygen: $(cat "$SCRATCH/keygen.err")"
+fi
 expect_match "$SCRATCH/codes.json" '"printer.paper_end"' "packaged posdiag carries the catalogue"
 status=0
 "$POSDIAG_SIM" run healthy --posdiag "$ROOT/usr/bin/posdiag" --format json >"$SCRATCH/report.json" \
