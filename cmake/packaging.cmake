@@ -1,10 +1,11 @@
 # Install layout and Debian packages.
 #
-# `cmake --install` puts the binary in bin, the config in <sysconfdir>/posdiag, the systemd units,
-# udev rules, sysusers.d and tmpfiles.d snippets in the system's directories for them, the
-# SysV/BusyBox init script in <sysconfdir>/init.d and the documentation in the doc dir. The init
-# files name the binary and the config by path, so they are filled in when they are installed,
-# from the prefix of that install (`--prefix`, or CPack's /usr), not the configure-time one.
+# `cmake --install` puts the binary in bin, its modules in libexec/posdiag, the config in
+# <sysconfdir>/posdiag, the systemd units, udev rules, sysusers.d and tmpfiles.d snippets in the
+# system's directories for them, the SysV/BusyBox init script in <sysconfdir>/init.d and the
+# documentation in the doc dir. The init files name the binary and the config by path, so they
+# are filled in when they are installed, from the prefix of that install (`--prefix`, or CPack's
+# /usr), not the configure-time one.
 #
 # `cpack` (or the `package` target) builds one .deb for the target architecture.
 include_guard(GLOBAL)
@@ -43,6 +44,11 @@ posdiag_system_dir(POSDIAG_UDEV_RULESDIR udev udevdir /rules.d lib/udev/rules.d
 install(TARGETS posdiag RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The companions (drivers/io/companion.h), where posdiag looks for them from its own directory.
 install(TARGETS posdiag-tls RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/posdiag)
+# Its modules (posdiag_add_module: OpenSSL's and libmosquitto's, loaded when a run needs them)
+# where the binary looks for them: libexec/posdiag, found from its own directory
+# (drivers/io/companion.h).
+get_property(posdiag_modules GLOBAL PROPERTY POSDIAG_MODULES)
+install(TARGETS ${posdiag_modules} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/posdiag)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/integration.md
               ${PROJECT_SOURCE_DIR}/docs/configuration.md ${PROJECT_SOURCE_DIR}/docs/codes.md
               ${PROJECT_SOURCE_DIR}/docs/rules.md ${PROJECT_SOURCE_DIR}/docs/field-guide.md
@@ -154,7 +160,7 @@ set(POSDIAG_DEB_ARCH "${posdiag_deb_arch_default}" CACHE STRING
 
 # Depends: the Debian 12 packages of the libraries posdiag links, the same names on every
 # architecture, so a cross build (where dpkg-shlibdeps cannot look at the target's libraries)
-# gets them too. tests/package checks them against dpkg-shlibdeps, for a cross build too where
+# gets them too. spdlog, fmt and toml++ are compiled in (CMakeLists.txt), so none of theirs. tests/package checks them against dpkg-shlibdeps, for a cross build too where
 # the target's multiarch libraries are installed.
 set(posdiag_deb_depends
     "libc6 (>= 2.34)"
@@ -163,9 +169,6 @@ set(posdiag_deb_depends
     "libusb-1.0-0 (>= 2:1.0.16)"
     "libserialport0"
     "libevdev2 (>= 0.9.1)"
-    "libspdlog1.10-fmt9"
-    "libfmt9 (>= 9.1.0+ds1)"
-    "libtomlplusplus3 (>= 3.2.0)"
     "libssl3 (>= 3.0.0)"
     "libc-ares2 (>= 1.16.0)"
     "libmosquitto1 (>= 1.6)"
@@ -244,7 +247,7 @@ include(CPack)
 # checked against dpkg-shlibdeps by tests/package/fleet_deb_test.sh.
 if(TARGET posdiag-fleet)
   set(posdiag_fleet_deb_depends
-      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0), libtomlplusplus3 (>= 3.2.0)")
+      "libc6 (>= 2.34), libgcc-s1 (>= 3.0), libstdc++6 (>= 12), libsqlite3-0 (>= 3.6.5), libmosquitto1 (>= 1.6), libssl3 (>= 3.0.0)")
   file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/CPackConfig-fleet.cmake @ONLY CONTENT [=[
 # posdiag-fleet's package (cmake/packaging.cmake): the `desk` install component only.
 set(CPACK_GENERATOR "DEB")

@@ -291,7 +291,10 @@ void FleetLink::SendNext(TimePoint now, bool paced) {
 
 Result<void> FleetLink::Flush(io::Deadline deadline, Flushed& flushed) {
   if (!client_) {
-    if (auto started = Start(); !started) return started.error();
+    if (auto started = Start(); !started) {
+      if (auto listed = outbox_.List(); listed) flushed.pending = listed->size();
+      return started.error();
+    }
   }
   if (!connected()) {
     auto up = client_->WaitFor([this] { return connected(); }, deadline);

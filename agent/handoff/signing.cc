@@ -1,47 +1,30 @@
 #include "agent/handoff/signing.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "drivers/base/file.h"
+#include "drivers/crypto/crypto.h"
 
 namespace posdiag::agent::handoff {
 namespace {
 
+namespace crypto = drivers::crypto;
+
 constexpr std::size_t kMaxPemBytes = 16 * 1024;
+static_assert(kSignatureBytes == crypto::kEd25519SignatureBytes);
+static_assert(kKeyIdBytes <= crypto::kSha256Bytes);
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-std::string BioText(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+Result<const crypto::Module*> Crypto(std::string_view what) {
+  auto module = crypto::Load();
+  if (!module) return module.error().Context(what);
+  return module;
 }
 
-std::array<std::uint8_t, kKeyIdBytes> IdOf(EVP_PKEY* key) {
-  std::array<std::uint8_t, 32> raw{};
-  std::size_t size = raw.size();
+std::array<std::uint8_t, kKeyIdBytes> IdOf(const crypto::Module& module,
+                                           const crypto::Ed25519PublicBytes& raw) {
+  const auto digest = module.Sha256(raw);
   std::array<std::uint8_t, kKeyIdBytes> id{};
-  if (EVP_PKEY_get_raw_public_key(key, raw.data(), &size) != 1) return id;
-  std::array<std::uint8_t, SHA256_DIGEST_LENGTH> digest{};
-  SHA256(raw.data(), size, digest.data());
   std::copy_n(digest.begin(), kKeyIdBytes, id.begin());
   return id;
 }
@@ -55,33 +38,36 @@ Result<std::string> ReadPem(const std::filesystem::path& path) {
 }  // namespace
 
 struct SigningKey::Key {
-  Pkey pkey;
+  std::unique_ptr<crypto::PrivateKey> key;
+  std::array<std::uint8_t, kKeyIdBytes> id{};
 };
 struct PublicKey::Key {
-  Pkey pkey;
+  std::unique_ptr<crypto::PublicKey> key;
+  std::array<std::uint8_t, kKeyIdBytes> id{};
 };
 
 SigningKey::SigningKey(std::unique_ptr<Key> key) : key_(std::move(key)) {}
 SigningKey::~SigningKey() = default;
 
 Result<std::unique_ptr<SigningKey>> SigningKey::Generate() {
-  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  if (raw == nullptr) return Error{ErrorKind::kIo, "Ed25519 key generation failed"};
+  auto module = Crypto("Ed25519 key generation");
+  if (!module) return module.error();
+  auto made = (*module)->GenerateEd25519();
+  if (!made) return made.error();
   auto key = std::make_unique<Key>();
-  key->pkey.reset(raw);
+  key->id = IdOf(**module, (*made)->PublicBytes());
+  key->key = std::move(*made);
   return std::unique_ptr<SigningKey>(new SigningKey(std::move(key)));
 }
 
 Result<std::unique_ptr<SigningKey>> SigningKey::FromPem(std::string_view pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return Error{ErrorKind::kIo, "out of memory"};
-  Pkey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) return Error{ErrorKind::kInvalid, "no PEM private key (or it is encrypted)"};
-  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
-    return Error{ErrorKind::kInvalid, "the private key is not an Ed25519 key"};
-  }
+  auto module = Crypto("the private key cannot be read");
+  if (!module) return module.error();
+  auto read = (*module)->Ed25519PrivateFromPem(pem);
+  if (!read) return read.error();
   auto key = std::make_unique<Key>();
-  key->pkey = std::move(pkey);
+  key->id = IdOf(**module, (*read)->PublicBytes());
+  key->key = std::move(*read);
   return std::unique_ptr<SigningKey>(new SigningKey(std::move(key)));
 }
 
@@ -94,34 +80,13 @@ Result<std::unique_ptr<SigningKey>> SigningKey::Load(const std::filesystem::path
   return key;
 }
 
-std::string SigningKey::PrivatePem() const {
-  Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_->pkey.get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
-    return "";
-  }
-  return BioText(bio.get());
-}
-
-std::string SigningKey::PublicPem() const {
-  Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key_->pkey.get()) != 1) return "";
-  return BioText(bio.get());
-}
-
-std::array<std::uint8_t, kKeyIdBytes> SigningKey::KeyId() const { return IdOf(key_->pkey.get()); }
+std::string SigningKey::PrivatePem() const { return key_->key->PrivatePem(); }
+std::string SigningKey::PublicPem() const { return key_->key->PublicPem(); }
+std::array<std::uint8_t, kKeyIdBytes> SigningKey::KeyId() const { return key_->id; }
 
 Result<std::array<std::uint8_t, kSignatureBytes>> SigningKey::Sign(
     std::span<const std::uint8_t> message) const {
-  MdCtx ctx(EVP_MD_CTX_new());
-  std::array<std::uint8_t, kSignatureBytes> sig{};
-  std::size_t size = sig.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_->pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), sig.data(), &size, message.data(), message.size()) != 1 ||
-      size != sig.size()) {
-    return Error{ErrorKind::kIo, "Ed25519 signing failed"};
-  }
-  return sig;
+  return key_->key->Sign(message);
 }
 
 PublicKey::PublicKey(std::unique_ptr<Key> key) : key_(std::move(key)) {}
@@ -130,15 +95,13 @@ PublicKey::PublicKey(PublicKey&&) noexcept = default;
 PublicKey& PublicKey::operator=(PublicKey&&) noexcept = default;
 
 Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return Error{ErrorKind::kIo, "out of memory"};
-  Pkey pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) return Error{ErrorKind::kInvalid, "no PEM public key"};
-  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
-    return Error{ErrorKind::kInvalid, "the public key is not an Ed25519 key"};
-  }
+  auto module = Crypto("the public key cannot be read");
+  if (!module) return module.error();
+  auto read = (*module)->Ed25519PublicFromPem(pem);
+  if (!read) return read.error();
   auto key = std::make_unique<Key>();
-  key->pkey = std::move(pkey);
+  key->id = IdOf(**module, (*read)->PublicBytes());
+  key->key = std::move(*read);
   return PublicKey(std::move(key));
 }
 
@@ -150,14 +113,11 @@ Result<PublicKey> PublicKey::Load(const std::filesystem::path& path) {
   return key;
 }
 
-std::array<std::uint8_t, kKeyIdBytes> PublicKey::KeyId() const { return IdOf(key_->pkey.get()); }
+std::array<std::uint8_t, kKeyIdBytes> PublicKey::KeyId() const { return key_->id; }
 
 bool PublicKey::Verify(std::span<const std::uint8_t> message,
                        const std::array<std::uint8_t, kSignatureBytes>& signature) const {
-  MdCtx ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_->pkey.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
-                          message.size()) == 1;
+  return key_->key->Verify(message, signature);
 }
 
 std::string_view SignatureStateName(SignatureState state) {

@@ -1,6 +1,8 @@
-// Ed25519 keys for the hand-off summary, through OpenSSL's EVP (the one place that uses it for
-// this): the terminal's private key in PEM ([report] signing_key, made by `posdiag keygen`), and
-// the desk's public key in PEM, as `openssl pkey -pubout` writes it. A key's ID is the first four
+// Ed25519 keys for the hand-off summary: the terminal's private key in PEM ([report] signing_key,
+// made by `posdiag keygen`), and the desk's public key in PEM, as `openssl pkey -pubout` writes
+// it. OpenSSL does the work, from posdiag-crypto.so (drivers/crypto): making or reading a key
+// fails with the module's error when it cannot be loaded; Verify(payload, key) and the states
+// need no key and no module. A key's ID is the first four
 // bytes of SHA-256 over its 32 raw public bytes: a summary names the key that signed it, so the
 // desk can tell "signed by a key I was not given" from "forged".
 // Example:

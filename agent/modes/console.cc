@@ -369,6 +369,12 @@ struct Console::State {
     Run(*command, now);
   }
 
+  // The PIN cannot be checked here (posdiag-crypto.so is missing or broken): no attempt counted.
+  void LoginRefused(const Error& why) {
+    Log(spdlog::level::err, "event=login_refused error=" + LogValue(why.detail));
+    Err("login refused: the PIN cannot be checked: " + why.detail);
+  }
+
   void WrongPin(TimePoint now) {
     awaiting_pin = false;
     lines.set_echo(true);
@@ -387,8 +393,19 @@ struct Console::State {
   }
 
   void CheckPin(const std::string& text, TimePoint now) {
-    const bool right = pin && VerifyPin(*pin, text);
+    if (!pin) {
+      WrongPin(now);
+      return;
+    }
+    const Result<bool> right = PinMatches(*pin, text);
     if (!right) {
+      // Not a wrong PIN: it could not be checked at all.
+      awaiting_pin = false;
+      lines.set_echo(true);
+      LoginRefused(right.error());
+      return;
+    }
+    if (!*right) {
       WrongPin(now);
       return;
     }
@@ -541,6 +558,8 @@ struct Console::State {
         } else if (locked_until && now < *locked_until) {
           Err("locked: try again in " +
               std::to_string(std::chrono::ceil<seconds>(*locked_until - now).count()) + " s");
+        } else if (auto can = CanCheckPins(); !can) {
+          LoginRefused(can.error());  // said before the PIN is typed, not after
         } else {
           awaiting_pin = true;
           lines.set_echo(false);

@@ -1,15 +1,15 @@
 #include "agent/modes/pin_hash.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+
+#include "drivers/crypto/crypto.h"
 
 namespace posdiag::agent {
 namespace {
@@ -17,40 +17,62 @@ namespace {
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kKeyBytes = 32;
 constexpr std::size_t kMaxPinLength = 64;
+constexpr std::string_view kBase64Alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string Base64(const std::vector<std::uint8_t>& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out;
+  out.reserve(4 * ((bytes.size() + 2) / 3));
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t group = static_cast<std::uint32_t>(bytes[i]) << 16;
+    if (n > 1) group |= static_cast<std::uint32_t>(bytes[i + 1]) << 8;
+    if (n > 2) group |= bytes[i + 2];
+    for (std::size_t j = 0; j < 4; ++j) {
+      out.push_back(j <= n ? kBase64Alphabet[(group >> (18 - 6 * j)) & 0x3F] : '=');
+    }
+  }
   return out;
 }
 
-// Strict base64 with padding; EVP_DecodeBlock counts the padding as zero bytes, so they are
-// taken off again.
+// Strict base64 with padding: the alphabet, whole groups of four, '=' only at the end.
 Result<std::vector<std::uint8_t>> FromBase64(std::string_view text, std::string_view what) {
   const auto bad = [&] { return Error{ErrorKind::kParse, std::string(what) + ": not base64"}; };
   if (text.empty() || text.size() % 4 != 0 || text.size() > 128) return bad();
+  const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size() / 4 * 3);
+  std::uint32_t group = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    const bool pad_ok =
-        c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
-    if (!alnum && c != '+' && c != '/' && !pad_ok) return bad();
+    std::uint32_t value = 0;  // '=' counts as zero bits; the bytes it stands for are dropped below
+    if (i < text.size() - padding) {
+      const std::size_t at = kBase64Alphabet.find(text[i]);
+      if (at == std::string_view::npos) return bad();
+      value = static_cast<std::uint32_t>(at);
+    }
+    group = group << 6 | value;
+    if (i % 4 == 3) {
+      out.push_back(static_cast<std::uint8_t>(group >> 16));
+      out.push_back(static_cast<std::uint8_t>(group >> 8));
+      out.push_back(static_cast<std::uint8_t>(group));
+      group = 0;
+    }
   }
-  std::vector<std::uint8_t> out(text.size() / 4 * 3);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return bad();
-  std::size_t size = static_cast<std::size_t>(n);
-  if (text.ends_with("==")) {
-    size -= 2;
-  } else if (text.ends_with('=')) {
-    size -= 1;
-  }
-  out.resize(size);
+  out.resize(out.size() - padding);
   return out;
 }
+
+// Compares in a time that depends on the length only, never on where the bytes differ.
+bool SameBytes(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+  if (a.size() != b.size()) return false;
+  volatile std::uint8_t differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    differ = static_cast<std::uint8_t>(differ | (a[i] ^ b[i]));
+  }
+  return differ == 0;
+}
+
+void Wipe(void* data, std::size_t size) { ::explicit_bzero(data, size); }
 
 bool ValidPin(std::string_view pin) {
   if (pin.empty() || pin.size() > kMaxPinLength) return false;
@@ -60,15 +82,12 @@ bool ValidPin(std::string_view pin) {
   return true;
 }
 
-std::vector<std::uint8_t> Derive(std::string_view pin, const std::vector<std::uint8_t>& salt,
-                                 std::uint32_t iterations, std::size_t key_bytes) {
-  std::vector<std::uint8_t> key(key_bytes);
-  if (PKCS5_PBKDF2_HMAC(pin.data(), static_cast<int>(pin.size()), salt.data(),
-                        static_cast<int>(salt.size()), static_cast<int>(iterations), EVP_sha256(),
-                        static_cast<int>(key.size()), key.data()) != 1) {
-    key.clear();
-  }
-  return key;
+Result<std::vector<std::uint8_t>> Derive(std::string_view pin,
+                                         const std::vector<std::uint8_t>& salt,
+                                         std::uint32_t iterations, std::size_t key_bytes) {
+  auto crypto = drivers::crypto::Load();
+  if (!crypto) return crypto.error();
+  return (*crypto)->Pbkdf2Sha256(pin, salt, iterations, key_bytes);
 }
 
 }  // namespace
@@ -123,29 +142,38 @@ Result<std::string> MakePinHash(std::string_view pin, std::uint32_t iterations) 
   if (iterations < kMinPinIterations || iterations > kMaxPinIterations) {
     return Error{ErrorKind::kInvalid, "iterations out of range"};
   }
+  auto crypto = drivers::crypto::Load();
+  if (!crypto) return crypto.error();
   PinHash hash;
   hash.iterations = iterations;
   hash.salt.resize(kSaltBytes);
-  if (RAND_bytes(hash.salt.data(), static_cast<int>(hash.salt.size())) != 1) {
-    return Error{ErrorKind::kIo, "no random bytes for the salt"};
+  if (auto random = (*crypto)->Random(hash.salt); !random) {
+    return random.error().Context("the salt");
   }
-  hash.key = Derive(pin, hash.salt, iterations, kKeyBytes);
-  if (hash.key.empty()) return Error{ErrorKind::kIo, "PBKDF2 failed"};
+  auto key = Derive(pin, hash.salt, iterations, kKeyBytes);
+  if (!key) return key.error();
+  hash.key = std::move(*key);
   return FormatPinHash(hash);
 }
 
-bool VerifyPin(const PinHash& hash, std::string_view pin) {
+Result<void> CanCheckPins() {
+  auto crypto = drivers::crypto::Load();
+  if (!crypto) return crypto.error();
+  return Ok();
+}
+
+Result<bool> PinMatches(const PinHash& hash, std::string_view pin) {
   // A PIN that could never have been hashed still costs the full derivation, so its rejection
   // takes as long as a wrong PIN's.
   const std::string_view used = ValidPin(pin) ? pin : std::string_view("\x01");
-  std::vector<std::uint8_t> key = Derive(used, hash.salt, hash.iterations, hash.key.size());
-  const bool same = key.size() == hash.key.size() && !key.empty() &&
-                    CRYPTO_memcmp(key.data(), hash.key.data(), key.size()) == 0;
-  OPENSSL_cleanse(key.data(), key.size());
+  auto key = Derive(used, hash.salt, hash.iterations, hash.key.size());
+  if (!key) return key.error();
+  const bool same = SameBytes(*key, hash.key);
+  Wipe(key->data(), key->size());
   return same && ValidPin(pin);
 }
 
-std::chrono::nanoseconds EstimatePinCheck(std::uint32_t iterations) {
+Result<std::chrono::nanoseconds> EstimatePinCheck(std::uint32_t iterations) {
   using Clock = std::chrono::steady_clock;
   // Doubling from 1000 iterations until a run takes 20 ms keeps the clock's resolution and the
   // start-up cost out of the figure, on a fast desktop and a slow terminal alike.
@@ -155,9 +183,9 @@ std::chrono::nanoseconds EstimatePinCheck(std::uint32_t iterations) {
   Clock::duration took{};
   for (;;) {
     const auto start = Clock::now();
-    const std::vector<std::uint8_t> key = Derive("000000", salt, timed, kKeyBytes);
+    auto key = Derive("000000", salt, timed, kKeyBytes);
     took = Clock::now() - start;
-    if (key.empty()) break;  // PBKDF2 failed: the hash itself will say so
+    if (!key) return key.error();
     if (took >= kLongEnough || timed >= iterations || timed >= 1'000'000) break;
     timed *= 2;
   }
@@ -184,9 +212,14 @@ std::string PinCostWarning(std::uint32_t iterations, std::chrono::nanoseconds es
 }
 
 int RunHashPin(std::uint32_t iterations) {
-  // Before the PIN is asked for, so the engineer can stop and choose another count.
-  if (const std::string warning = PinCostWarning(iterations, EstimatePinCheck(iterations));
-      !warning.empty()) {
+  // Before the PIN is asked for, so the engineer can stop and choose another count (or learn
+  // that the hash cannot be made here at all).
+  const auto estimate = EstimatePinCheck(iterations);
+  if (!estimate) {
+    std::fprintf(stderr, "posdiag: hash-pin: %s\n", estimate.error().detail.c_str());
+    return 3;
+  }
+  if (const std::string warning = PinCostWarning(iterations, *estimate); !warning.empty()) {
     std::fprintf(stderr, "%s\n", warning.c_str());
   }
   const bool tty = ::isatty(STDIN_FILENO) == 1;
@@ -205,7 +238,7 @@ int RunHashPin(std::uint32_t iterations) {
   }
   if (!pin.empty() && pin.back() == '\r') pin.pop_back();
   auto hash = MakePinHash(pin, iterations);
-  OPENSSL_cleanse(pin.data(), pin.size());
+  Wipe(pin.data(), pin.size());
   if (!hash) {
     std::fprintf(stderr, "posdiag: %s\n", hash.error().detail.c_str());
     return 3;

@@ -1,7 +1,9 @@
-// The engineer PIN, stored only as a salted slow hash (PBKDF2-HMAC-SHA256 through OpenSSL) in a
-// self-describing string that names the iterations and carries the salt:
+// The engineer PIN, stored only as a salted slow hash (PBKDF2-HMAC-SHA256) in a self-describing
+// string that names the iterations and carries the salt:
 //   pbkdf2-sha256$100000$<salt, base64>$<derived key, base64>
 // Checking recomputes the key and compares in constant time. The PIN itself is never kept.
+// Reading and writing the string is pure; making and checking a hash need OpenSSL, from
+// posdiag-crypto.so (drivers/crypto), and say so when it cannot be loaded.
 #pragma once
 
 #include <chrono>
@@ -33,12 +35,17 @@ Result<PinHash> ParsePinHash(std::string_view text);
 std::string FormatPinHash(const PinHash& hash);
 
 // A new hash of `pin` with a fresh random 16-byte salt. kInvalid for a PIN that is empty, longer
-// than 64 characters or holds anything but printable ASCII.
+// than 64 characters or holds anything but printable ASCII; the module's error when it cannot be
+// loaded.
 Result<std::string> MakePinHash(std::string_view pin,
                                 std::uint32_t iterations = kDefaultPinIterations);
 
-// True when `pin` matches; the comparison takes the same time wherever the keys differ.
-bool VerifyPin(const PinHash& hash, std::string_view pin);
+// Ok when PINs can be checked here; the module's error when it cannot be loaded.
+Result<void> CanCheckPins();
+
+// Whether `pin` matches; the comparison takes the same time wherever the keys differ. An error
+// (the module cannot be loaded) is neither: the PIN was not checked.
+Result<bool> PinMatches(const PinHash& hash, std::string_view pin);
 
 // One PIN check may take this long on the terminal; more and the console login drags (and a
 // daemon busy checking PINs is a daemon not answering the diagnose key).
@@ -46,7 +53,7 @@ inline constexpr std::chrono::milliseconds kPinCheckBudget{250};
 
 // How long one check of a hash with `iterations` takes on this machine: a few thousand
 // iterations are timed (some milliseconds) and the time scaled up, never the full count.
-std::chrono::nanoseconds EstimatePinCheck(std::uint32_t iterations);
+Result<std::chrono::nanoseconds> EstimatePinCheck(std::uint32_t iterations);
 
 // The warning for a check estimated at `estimate`, naming it and suggesting an iteration count
 // within kPinCheckBudget; empty when the estimate is within it. Pure.

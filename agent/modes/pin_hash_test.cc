@@ -15,11 +15,11 @@ TEST(PinHash, MakeThenVerify) {
   EXPECT_EQ(parsed->iterations, kMinPinIterations);
   EXPECT_EQ(parsed->salt.size(), 16u);
   EXPECT_EQ(parsed->key.size(), 32u);
-  EXPECT_TRUE(VerifyPin(*parsed, "482915"));
-  EXPECT_FALSE(VerifyPin(*parsed, "482916"));
-  EXPECT_FALSE(VerifyPin(*parsed, "48291"));
-  EXPECT_FALSE(VerifyPin(*parsed, ""));
-  EXPECT_FALSE(VerifyPin(*parsed, "482915 "));
+  EXPECT_EQ(PinMatches(*parsed, "482915").value_or(false), true);
+  EXPECT_EQ(PinMatches(*parsed, "482916").value_or(true), false);
+  EXPECT_EQ(PinMatches(*parsed, "48291").value_or(true), false);
+  EXPECT_EQ(PinMatches(*parsed, "").value_or(true), false);
+  EXPECT_EQ(PinMatches(*parsed, "482915 ").value_or(true), false);
   EXPECT_EQ(FormatPinHash(*parsed), *hash);
 }
 
@@ -36,8 +36,8 @@ TEST(PinHash, KnownVector) {
   auto parsed = ParsePinHash(
       "pbkdf2-sha256$1000$cG9zZGlhZy1zYWx0LTE2Yg==$VYQ/a/180TUG3tw3J5TF6/nk+hgmzv7vsigasAQzLbQ=");
   ASSERT_TRUE(parsed) << parsed.error().detail;
-  EXPECT_TRUE(VerifyPin(*parsed, "1234"));
-  EXPECT_FALSE(VerifyPin(*parsed, "1235"));
+  EXPECT_EQ(PinMatches(*parsed, "1234").value_or(false), true);
+  EXPECT_EQ(PinMatches(*parsed, "1235").value_or(true), false);
 }
 
 TEST(PinHash, RejectsMalformed) {
@@ -58,6 +58,28 @@ TEST(PinHash, RejectsMalformed) {
   EXPECT_EQ(ok->salt.size(), 8u);
   EXPECT_EQ(std::string(ok->salt.begin(), ok->salt.end()), "saltsalt");
   EXPECT_EQ(ok->key.size(), 18u);
+}
+
+// Salts and keys of every length modulo 3: each base64 padding, written and read back.
+TEST(PinHash, FormatThenParseEveryPadding) {
+  for (std::size_t extra = 0; extra < 3; ++extra) {
+    PinHash hash;
+    hash.iterations = 5000;
+    for (std::size_t i = 0; i < 8 + extra; ++i) {
+      hash.salt.push_back(static_cast<std::uint8_t>(i * 37));
+    }
+    for (std::size_t i = 0; i < 16 + extra; ++i) {
+      hash.key.push_back(static_cast<std::uint8_t>(255 - i));
+    }
+    const std::string text = FormatPinHash(hash);
+    auto parsed = ParsePinHash(text);
+    ASSERT_TRUE(parsed) << text << ": " << parsed.error().detail;
+    EXPECT_EQ(parsed->salt, hash.salt) << text;
+    EXPECT_EQ(parsed->key, hash.key) << text;
+    EXPECT_EQ(FormatPinHash(*parsed), text);
+  }
+  EXPECT_EQ(FormatPinHash({1000, {'s', 'a', 'l', 't', 's', 'a', 'l', 't'}, {'k', 'e', 'y'}}),
+            "pbkdf2-sha256$1000$c2FsdHNhbHQ=$a2V5");
 }
 
 TEST(PinHash, RejectsBadPins) {
@@ -92,8 +114,9 @@ TEST(PinCost, AHugeCountIsEstimatedNotRun) {
   // The estimate times a few thousand iterations: 10 million (the most hash-pin accepts) are
   // seconds on any machine today, and far more on a terminal.
   const auto estimate = EstimatePinCheck(kMaxPinIterations);
-  EXPECT_GT(estimate, kPinCheckBudget);
-  EXPECT_NE(PinCostWarning(kMaxPinIterations, estimate), "");
+  ASSERT_TRUE(estimate) << estimate.error().detail;
+  EXPECT_GT(*estimate, kPinCheckBudget);
+  EXPECT_NE(PinCostWarning(kMaxPinIterations, *estimate), "");
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
-// One MQTT 5 connection through libmosquitto: the only file that includes mosquitto.h. The owner's
-// thread drives it, either from an epoll loop (fd(), WantWrite(), OnReadable(), OnWritable(),
-// NextService()/Service()) or, in a command-line tool, with WaitFor(), which does the same with a
-// deadline. Nothing in it blocks past the deadline it is given: the broker's name is looked up on a
-// thread of its own first (docs/fleet.md). The first client sets SIGPIPE to ignored when it was
-// left at its default.
+// One MQTT 5 connection through libmosquitto, which comes from the module posdiag-mqtt.so
+// (mosquitto_client.cc, io/module.h): Client::Create loads it the first time, so a terminal
+// without [fleet] never maps libmosquitto or the OpenSSL it brings. A program that links the
+// module's code (posdiag::mqtt_mosquitto: the tests, the desk's posdiag-fleet) uses it directly.
+// The broker URL is pure and needs no module.
+// The owner's thread drives a client, either from an epoll loop (fd(), WantWrite(), OnReadable(),
+// OnWritable(), NextService()/Service()) or, in a command-line tool, with WaitFor(), which does
+// the same with a deadline. Nothing in it blocks past the deadline it is given: the broker's name
+// is looked up on a thread of its own first (docs/fleet.md). The first client sets SIGPIPE to
+// ignored when it was left at its default.
 // Example:
 //   auto client = mqtt::Client::Create(options, callbacks);
 //   (*client)->Connect();                                  // starts; `connected` says when it is
@@ -91,53 +95,50 @@ class Client {
     std::function<void(const Message&)> message;
   };
 
+  // A client, from posdiag-mqtt.so: an error names the module and why it could not be loaded
+  // ("posdiag-mqtt.so: not found beside the binary (...) nor in ..."), or what is wrong with
+  // the options.
   static Result<std::unique_ptr<Client>> Create(const Options& options, Callbacks callbacks);
-  ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
+  virtual ~Client() = default;
 
   // Starts connecting: a broker given by name is first looked up on a thread of its own (the
   // system resolver has no deadline: a DNS server that does not answer holds it for ten seconds
   // and more), then the TCP and TLS connection is made without blocking. An error when it cannot
   // even start (bad files, no route, an address that does not resolve); otherwise `connected` or
   // `disconnected` follows (`disconnected` also when the name does not resolve).
-  Result<void> Connect();
-  void Disconnect();
-  bool connected() const { return connected_; }
+  virtual Result<void> Connect() = 0;
+  virtual void Disconnect() = 0;
+  virtual bool connected() const = 0;
 
   // QoS 1. Returns the message id that `acknowledged` will name.
-  Result<int> Publish(const std::string& topic, std::string_view payload, bool retain = false);
-  Result<void> Subscribe(const std::string& pattern);
+  virtual Result<int> Publish(const std::string& topic, std::string_view payload,
+                              bool retain = false) = 0;
+  virtual Result<void> Subscribe(const std::string& pattern) = 0;
 
   // For an epoll loop.
-  int fd() const;
-  bool WantWrite() const;
-  void OnReadable();
-  void OnWritable();
+  virtual int fd() const = 0;
+  virtual bool WantWrite() const = 0;
+  virtual void OnReadable() = 0;
+  virtual void OnWritable() = 0;
   // When the keepalive (a PINGREQ, or the check that a PINGRESP came) is next due.
-  std::optional<std::chrono::steady_clock::time_point> NextService() const;
-  void Service();
+  virtual std::optional<std::chrono::steady_clock::time_point> NextService() const = 0;
+  virtual void Service() = 0;
 
   // Drives the connection until `done()` or the deadline (poll(2) on fd()): kTimeout, or the
   // error that ended the connection.
-  Result<void> WaitFor(const std::function<bool()>& done, io::Deadline deadline);
+  virtual Result<void> WaitFor(const std::function<bool()>& done, io::Deadline deadline) = 0;
+};
 
- private:
-  struct Impl;
-  explicit Client(std::unique_ptr<Impl> impl);
-  void Dropped(const std::string& why);
-  void Abort(const std::string& why);
-  bool ConnectFailed();
-  void Check(int rc);
-  // The TCP and TLS part of Connect(), once the name is known to resolve.
-  Result<void> ConnectNow();
-  // While the lookup runs: whether it has ended (then connects or says why not).
-  void CheckLookup();
+// What posdiag-mqtt.so gives: its entry kModuleEntry returns one.
+inline constexpr std::string_view kModuleFile = "posdiag-mqtt.so";
+inline constexpr const char* kModuleEntry = "posdiag_mqtt_module_v1";
+class ClientModule {
+ public:
+  virtual Result<std::unique_ptr<Client>> Create(const Options& options,
+                                                 Client::Callbacks callbacks) const = 0;
 
-  std::unique_ptr<Impl> impl_;
-  bool connected_ = false;
-  // While a connection is being made: when it is given up.
-  std::optional<std::chrono::steady_clock::time_point> connect_by_;
+ protected:
+  ~ClientModule() = default;
 };
 
 }  // namespace posdiag::drivers::mqtt

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "drivers/io/module.h"
 #include "tests/fleet/test_broker.h"
 
 namespace posdiag::drivers::mqtt {
@@ -51,6 +52,28 @@ TEST(BrokerUrlTest, RefusesWhatCannotBeRight) {
   auto clear = ParseBrokerUrl("mqtt://10.0.0.5:1883");
   ASSERT_FALSE(clear);
   EXPECT_NE(clear.error().detail.find("only on loopback"), std::string::npos);
+}
+
+// posdiag-mqtt.so as it is built and shipped, loaded the way posdiag loads it: its client checks
+// the options (no broker needed for that).
+TEST(MqttModuleTest, TheBuiltModuleMakesClients) {
+  auto entry = io::LoadModuleEntryFrom(POSDIAG_MODULE_DIR, kModuleFile, kModuleEntry);
+  ASSERT_TRUE(entry) << entry.error().detail;
+  const auto* module = reinterpret_cast<const ClientModule* (*)()>(*entry)();
+  ASSERT_NE(module, nullptr);
+  Options options;
+  options.broker = {true, "localhost", 8883};
+  options.tls.cert_file = "/nonexistent/client.crt";
+  auto refused = module->Create(options, {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().detail.find("needs its key"), std::string::npos)
+      << refused.error().detail;
+  options.broker = {false, "127.0.0.1", 1883};
+  options.tls = {};
+  auto client = module->Create(options, {});
+  ASSERT_TRUE(client) << client.error().detail;
+  EXPECT_FALSE((*client)->connected());
+  EXPECT_EQ((*client)->fd(), -1);
 }
 
 struct Seen {

@@ -11,8 +11,9 @@
 #   tests/bench/binary_size.sh check BINARY BUDGET_BYTES [--strip PROGRAM] [--readelf PROGRAM]
 #
 # `check` is the size-budget test (ctest size.posdiag): the stripped BINARY must be at most
-# BUDGET_BYTES and link libusb, libserialport and spdlog dynamically (the terminal's own
-# libraries). It exits 0 when it does, 1 when it does not, 2 on a usage error.
+# BUDGET_BYTES, link libusb and libserialport dynamically (the terminal's own libraries) and not
+# link spdlog, fmt or toml++ (compiled in: each shared library costs every run its loading). It
+# exits 0 when it does, 1 when it does not, 2 on a usage error.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,7 +25,9 @@ usage() {
 }
 
 # The shared libraries posdiag must take from the system, as readelf prints their sonames.
-required_libraries=('libusb-1.0.so.*' 'libserialport.so.*' 'libspdlog.so.*')
+required_libraries=('libusb-1.0.so.*' 'libserialport.so.*')
+# The ones compiled in (CMakeLists.txt: posdiag::log, posdiag::toml).
+compiled_in_libraries=('libspdlog.so.*' 'libfmt.so.*' 'libtomlplusplus.so.*')
 
 # check_binary BINARY BUDGET STRIP READELF
 check_binary() {
@@ -53,6 +56,12 @@ check_binary() {
   for lib in "${required_libraries[@]}"; do
     if ! grep -qx -- "$(glob_to_regex "$lib")" <<<"$needed"; then
       echo "does not link $lib dynamically" >&2
+      status=1
+    fi
+  done
+  for lib in "${compiled_in_libraries[@]}"; do
+    if grep -qx -- "$(glob_to_regex "$lib")" <<<"$needed"; then
+      echo "links $lib, which is meant to be compiled in" >&2
       status=1
     fi
   done

@@ -1,7 +1,8 @@
 // The command line as a user meets it, through the real binary: bad config, site rule files
 // (broken, duplicate and overriding: a run leaves out what `rules check` rejects), `rules check`,
 // `codes`, `history` (exit 3 when its directory cannot be read), a log that is a symlink (a sink
-// error, the run goes on), and stderr kept for posdiag's own errors.
+// error, the run goes on), stderr kept for posdiag's own errors, and a binary without its
+// modules.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -365,6 +366,66 @@ TEST_F(CliTest, ALogThatIsASymlinkIsASinkErrorAndTheRunGoesOn) {
   const Outcome list =
       RunCommand({POSDIAG_BINARY, "history", "--config", config_, "--format", "json"});
   EXPECT_EQ(json::parse(list.out)["reports"].size(), 1u);
+}
+
+// A terminal image without posdiag's modules (drivers/io/module.h: posdiag-crypto.so, which
+// brings OpenSSL): the self-test still runs, and what needed the module says which file it could
+// not find. The hand-off is unsigned and the report says why; keygen and hash-pin exit 3.
+TEST_F(CliTest, WithoutItsModulesTheRunGoesOnAndSaysWhatIsMissing) {
+  const Outcome keygen =
+      RunCommand({POSDIAG_BINARY, "keygen", (dir_ / "term/root/handoff.pem").string()});
+  ASSERT_EQ(keygen.exit_status, 0) << keygen.err;
+  AppendConfig("[report]\nsigning_key = \"/handoff.pem\"\n");
+  const Outcome with_module = Selftest({"--format", "json"});
+  ASSERT_EQ(with_module.exit_status, 0) << with_module.err;
+  EXPECT_EQ(json::parse(with_module.out)["sink_errors"].size(), 0u) << with_module.out;
+
+  std::filesystem::create_directories(dir_ / "alone");
+  const std::string alone = (dir_ / "alone/posdiag").string();
+  std::filesystem::copy_file(POSDIAG_BINARY, alone);
+  const Outcome o = RunCommand({alone, "selftest", "--config", config_, "--format", "json"});
+  EXPECT_EQ(o.exit_status, 0) << o.err;
+  const json report = json::parse(o.out);
+  ASSERT_EQ(report["sink_errors"].size(), 1u) << report["sink_errors"];
+  const std::string error = report["sink_errors"][0];
+  EXPECT_EQ(error.rfind("hand-off: signing key ", 0), 0u) << error;
+  EXPECT_NE(error.find("posdiag-crypto.so: not found beside the binary (" +
+                       (dir_ / "alone/posdiag-crypto.so").string() + ") nor in "),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("; summaries are unsigned"), std::string::npos) << error;
+  EXPECT_EQ(report["status"], "ok");
+
+  const Outcome made = RunCommand({alone, "keygen", (dir_ / "second.pem").string()});
+  EXPECT_EQ(made.exit_status, 3);
+  EXPECT_NE(made.err.find("posdiag-crypto.so: not found"), std::string::npos) << made.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "second.pem"));
+  const Outcome hashed =
+      RunCommand({"sh", "-c", "echo 482915 | " + e2e::ShellQuote(alone) + " console hash-pin"});
+  EXPECT_EQ(hashed.exit_status, 3);
+  EXPECT_EQ(hashed.out, "");
+  EXPECT_NE(hashed.err.find("posdiag: hash-pin: posdiag-crypto.so: not found"), std::string::npos)
+      << hashed.err;
+}
+
+// Without posdiag-mqtt.so (libmosquitto), [fleet] cannot connect and says why; the run itself
+// does not need it (its report waits in the outbox).
+TEST_F(CliTest, WithoutTheMqttModuleTheFleetSaysWhy) {
+  AppendConfig("[fleet]\nbroker = \"mqtt://127.0.0.1:1\"\nterminal_id = \"t1\"\noutbox_dir = \"" +
+               (dir_ / "outbox").string() + "\"\n");
+  std::filesystem::create_directories(dir_ / "alone");
+  const std::string alone = (dir_ / "alone/posdiag").string();
+  std::filesystem::copy_file(POSDIAG_BINARY, alone);
+  const Outcome run = RunCommand({alone, "selftest", "--config", config_, "--format", "json"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  const Outcome flush =
+      RunCommand({alone, "fleet", "flush", "--config", config_, "--timeout", "2"});
+  EXPECT_EQ(flush.exit_status, 3);
+  EXPECT_NE(flush.err.find("posdiag: fleet: posdiag-mqtt.so: not found beside the binary (" +
+                           (dir_ / "alone/posdiag-mqtt.so").string() + ")"),
+            std::string::npos)
+      << flush.err;
+  EXPECT_NE(flush.out.find("sent 0, 1 still in the outbox"), std::string::npos) << flush.out;
 }
 
 }  // namespace

@@ -51,8 +51,10 @@ expect_match "$control/postinst" 'systemctl enable posdiag-boot.service posdiag.
 
 # --- Files ------------------------------------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$SCRATCH/files"
-for path in /usr/bin/posdiag /usr/libexec/posdiag/posdiag-tls /etc/posdiag/posdiag.toml \
-  /etc/posdiag/rules.d/README /etc/init.d/posdiag /usr/share/doc/posdiag/integration.md /usr/share/doc/posdiag/codes.md \
+for path in /usr/bin/posdiag /usr/libexec/posdiag/posdiag-tls \
+  /usr/libexec/posdiag/posdiag-crypto.so /usr/libexec/posdiag/posdiag-mqtt.so \
+  /etc/posdiag/posdiag.toml /etc/posdiag/rules.d/README \
+  /etc/init.d/posdiag /usr/share/doc/posdiag/integration.md /usr/share/doc/posdiag/codes.md \
   /usr/share/doc/posdiag/configuration.md; do
   expect_line "$SCRATCH/files" "$path"
 done
@@ -83,7 +85,9 @@ if [ "$POSDIAG_CROSSCOMPILING" = 1 ]; then
   DEB_HOST_MULTIARCH=$(dpkg-architecture -a"$POSDIAG_DEB_ARCH" -qDEB_HOST_MULTIARCH 2>/dev/null)
   export DEB_HOST_ARCH DEB_HOST_MULTIARCH
 fi
-# posdiag and its companions (the programs and modules it starts or loads when a run needs them).
+# posdiag and its companions (the programs and modules it starts or loads when a run needs
+# them): the package must bring what they link too (OpenSSL, libmosquitto), though the binary
+# itself does not link them.
 set -- -e "$ROOT/usr/bin/posdiag"
 for companion in "$ROOT"/usr/libexec/posdiag/*; do
   [ ! -f "$companion" ] || set -- "$@" -e "$companion"
@@ -133,6 +137,13 @@ fi
 : "${POSDIAG_SIM:?set by ctest}"
 export POSDIAG_MODEM_SIM POSDIAG_PRINTER_SIM
 "$ROOT/usr/bin/posdiag" codes --format json >"$SCRATCH/codes.json" 2>&1 || true
+# keygen needs OpenSSL, which the packaged posdiag loads from /usr/libexec/posdiag.
+if "$ROOT/usr/bin/posdiag" keygen "$SCRATCH/handoff.pem" >"$SCRATCH/keygen.out" 2>"$SCRATCH/keygen.err" &&
+  grep -q 'BEGIN PUBLIC KEY' "$SCRATCH/keygen.out"; then
+  pass "packaged posdiag loads posdiag-crypto.so from /usr/libexec/posdiag (keygen)"
+else
+  fail "packaged posdiag keygen: $(cat "$SCRATCH/keygen.err")"
+fi
 expect_match "$SCRATCH/codes.json" '"printer.paper_end"' "packaged posdiag carries the catalogue"
 status=0
 "$POSDIAG_SIM" run healthy --posdiag "$ROOT/usr/bin/posdiag" --format json >"$SCRATCH/report.json" \

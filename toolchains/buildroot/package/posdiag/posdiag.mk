@@ -28,7 +28,9 @@ POSDIAG_DEPENDENCIES = \
 	cli11 \
 	libqrencode
 
-# host-python3: the display's glyph subset is generated at build time (gen_glyphs.py).
+# host-python3: the display's glyph subset is generated at build time (gen_glyphs.py). fmt,
+# spdlog and tomlplusplus are compiled in (header-only); openssl and mosquitto are linked by
+# posdiag's modules in /usr/libexec/posdiag, which `cmake --install` puts there.
 # POSDIAG_OPTIMIZE_SIZE: -Os and link-time optimisation whatever BR2_OPTIMIZE_* says (the
 # terminal's flash is small; the self-test is no slower).
 POSDIAG_CONF_OPTS = \

@@ -53,7 +53,10 @@ GROUPADD_PARAM:${PN} = "--system posdiag"
 USERADD_PARAM:${PN} = "--system --gid posdiag --groups dialout,lp,input,video \
                        --home-dir /var/lib/posdiag --no-create-home --shell /sbin/nologin posdiag"
 
+# ${libexecdir}/posdiag: posdiag's modules (posdiag-crypto.so and posdiag-mqtt.so, which bring
+# OpenSSL and libmosquitto only to the runs that need them) and the update gate's script.
 FILES:${PN} += " \
+    ${libexecdir}/posdiag \
     ${systemd_system_unitdir} \
     ${nonarch_libdir}/sysusers.d \
     ${nonarch_libdir}/tmpfiles.d \

@@ -1,7 +1,8 @@
-#include "drivers/mqtt/mqtt_client.h"
-
-#include <arpa/inet.h>
+// posdiag-mqtt.so: the MQTT client of mqtt_client.h through libmosquitto, the only file that
+// includes mosquitto.h. Built as the module and, for programs that link it instead, as objects
+// (drivers/mqtt/CMakeLists.txt).
 #include <mosquitto.h>
+#include <arpa/inet.h>
 #include <mqtt_protocol.h>
 #include <netdb.h>
 #include <openssl/pem.h>
@@ -18,24 +19,13 @@
 #include <thread>
 #include <utility>
 
+#include "drivers/mqtt/mqtt_client.h"
+
 namespace posdiag::drivers::mqtt {
 namespace {
 
 using std::chrono::seconds;
 using std::chrono::steady_clock;
-
-void InitLibrary() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mosquitto_lib_init();
-    // libmosquitto writes to sockets the broker may have closed (through OpenSSL, without
-    // MSG_NOSIGNAL): a write error must be an error, not the death of the process.
-    struct sigaction current {};
-    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      std::signal(SIGPIPE, SIG_IGN);
-    }
-  });
-}
 
 // While a lookup runs, the owner's loop looks at it this often.
 constexpr std::chrono::milliseconds kLookupPoll{50};
@@ -61,21 +51,17 @@ bool NeedsLookup(const std::string& host) {
          ::inet_pton(AF_INET6, host.c_str(), &v6) != 1;
 }
 
-Result<int> ParsePort(std::string_view text, std::string_view url) {
-  int port = 0;
-  if (text.empty() || text.size() > 5) {
-    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
-  }
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
+void InitLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mosquitto_lib_init();
+    // libmosquitto writes to sockets the broker may have closed (through OpenSSL, without
+    // MSG_NOSIGNAL): a write error must be an error, not the death of the process.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      std::signal(SIGPIPE, SIG_IGN);
     }
-    port = port * 10 + (c - '0');
-  }
-  if (port < 1 || port > 65535) {
-    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": port out of range"};
-  }
-  return port;
+  });
 }
 
 // A certificate that has run out: said before connecting, so the error names the file and the
@@ -110,90 +96,44 @@ Result<void> Readable(const std::string& what, const std::string& path) {
   return Ok();
 }
 
-}  // namespace
+// The Client of mqtt_client.h on one libmosquitto handle at a time.
+class MosquittoClient final : public Client {
+ public:
+  static Result<std::unique_ptr<Client>> Create(const Options& options, Callbacks callbacks);
+  ~MosquittoClient() override;
 
-bool IsLoopbackHost(std::string_view host) {
-  if (host == "localhost" || host == "::1") return true;
-  in_addr v4{};
-  const std::string text(host);
-  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  return false;
-}
+  Result<void> Connect() override;
+  void Disconnect() override;
+  bool connected() const override { return connected_; }
+  Result<int> Publish(const std::string& topic, std::string_view payload, bool retain) override;
+  Result<void> Subscribe(const std::string& pattern) override;
+  int fd() const override;
+  bool WantWrite() const override;
+  void OnReadable() override;
+  void OnWritable() override;
+  std::optional<std::chrono::steady_clock::time_point> NextService() const override;
+  void Service() override;
+  Result<void> WaitFor(const std::function<bool()>& done, io::Deadline deadline) override;
 
-Result<BrokerUrl> ParseBrokerUrl(std::string_view url) {
-  BrokerUrl out;
-  std::string_view rest;
-  if (url.rfind("mqtts://", 0) == 0) {
-    out.tls = true;
-    out.port = 8883;
-    rest = url.substr(8);
-  } else if (url.rfind("mqtt://", 0) == 0) {
-    out.tls = false;
-    out.port = 1883;
-    rest = url.substr(7);
-  } else {
-    return Error{ErrorKind::kInvalid, "broker " + std::string(url) +
-                                          ": expected mqtts://HOST:PORT (or mqtt:// on loopback)"};
-  }
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  if (rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos) {
-    return Error{ErrorKind::kInvalid,
-                 "broker " + std::string(url) + ": only HOST:PORT may follow the scheme"};
-  }
-  std::string_view port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string_view::npos) {
-      return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": unclosed ["};
-    }
-    out.host = std::string(rest.substr(1, close - 1));
-    std::string_view after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
-      }
-      port_text = after.substr(1);
-      if (port_text.empty()) {
-        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
-      }
-    }
-  } else {
-    const auto colon = rest.rfind(':');
-    if (colon != std::string_view::npos) {
-      out.host = std::string(rest.substr(0, colon));
-      port_text = rest.substr(colon + 1);
-      if (port_text.empty()) {
-        return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": bad port"};
-      }
-    } else {
-      out.host = std::string(rest);
-    }
-  }
-  if (out.host.empty()) {
-    return Error{ErrorKind::kInvalid, "broker " + std::string(url) + ": no host"};
-  }
-  if (!port_text.empty()) {
-    auto port = ParsePort(port_text, url);
-    if (!port) return port.error();
-    out.port = *port;
-  }
-  if (!out.tls && !IsLoopbackHost(out.host)) {
-    return Error{ErrorKind::kInvalid, "broker " + std::string(url) +
-                                          ": mqtt:// (no TLS) is allowed only on loopback; use "
-                                          "mqtts://"};
-  }
-  return out;
-}
+ private:
+  struct Impl;
+  explicit MosquittoClient(std::unique_ptr<Impl> impl);
+  void Dropped(const std::string& why);
+  void Abort(const std::string& why);
+  bool ConnectFailed();
+  void Check(int rc);
+  // The TCP and TLS part of Connect(), once the name is known to resolve.
+  Result<void> ConnectNow();
+  // While the lookup runs: whether it has ended (then connects or says why not).
+  void CheckLookup();
 
-std::string BrokerUrlText(const BrokerUrl& url) {
-  const bool v6 = url.host.find(':') != std::string::npos;
-  return std::string(url.tls ? "mqtts://" : "mqtt://") + (v6 ? "[" : "") + url.host +
-         (v6 ? "]" : "") + ":" + std::to_string(url.port);
-}
+  std::unique_ptr<Impl> impl_;
+  bool connected_ = false;
+  // While a connection is being made: when it is given up.
+  std::optional<std::chrono::steady_clock::time_point> connect_by_;
+};
 
-struct Client::Impl {
+struct MosquittoClient::Impl {
   // A lookup on its own thread; the thread keeps it alive, so the client may go first.
   struct Lookup {
     std::mutex mutex;
@@ -209,7 +149,7 @@ struct Client::Impl {
   std::string last_error;                 // the library's last error line (OpenSSL's reason, say)
   std::string expired_note;               // the client certificate has run out
   steady_clock::time_point last_io = steady_clock::now();
-  Client* owner = nullptr;
+  MosquittoClient* owner = nullptr;
 
   // A new libmosquitto handle with every option set: one per connection attempt, so an attempt
   // that goes nowhere can be dropped whole (libmosquitto cannot abandon a connect in progress).
@@ -221,7 +161,7 @@ struct Client::Impl {
   ~Impl() { Close(); }
 };
 
-Result<void> Client::Impl::Open() {
+Result<void> MosquittoClient::Impl::Open() {
   Close();
   mosq = mosquitto_new(options.client_id.empty() ? nullptr : options.client_id.c_str(),
                        !options.persistent_session, this);
@@ -296,15 +236,18 @@ Result<void> Client::Impl::Open() {
   return Ok();
 }
 
-Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
+MosquittoClient::MosquittoClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  impl_->owner = this;
+}
 
-Client::~Client() {
+MosquittoClient::~MosquittoClient() {
   if (!impl_) return;
   impl_->callbacks = {};  // the owner may be half destroyed: tell it nothing now
   Disconnect();
 }
 
-Result<std::unique_ptr<Client>> Client::Create(const Options& options, Callbacks callbacks) {
+Result<std::unique_ptr<Client>> MosquittoClient::Create(const Options& options,
+                                                        Callbacks callbacks) {
   InitLibrary();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -325,10 +268,10 @@ Result<std::unique_ptr<Client>> Client::Create(const Options& options, Callbacks
     }
   }
   if (auto opened = impl->Open(); !opened) return opened.error();
-  return std::unique_ptr<Client>(new Client(std::move(impl)));
+  return std::unique_ptr<Client>(new MosquittoClient(std::move(impl)));
 }
 
-void Client::Dropped(const std::string& why) {
+void MosquittoClient::Dropped(const std::string& why) {
   connected_ = false;
   connect_by_.reset();
   std::string text = why;
@@ -340,12 +283,12 @@ void Client::Dropped(const std::string& why) {
   if (impl_->callbacks.disconnected) impl_->callbacks.disconnected(text);
 }
 
-void Client::Abort(const std::string& why) {
+void MosquittoClient::Abort(const std::string& why) {
   impl_->Close();
   Dropped(why);
 }
 
-bool Client::ConnectFailed() {
+bool MosquittoClient::ConnectFailed() {
   if (connected_ || !connect_by_) return false;
   const int sock = fd();
   if (sock < 0) return false;
@@ -364,7 +307,7 @@ bool Client::ConnectFailed() {
   return true;
 }
 
-Result<void> Client::Connect() {
+Result<void> MosquittoClient::Connect() {
   const Options& o = impl_->options;
   if (!NeedsLookup(o.broker.host)) return ConnectNow();
   impl_->Close();
@@ -388,7 +331,7 @@ Result<void> Client::Connect() {
   return Ok();
 }
 
-void Client::CheckLookup() {
+void MosquittoClient::CheckLookup() {
   if (!impl_->lookup) return;
   std::optional<Result<void>> result;
   {
@@ -413,7 +356,7 @@ void Client::CheckLookup() {
   if (auto started = ConnectNow(); !started) Dropped(started.error().detail);
 }
 
-Result<void> Client::ConnectNow() {
+Result<void> MosquittoClient::ConnectNow() {
   if (auto opened = impl_->Open(); !opened) return opened.error();
   impl_->last_error.clear();
   const Options& o = impl_->options;
@@ -442,7 +385,7 @@ Result<void> Client::ConnectNow() {
   return error;
 }
 
-void Client::Disconnect() {
+void MosquittoClient::Disconnect() {
   impl_->lookup.reset();  // its thread ends by itself
   if (impl_->mosq != nullptr && connected_) mosquitto_disconnect(impl_->mosq);
   impl_->Close();
@@ -450,7 +393,8 @@ void Client::Disconnect() {
   connect_by_.reset();
 }
 
-Result<int> Client::Publish(const std::string& topic, std::string_view payload, bool retain) {
+Result<int> MosquittoClient::Publish(const std::string& topic, std::string_view payload,
+                                     bool retain) {
   if (impl_->mosq == nullptr || !connected_) {
     return Error{ErrorKind::kIo, "publish " + topic + ": not connected"};
   }
@@ -466,7 +410,7 @@ Result<int> Client::Publish(const std::string& topic, std::string_view payload, 
   return mid;
 }
 
-Result<void> Client::Subscribe(const std::string& pattern) {
+Result<void> MosquittoClient::Subscribe(const std::string& pattern) {
   if (impl_->mosq == nullptr || !connected_) {
     return Error{ErrorKind::kIo, "subscribe " + pattern + ": not connected"};
   }
@@ -478,34 +422,36 @@ Result<void> Client::Subscribe(const std::string& pattern) {
   return Ok();
 }
 
-int Client::fd() const { return impl_->mosq == nullptr ? -1 : mosquitto_socket(impl_->mosq); }
+int MosquittoClient::fd() const {
+  return impl_->mosq == nullptr ? -1 : mosquitto_socket(impl_->mosq);
+}
 
-bool Client::WantWrite() const {
+bool MosquittoClient::WantWrite() const {
   if (impl_->mosq == nullptr) return false;
   // While connecting, the first writable moment is when the TCP connection is made (or fails).
   return mosquitto_want_write(impl_->mosq) || (!connected_ && connect_by_.has_value());
 }
 
-void Client::OnReadable() {
+void MosquittoClient::OnReadable() {
   if (impl_->mosq == nullptr || ConnectFailed()) return;
   impl_->last_io = steady_clock::now();
   Check(mosquitto_loop_read(impl_->mosq, 16));
 }
 
-void Client::OnWritable() {
+void MosquittoClient::OnWritable() {
   if (impl_->mosq == nullptr || ConnectFailed()) return;
   impl_->last_io = steady_clock::now();
   Check(mosquitto_loop_write(impl_->mosq, 16));
 }
 
-void Client::Check(int rc) {
+void MosquittoClient::Check(int rc) {
   // A TLS handshake that fails closes the socket without the disconnect callback.
   if (rc != MOSQ_ERR_SUCCESS && fd() < 0 && (connected_ || connect_by_)) {
     Dropped(std::string(mosquitto_strerror(rc)));
   }
 }
 
-std::optional<steady_clock::time_point> Client::NextService() const {
+std::optional<steady_clock::time_point> MosquittoClient::NextService() const {
   if (impl_->lookup) return impl_->lookup_check;
   if (fd() < 0) return std::nullopt;
   if (!connected_ && connect_by_) return connect_by_;
@@ -513,7 +459,7 @@ std::optional<steady_clock::time_point> Client::NextService() const {
   return impl_->last_io + impl_->options.keepalive + seconds(1);
 }
 
-void Client::Service() {
+void MosquittoClient::Service() {
   if (impl_->lookup) {
     CheckLookup();
     return;
@@ -529,7 +475,7 @@ void Client::Service() {
   mosquitto_loop_misc(impl_->mosq);
 }
 
-Result<void> Client::WaitFor(const std::function<bool()>& done, io::Deadline deadline) {
+Result<void> MosquittoClient::WaitFor(const std::function<bool()>& done, io::Deadline deadline) {
   while (!done()) {
     if (impl_->lookup) {
       if (deadline.Expired()) {
@@ -566,4 +512,19 @@ Result<void> Client::WaitFor(const std::function<bool()>& done, io::Deadline dea
   return Ok();
 }
 
+class MosquittoModule final : public ClientModule {
+ public:
+  Result<std::unique_ptr<Client>> Create(const Options& options,
+                                         Client::Callbacks callbacks) const override {
+    return MosquittoClient::Create(options, std::move(callbacks));
+  }
+};
+
+}  // namespace
 }  // namespace posdiag::drivers::mqtt
+
+extern "C" __attribute__((visibility("default"))) const posdiag::drivers::mqtt::ClientModule*
+posdiag_mqtt_module_v1() {
+  static const posdiag::drivers::mqtt::MosquittoModule module{};
+  return &module;
+}
