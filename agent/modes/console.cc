@@ -600,10 +600,9 @@ struct Console::State {
           Err("not available: no history in this process");
           return;
         }
-        Listing listing =
+        const Listing listing =
             HistoryStore(services.diagnoser->history_dir(), services.diagnoser->history_keep())
-                .Load();
-        if (listing.entries.size() > c.count) listing.entries.resize(c.count);
+                .Load(c.count);
         Ok(RenderHistory(listing, settings.lang),
            std::to_string(listing.entries.size()) + " reports");
         return;
@@ -613,11 +612,9 @@ struct Console::State {
           Err("not available: no history in this process");
           return;
         }
-        Listing listing =
+        const Listing listing =
             HistoryStore(services.diagnoser->history_dir(), services.diagnoser->history_keep())
-                .Load();
-        std::erase_if(listing.entries, [](const HistoryEntry& e) { return !e.incident; });
-        if (listing.entries.size() > c.count) listing.entries.resize(c.count);
+                .Load(c.count, [](const HistoryEntry& e) { return e.incident.has_value(); });
         Ok(RenderIncidents(listing, settings.lang),
            std::to_string(listing.entries.size()) + " incidents");
         return;
@@ -629,9 +626,8 @@ struct Console::State {
         }
         const Listing listing =
             HistoryStore(services.diagnoser->history_dir(), services.diagnoser->history_keep())
-                .Load();
+                .Load(1, [&c](const HistoryEntry& e) { return e.report_id == c.word; });
         for (const auto& entry : listing.entries) {
-          if (entry.report_id != c.word) continue;
           auto text = io::ReadFileBounded(entry.file, {.max_bytes = kMaxHistoryFileBytes});
           if (!text) {
             Err("cannot read " + c.word + ": " + text.error().detail);

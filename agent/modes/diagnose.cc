@@ -283,7 +283,12 @@ Report Diagnoser::RunWith(Level level, const std::function<void(const RunProgres
       config().Section("journal").present() && config().Section("recorder").GetBool("enabled");
   report.local_offset_s = config().Section("journal").GetInt("utc_offset_min") * 60;
   if (level == Level::kEngineer || (recorder_on && level == Level::kMerchant)) {
-    Listing listing = store.Load();
+    // The merchant's screen needs only the incidents: the other entries are not held.
+    Listing listing = level == Level::kEngineer
+                          ? store.Load()
+                          : store.Load(store.keep(), [](const HistoryEntry& e) {
+                              return e.incident.has_value();
+                            });
     if (level == Level::kEngineer) report.history = Frequency(listing);
     for (const auto& entry : listing.entries) {
       if (entry.incident) report.incidents.push_back(*entry.incident);

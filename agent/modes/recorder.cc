@@ -400,11 +400,12 @@ void Recorder::OnWake(TimePoint now) {
 
 std::size_t PruneIncidents(const fs::path& history_dir, std::size_t history_keep,
                            std::size_t keep) {
-  const Listing listing = HistoryStore(history_dir, history_keep).Load();
+  const HistoryStore store(history_dir, history_keep);
+  const Listing listing =
+      store.Load(history_keep, [](const HistoryEntry& e) { return e.kind == "incident"; });
   std::size_t seen = 0;
   std::size_t removed = 0;
   for (const auto& entry : listing.entries) {  // newest first
-    if (entry.kind != "incident") continue;
     if (++seen <= keep) continue;
     std::error_code ec;
     if (fs::remove(entry.file, ec)) ++removed;

@@ -314,7 +314,9 @@ Result<void> HistoryStore::Save(const Report& report) {
   }
 }
 
-Listing HistoryStore::Load() const {
+Listing HistoryStore::Load() const { return Load(keep_); }
+
+Listing HistoryStore::Load(std::size_t max, const Want& want) const {
   Listing listing;
   const auto cannot_read = [&](const Error& error) {
     listing.error = error.Context("history");
@@ -341,8 +343,9 @@ Listing HistoryStore::Load() const {
       listing.problems.push_back(
           io::SetAside(dir_, junk, junk + ": not a name posdiag gives a history entry"));
     }
+    std::size_t listed = 0;  // whole entries read, wanted or not: the newest `keep_` count
     for (auto it = names->entries.rbegin();
-         it != names->entries.rend() && listing.entries.size() < keep_; ++it) {
+         it != names->entries.rend() && listed < keep_ && listing.entries.size() < max; ++it) {
       const fs::path path = dir_ / *it;
       auto text = ReadBounded(path);
       if (!text.ok() && text.error().kind != ErrorKind::kParse) {
@@ -353,6 +356,8 @@ Listing HistoryStore::Load() const {
       Result<HistoryEntry> entry =
           text.ok() ? ParseHistoryEntry(*text) : Result<HistoryEntry>(text.error());
       if (entry.ok()) {
+        ++listed;
+        if (want && !want(*entry)) continue;
         entry->file = path.string();
         listing.entries.push_back(std::move(*entry));
         continue;

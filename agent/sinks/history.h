@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +67,14 @@ class HistoryStore {
   // renamed aside and listed in `problems`; a missing directory is an empty history, one that
   // cannot be read sets `error`.
   Listing Load() const;
+
+  // As Load(), but the listing holds only the newest `max` entries that `want` accepts (every
+  // entry when unset); the others are read, and set aside when damaged, but not held. A load then
+  // costs memory for what its caller uses, not for the whole directory: the daemon looks for
+  // incidents on every diagnose press, and a listing of every entry raised the heap's high-water
+  // mark (and the daemon's RSS) with each report saved.
+  using Want = std::function<bool(const HistoryEntry&)>;
+  Listing Load(std::size_t max, const Want& want = {}) const;
 
   const std::filesystem::path& dir() const { return dir_; }
   std::size_t keep() const { return keep_; }

@@ -112,6 +112,48 @@ TEST(HistoryTest, KeepsOnlyTheNewestN) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(listing.entries[i].report_id, ids[11 - i]);
 }
 
+// An incident report, as the recorder saves one.
+Report NthIncident(int minutes) {
+  Report r = NthReport(minutes);
+  r.kind = "incident";
+  IncidentInfo info;
+  info.time_s = 1'795'000'000 + minutes * 60;
+  info.code = "98";
+  info.first_s = info.time_s;
+  info.last_s = info.time_s;
+  r.incident = info;
+  return r;
+}
+
+TEST(HistoryTest, ALoadHoldsOnlyTheNewestEntriesItsCallerWants) {
+  testing::TempDir dir;
+  HistoryStore store(dir.path(), 100);
+  std::vector<std::string> incidents;
+  for (int i = 0; i < 40; ++i) {
+    const Report r = i % 10 == 3 ? NthIncident(i) : NthReport(i);
+    if (r.incident) incidents.push_back(r.report_id);
+    ASSERT_TRUE(store.Save(r).ok());
+  }
+  const auto is_incident = [](const HistoryEntry& e) { return e.incident.has_value(); };
+  const Listing wanted = store.Load(store.keep(), is_incident);
+  EXPECT_THAT(wanted.problems, IsEmpty());
+  ASSERT_THAT(wanted.entries, SizeIs(4));
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(wanted.entries[i].report_id, incidents[3 - i]);
+  EXPECT_THAT(store.Load(2, is_incident).entries, SizeIs(2));
+  const Listing newest = store.Load(3);
+  ASSERT_THAT(newest.entries, SizeIs(3));
+  EXPECT_EQ(newest.entries[0].report_id, store.Load().entries[0].report_id);
+}
+
+TEST(HistoryTest, AFilteredLoadReadsNoFurtherBackThanKeep) {
+  testing::TempDir dir;
+  ASSERT_TRUE(HistoryStore(dir.path(), 10).Save(NthIncident(0)).ok());
+  HistoryStore store(dir.path(), 3);  // keep lowered since: the incident is beyond it
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(HistoryStore(dir.path(), 10).Save(NthReport(i)).ok());
+  EXPECT_THAT(store.Load(3, [](const HistoryEntry& e) { return e.incident.has_value(); }).entries,
+              IsEmpty());
+}
+
 TEST(HistoryTest, AWrongClockDoesNotMakeTheNewestReportTheOldest) {
   testing::TempDir dir;
   HistoryStore store(dir.path(), 3);

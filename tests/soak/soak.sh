@@ -6,20 +6,23 @@
 # simulated printer's link removed and restored) and the modem's likewise. Each minute it samples the
 # daemon's RSS, open descriptors and threads. At the end: the samples as a table; the growth after
 # the first 5 minutes (must be under 1 %, and fds and threads flat); every report the daemon
-# announced is in the history; the daemon stops with status 0.
+# announced is in the history; the daemon stops with status 0. --press-ms shortens the time
+# between presses (2000 by default), so that growth per diagnosis shows in a shorter run.
 #
-#   tests/soak/soak.sh [--posdiag PATH] [--minutes N]
+#   tests/soak/soak.sh [--posdiag PATH] [--minutes N] [--press-ms MS]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 posdiag="$src/build/dev/agent/posdiag"
 minutes=30
+press_ms=2000
 while [ $# -gt 0 ]; do
   case $1 in
     --posdiag) posdiag=$2; shift 2 ;;
     --minutes) minutes=$2; shift 2 ;;
-    *) echo "usage: $0 [--posdiag PATH] [--minutes N]" >&2; exit 2 ;;
+    --press-ms) press_ms=$2; shift 2 ;;
+    *) echo "usage: $0 [--posdiag PATH] [--minutes N] [--press-ms MS]" >&2; exit 2 ;;
   esac
 done
 for tool in umockdev-run socat python3; do
@@ -27,7 +30,8 @@ for tool in umockdev-run socat python3; do
 done
 if [ -z "${SIM_CONFIG:-}" ]; then
   export SIM_POSDIAG=$posdiag
-  exec "$src/tests/sim/posdiag-sim" exec healthy -- "$0" --posdiag "$posdiag" --minutes "$minutes"
+  exec "$src/tests/sim/posdiag-sim" exec healthy -- "$0" --posdiag "$posdiag" --minutes "$minutes" \
+    --press-ms "$press_ms"
 fi
 
 work=$(dirname "$SIM_CONFIG")/soak
@@ -49,16 +53,16 @@ printf '\n[keys]\ndiagnose = "KEY_F1"\n[console]\nport = "/dev/ttyCONSOLE"\npin_
   "$pin_hash" >>"$SIM_CONFIG"
 
 seconds=$((minutes * 60))
-python3 - "$seconds" >"$work/keys.evemu" <<'PY'
+python3 - "$seconds" "$press_ms" >"$work/keys.evemu" <<'PY'
 import sys
-end = int(sys.argv[1])
+end, every = int(sys.argv[1]), int(sys.argv[2]) / 1000.0
 t = 1.0
 while t < end:
     for value in (1, 0):
         print(f"E: {t:.6f} 0001 003b {value:04x}")
         print(f"E: {t:.6f} 0000 0000 0000")
         t += 0.05
-    t += 1.9
+    t += max(every - 0.1, 0.05)
 PY
 
 umockdev-run -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
@@ -102,11 +106,20 @@ os.close(fd)
 PY
 }
 
+# The daemon at rest: the least of each figure over a little more than one press interval, so a
+# sample never catches a diagnosis in flight (its probe threads, their ports and transient heap).
 sample() {  # minute rss_kb fds threads
-  local rss fds threads
-  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
-  fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
-  threads=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
+  local rss=999999999 fds=999999999 threads=999999999 r f t end
+  end=$(($(date +%s%N) / 1000000 + press_ms + 500))
+  while [ "$(($(date +%s%N) / 1000000))" -lt "$end" ]; do
+    r=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    f=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 | wc -l)
+    t=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
+    if [ "$r" -lt "$rss" ]; then rss=$r; fi
+    if [ "$f" -lt "$fds" ]; then fds=$f; fi
+    if [ "$t" -lt "$threads" ]; then threads=$t; fi
+    sleep 0.1
+  done
   echo "$1 $rss $fds $threads" >>"$work/samples"
 }
 
@@ -120,6 +133,11 @@ while :; do
   now=$(date +%s)
   elapsed=$((now - started))
   [ $elapsed -ge "$seconds" ] && break
+  # Before the session, not after: a console hung up a moment ago is still being reopened.
+  if [ $((elapsed / 60)) -gt $minute ]; then
+    minute=$((elapsed / 60))
+    sample "$minute"
+  fi
   if session; then sessions=$((sessions + 1)); else session_failures=$((session_failures + 1)); fi
   # Once a minute: the printer's and the modem's ports go away for 20 s, then come back.
   if [ $((elapsed % 60)) -lt 10 ] && [ -n "$printer_port" ]; then
@@ -130,10 +148,6 @@ while :; do
     for port in "$printer_port" "$modem_port"; do
       [ -n "$port" ] && [ -L "$SIM_ROOT$port.away" ] && mv "$SIM_ROOT$port.away" "$SIM_ROOT$port"
     done
-  fi
-  if [ $((elapsed / 60)) -gt $minute ]; then
-    minute=$((elapsed / 60))
-    sample "$minute"
   fi
   sleep 10
 done
