@@ -1,8 +1,8 @@
 // posdiag-mqtt.so: the MQTT client of mqtt_client.h through libmosquitto, the only file that
 // includes mosquitto.h. Built as the module and, for programs that link it instead, as objects
 // (drivers/mqtt/CMakeLists.txt).
-#include <mosquitto.h>
 #include <arpa/inet.h>
+#include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <netdb.h>
 #include <openssl/pem.h>
