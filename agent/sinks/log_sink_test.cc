@@ -512,7 +512,7 @@ TEST(LogSinkTest, AFullDiskLeavesAHalfLineThatTheNextRunEnds) {
     if (!logger.ok()) fail(logger.error().Message());
     LogSink sink(*logger);
     (*logger)->info("before the disk filled");
-    const std::size_t first = fs::file_size(mount_point / "log" / "posdiag.log");
+    const auto first = static_cast<std::size_t>(fs::file_size(mount_point / "log" / "posdiag.log"));
     // Lines of one length that does not divide what is left of the block: one is cut short.
     const std::size_t prefix = first - std::strlen("before the disk filled");
     std::string filler_line = "x";

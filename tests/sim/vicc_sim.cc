@@ -124,7 +124,7 @@ bool ReadAll(int fd, std::uint8_t* out, std::size_t size, Clock::time_point end)
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
     if (left.count() <= 0) return false;
     pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100)));
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 100)));
     if (r < 0 && errno != EINTR) return false;
     if (r <= 0) continue;
     const ssize_t n = ::recv(fd, out + got, size - got, 0);
