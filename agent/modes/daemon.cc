@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <filesystem>
 #include <stop_token>
 #include <string>
@@ -336,6 +339,16 @@ void Say(const std::string& line) {
   std::fflush(stdout);
 }
 
+// After a diagnosis: a run allocates and frees a few hundred kB (probe buffers, the report's JSON,
+// the history directory's names), and glibc keeps the freed pages of its heap resident. Giving
+// them back keeps the daemon's RSS near what it holds between runs (0.15 MB less in the soak, for
+// about 0.1 ms a run). Called at the end of a run only, so an idle daemon never wakes for it.
+void ReturnFreedMemory() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
+
 }  // namespace
 
 SectionSpec DaemonSection() {
@@ -385,6 +398,7 @@ int RunDaemon(const DaemonArgs& args) {
         Say("report " + report.report_id + " level " + std::string(LevelName(level)) + " status " +
             std::string(RunStatusName(report.status)));
         if (link) link->Kick();
+        ReturnFreedMemory();
         return report;
       },
       screen.get(), result_timeout, d.log(), [&d] { return d.TransactionInProgress(); });
@@ -461,6 +475,7 @@ int RunDaemon(const DaemonArgs& args) {
               std::to_string(report.incident ? report.incident->capture_ms : 0) + " total_ms " +
               std::to_string(waited.count()));
           if (link) link->Kick();
+          ReturnFreedMemory();
         },
         [&d](const StormSummary& s) {
           std::string codes;
@@ -493,6 +508,7 @@ int RunDaemon(const DaemonArgs& args) {
             Say("report " + report.report_id + " level " + std::string(LevelName(level)) +
                 " status " + std::string(RunStatusName(report.status)) + " remote");
             if (link) link->Kick();
+            ReturnFreedMemory();
             return report;
           });
         });
