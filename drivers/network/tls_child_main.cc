@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "drivers/network/tls.h"
@@ -24,13 +25,15 @@ int Say(const std::string& answer) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-std::string ReadStdin() {
+// The PEM text on stdin; more than kMaxPem is refused, never cut short.
+std::optional<std::string> ReadStdin() {
   std::string text;
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || text.size() + static_cast<std::size_t>(n) > kMaxPem) break;
+    if (n <= 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > kMaxPem) return std::nullopt;
     text.append(buf, static_cast<std::size_t>(n));
   }
   return text;
@@ -67,7 +70,14 @@ int main(int argc, char** argv) {
                ? 2
                : 1;
   }
-  if (pem->parsed()) return Say(net::EncodePemAnswer(net::ParsePemCertificates(ReadStdin())));
+  if (pem->parsed()) {
+    const auto text = ReadStdin();
+    if (!text) {
+      return Say(net::EncodePemAnswer(
+          posdiag::Error{posdiag::ErrorKind::kParse, "too large for a PEM file"}));
+    }
+    return Say(net::EncodePemAnswer(net::ParsePemCertificates(*text)));
+  }
 
   const posdiag::io::Deadline deadline{
       std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline_ms))};
