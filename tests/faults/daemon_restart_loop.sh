@@ -8,7 +8,9 @@
 # key 200 ms after it is opened; the console is on a socat pseudo-terminal; [fleet] gives the run
 # lock and the outbox, its broker a name the DNS server never answers for.
 # Checks: every start but the early ones is up ("ready") within 3 s; SIGTERM ends it with status 0
-# within 2 s; no posdiag process outlives its kill. Then a last start diagnoses and stops. After
+# within 2 s (an early SIGTERM may come before the daemon has taken SIGTERM over, while the loader
+# or the sanitizer runtime is still starting it: then the default action ends it, which systemd
+# also counts as a clean stop; umockdev-run gives that as status 15, accepted only before "ready"); no posdiag process outlives its kill. Then a last start diagnoses and stops. After
 # it: every report a daemon announced is in the history (which reads without a problem) and in
 # the outbox, whole; no report says the printer's port is busy (a hold left by a killed daemon);
 # the console opened its port at every start; no temp file is left in the history or the outbox.
@@ -143,14 +145,18 @@ stop() {
   local took=$(($(now_ms) - sent))
   if [[ $2 == TERM ]]; then
     ((took > max_term)) && max_term=$took
-    [[ $status -eq 0 ]] || fail "start $1: exit status $status after SIGTERM, want 0"
+    if [[ $status -eq 15 ]] && ! grep -q "ready keys=" "$work/out.$1"; then
+      term_before_ready=$((term_before_ready + 1))
+    else
+      [[ $status -eq 0 ]] || fail "start $1: exit status $status after SIGTERM, want 0"
+    fi
     ((took < 2000)) || fail "start $1: SIGTERM took $took ms to stop the daemon"
   fi
   ! kill -0 "$daemon" 2>/dev/null || fail "start $1: the daemon outlived SIG$2"
   runner="" daemon=""
 }
 
-max_ready=0 sum_ready=0 came_up=0 temps_seen=0 killed_mid=0 looped_up=0 max_term=0
+term_before_ready=0 max_ready=0 sum_ready=0 came_up=0 temps_seen=0 killed_mid=0 looped_up=0 max_term=0
 for ((n = 1; n <= starts; n++)); do
   signal=KILL
   ((RANDOM % 2 == 0)) && signal=TERM
@@ -234,4 +240,5 @@ print(f"daemon_restart_loop: {len(announced)} reports announced, all in history 
 PY
 echo "daemon_restart_loop: ok: $starts kills ($killed_mid mid-diagnosis), $came_up starts up," \
   "ready in $((sum_ready / looped_up)) ms on average, $max_ready ms at most;" \
-  "SIGTERM obeyed within $max_term ms at most; at most $temps_seen temp files between starts"
+  "SIGTERM obeyed within $max_term ms at most ($term_before_ready before the daemon took it over);" \
+  "at most $temps_seen temp files between starts"
