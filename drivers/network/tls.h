@@ -148,4 +148,48 @@ Result<std::vector<CertificateInfo>> ParsePemCertificates(std::string_view pem);
 // allows, or an address against the IP SANs). A text without a certificate is a kParse error.
 Result<bool> PemCertificateNames(std::string_view pem, std::string_view identity);
 
+// The whole TLS check of one run, done in one process: the terminal's PEM files first (their
+// texts, as the probe read them), then, when there is a connected socket, the handshake.
+struct TlsCheckRequest {
+  std::optional<std::string> ca_pem;      // the ca_file's text; nullopt: none to read
+  std::optional<std::string> client_pem;  // the client_cert's text; nullopt: none to read
+  // The handshake's options as if both texts hold certificates: ca_file and client_cert/key are
+  // dropped from it when their text holds none (CheckTlsWith).
+  TlsOptions options;
+  bool handshake = false;  // a socket is given and the handshake is wanted
+};
+
+struct TlsCheckResult {
+  std::optional<Result<std::vector<CertificateInfo>>> ca;      // when ca_pem was given
+  std::optional<Result<std::vector<CertificateInfo>>> client;  // when client_pem was given
+  std::optional<Result<TlsReading>> handshake;                 // when the handshake was wanted
+};
+
+// The check, with `read` (a PEM text to its certificates) and `shake` (options to a reading) doing
+// the work: a text that holds no certificate (kParse) takes its file out of the handshake's
+// options, as a terminal could not use it either; any other failure to read one (the reader not
+// there) leaves the file in, for the handshake to load itself. Shared by the companion (OpenSSL
+// in-process) and the transports that do each step on its own.
+template <typename Read, typename Shake>
+TlsCheckResult CheckTlsWith(const TlsCheckRequest& request, Read&& read, Shake&& shake) {
+  TlsCheckResult result;
+  TlsOptions options = request.options;
+  const auto unusable = [](const Result<std::vector<CertificateInfo>>& r) {
+    return !r && r.error().kind == ErrorKind::kParse;
+  };
+  if (request.ca_pem) {
+    result.ca = read(*request.ca_pem);
+    if (unusable(*result.ca)) options.ca_file.clear();
+  }
+  if (request.client_pem) {
+    result.client = read(*request.client_pem);
+    if (unusable(*result.client)) {
+      options.client_cert.clear();
+      options.client_key.clear();
+    }
+  }
+  if (request.handshake) result.handshake = shake(options);
+  return result;
+}
+
 }  // namespace posdiag::drivers::network

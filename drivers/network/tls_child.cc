@@ -43,66 +43,56 @@ std::optional<Error> AnswerError(const json& j) {
   return e;
 }
 
-// Parses the companion's answer; any shape other than the expected one is kParse.
+// Reads one part of the companion's answer (an object: the part's own error, or what `read`
+// makes of it); any shape other than the expected one is an error of the companion (kIo), never a
+// verdict on what it was given.
 template <typename T, typename Read>
-Result<T> Decode(std::string_view text, Read read) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Error{ErrorKind::kParse, "posdiag-tls: an answer that is not a JSON object"};
+Result<T> ReadPart(const json& j, Read read) {
+  if (!j.is_object()) {
+    return Error{ErrorKind::kIo, "posdiag-tls: an answer that is not a JSON object"};
   }
   try {
     if (auto e = AnswerError(j)) return *e;
     return read(j);
   } catch (const json::exception& e) {
-    return Error{ErrorKind::kParse, std::string("posdiag-tls: a malformed answer: ") + e.what()};
+    return Error{ErrorKind::kIo, std::string("posdiag-tls: a malformed answer: ") + e.what()};
   }
 }
 
-// What a run of the companion came to: its answer, or why there is none.
-Result<std::string> Answer(const Result<io::CompanionRun>& run) {
-  if (!run) return run.error().Context("posdiag-tls");
-  if (run->signal != 0) {
-    return Error{ErrorKind::kIo, "posdiag-tls: ended by signal " + std::to_string(run->signal)};
-  }
-  if (run->exit_status != 0 && run->output.empty()) {
-    return Error{ErrorKind::kIo,
-                 "posdiag-tls: exited with status " + std::to_string(run->exit_status)};
-  }
-  return run->output;
+template <typename T, typename Read>
+Result<T> Decode(std::string_view text, Read read) {
+  return ReadPart<T>(json::parse(text, nullptr, false), read);
 }
 
-}  // namespace
-
-std::string EncodeTlsAnswer(const Result<TlsReading>& reading) {
-  if (!reading) return ErrorJson(reading.error()).dump();
+json TlsJson(const Result<TlsReading>& reading) {
+  if (!reading) return ErrorJson(reading.error());
   const TlsReading& r = *reading;
-  json j = {{"handshake_ok", r.handshake_ok},
-            {"outcome", TlsOutcomeName(r.outcome)},
-            {"message", r.error},
-            {"bytes_received", r.bytes_received},
-            {"protocol", r.protocol},
-            {"alert", r.alert ? json(*r.alert) : json(nullptr)},
-            {"client_cert_requested", r.client_cert_requested},
-            {"client_cert_sent", r.client_cert_sent},
-            {"client_cert_error", r.client_cert_error},
-            {"certificate_seen", r.certificate_seen},
-            {"verify_code", r.verify_code},
-            {"verify_result", r.verify_result},
-            {"chain_trusted", r.chain_trusted},
-            {"hostname_match", r.hostname_match},
-            {"not_before_epoch_s", OptionalInt(r.not_before_epoch_s)},
-            {"not_after_epoch_s", OptionalInt(r.not_after_epoch_s)},
-            {"elapsed_us", r.elapsed.count()}};
-  return j.dump();
+  return {{"handshake_ok", r.handshake_ok},
+          {"outcome", TlsOutcomeName(r.outcome)},
+          {"message", r.error},
+          {"bytes_received", r.bytes_received},
+          {"protocol", r.protocol},
+          {"alert", r.alert ? json(*r.alert) : json(nullptr)},
+          {"client_cert_requested", r.client_cert_requested},
+          {"client_cert_sent", r.client_cert_sent},
+          {"client_cert_error", r.client_cert_error},
+          {"certificate_seen", r.certificate_seen},
+          {"verify_code", r.verify_code},
+          {"verify_result", r.verify_result},
+          {"chain_trusted", r.chain_trusted},
+          {"hostname_match", r.hostname_match},
+          {"not_before_epoch_s", OptionalInt(r.not_before_epoch_s)},
+          {"not_after_epoch_s", OptionalInt(r.not_after_epoch_s)},
+          {"elapsed_us", r.elapsed.count()}};
 }
 
-Result<TlsReading> DecodeTlsAnswer(std::string_view text) {
-  return Decode<TlsReading>(text, [](const json& j) -> Result<TlsReading> {
+Result<TlsReading> ReadTls(const json& answer) {
+  return ReadPart<TlsReading>(answer, [](const json& j) -> Result<TlsReading> {
     TlsReading r;
     r.handshake_ok = j.at("handshake_ok").get<bool>();
     const std::string outcome = j.at("outcome").get<std::string>();
     const auto parsed = ParseTlsOutcome(outcome);
-    if (!parsed) return Error{ErrorKind::kParse, "posdiag-tls: an unknown outcome " + outcome};
+    if (!parsed) return Error{ErrorKind::kIo, "posdiag-tls: an unknown outcome " + outcome};
     r.outcome = *parsed;
     r.error = j.at("message").get<std::string>();
     r.bytes_received = j.at("bytes_received").get<std::uint64_t>();
@@ -123,20 +113,20 @@ Result<TlsReading> DecodeTlsAnswer(std::string_view text) {
   });
 }
 
-std::string EncodePemAnswer(const Result<std::vector<CertificateInfo>>& certificates) {
-  if (!certificates) return ErrorJson(certificates.error()).dump();
+json PemJson(const Result<std::vector<CertificateInfo>>& certificates) {
+  if (!certificates) return ErrorJson(certificates.error());
   json list = json::array();
   for (const CertificateInfo& c : *certificates) {
     list.push_back({{"subject", c.subject},
                     {"not_before_epoch_s", OptionalInt(c.not_before_epoch_s)},
                     {"not_after_epoch_s", OptionalInt(c.not_after_epoch_s)}});
   }
-  return json{{"certificates", std::move(list)}}.dump();
+  return json{{"certificates", std::move(list)}};
 }
 
-Result<std::vector<CertificateInfo>> DecodePemAnswer(std::string_view text) {
-  return Decode<std::vector<CertificateInfo>>(
-      text, [](const json& j) -> Result<std::vector<CertificateInfo>> {
+Result<std::vector<CertificateInfo>> ReadPem(const json& answer) {
+  return ReadPart<std::vector<CertificateInfo>>(
+      answer, [](const json& j) -> Result<std::vector<CertificateInfo>> {
         std::vector<CertificateInfo> out;
         for (const json& c : j.at("certificates")) {
           CertificateInfo info;
@@ -145,16 +135,107 @@ Result<std::vector<CertificateInfo>> DecodePemAnswer(std::string_view text) {
           info.not_after_epoch_s = IntOrNone(c, "not_after_epoch_s");
           out.push_back(std::move(info));
         }
+        // As ParsePemCertificates says it; the companion itself sends this as an error.
         if (out.empty()) return Error{ErrorKind::kParse, "no PEM certificate"};
         return out;
       });
 }
 
+// What a run of the companion came to: its answer, or why there is none.
+Result<std::string> Answer(const Result<io::CompanionRun>& run) {
+  if (!run) return run.error().Context("posdiag-tls");
+  if (run->signal != 0) {
+    return Error{ErrorKind::kIo, "posdiag-tls: ended by signal " + std::to_string(run->signal)};
+  }
+  if (run->exit_status != 0 && run->output.empty()) {
+    return Error{ErrorKind::kIo,
+                 "posdiag-tls: exited with status " + std::to_string(run->exit_status)};
+  }
+  return run->output;
+}
+
+}  // namespace
+
+namespace {
+
+// A memory file holding `text`, read from its start: the companion's standard input. A file
+// rather than a pipe, so a text larger than a pipe holds needs no writer beside the run.
+Result<UniqueFd> MemoryFile(std::string_view text) {
+  UniqueFd file(::memfd_create("pem", MFD_CLOEXEC));
+  if (!file.valid()) return ErrnoError("memfd_create", errno);
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(file.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("memfd write", errno);
+    done += static_cast<std::size_t>(n);
+  }
+  if (::lseek(file.get(), 0, SEEK_SET) != 0) return ErrnoError("memfd seek", errno);
+  return file;
+}
+
+std::string DeadlineArg(io::Deadline deadline) {
+  return std::to_string(
+      std::chrono::floor<std::chrono::milliseconds>(deadline.at().time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::string EncodeTlsAnswer(const Result<TlsReading>& reading) { return TlsJson(reading).dump(); }
+
+Result<TlsReading> DecodeTlsAnswer(std::string_view text) {
+  return ReadTls(json::parse(text, nullptr, false));
+}
+
+std::string EncodePemAnswer(const Result<std::vector<CertificateInfo>>& certificates) {
+  return PemJson(certificates).dump();
+}
+
+Result<std::vector<CertificateInfo>> DecodePemAnswer(std::string_view text) {
+  return ReadPem(json::parse(text, nullptr, false));
+}
+
+std::string EncodeCheckAnswer(const TlsCheckResult& result) {
+  json j = json::object();
+  if (result.ca) j["ca"] = PemJson(*result.ca);
+  if (result.client) j["client"] = PemJson(*result.client);
+  if (result.handshake) j["handshake"] = TlsJson(*result.handshake);
+  return j.dump();
+}
+
+TlsCheckResult FailedCheck(const TlsCheckRequest& request, const Error& error) {
+  TlsCheckResult result;
+  if (request.ca_pem) result.ca = error;
+  if (request.client_pem) result.client = error;
+  if (request.handshake) result.handshake = error;
+  return result;
+}
+
+TlsCheckResult DecodeCheckAnswer(std::string_view text, const TlsCheckRequest& request) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) {
+    return FailedCheck(request,
+                       Error{ErrorKind::kIo, "posdiag-tls: an answer that is not a JSON object"});
+  }
+  try {
+    if (auto e = AnswerError(j)) return FailedCheck(request, *e);
+  } catch (const json::exception& e) {
+    return FailedCheck(request, Error{ErrorKind::kIo, std::string("posdiag-tls: a malformed answer: ") + e.what()});
+  }
+  const auto part = [&](const char* key) -> const json& {
+    static const json kMissing = json(nullptr);
+    const auto it = j.find(key);
+    return it == j.end() ? kMissing : *it;
+  };
+  TlsCheckResult result;
+  if (request.ca_pem) result.ca = ReadPem(part("ca"));
+  if (request.client_pem) result.client = ReadPem(part("client"));
+  if (request.handshake) result.handshake = ReadTls(part("handshake"));
+  return result;
+}
+
 Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, UniqueFd socket,
                                     const TlsOptions& options, io::Deadline deadline) {
-  const auto deadline_ms =
-      std::chrono::floor<std::chrono::milliseconds>(deadline.at().time_since_epoch()).count();
-  std::vector<std::string> args = {"handshake", "--deadline-ms", std::to_string(deadline_ms),
+  std::vector<std::string> args = {"handshake", "--deadline-ms", DeadlineArg(deadline),
                                    "--identity", options.identity};
   if (!options.server_name.empty()) args.insert(args.end(), {"--sni", options.server_name});
   if (!options.ca_file.empty()) args.insert(args.end(), {"--ca-file", options.ca_file.string()});
@@ -174,18 +255,46 @@ Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, Unique
 
 Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path& program,
                                                      std::string_view pem, io::Deadline deadline) {
-  UniqueFd text(::memfd_create("pem", MFD_CLOEXEC));
-  if (!text.valid()) return ErrnoError("memfd_create", errno);
-  for (std::size_t done = 0; done < pem.size();) {
-    const ssize_t n = ::write(text.get(), pem.data() + done, pem.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return ErrnoError("memfd write", errno);
-    done += static_cast<std::size_t>(n);
-  }
-  if (::lseek(text.get(), 0, SEEK_SET) != 0) return ErrnoError("memfd seek", errno);
-  auto answer = Answer(io::RunCompanion(program, {"pem"}, {.stdin_fd = text.get()}, deadline));
+  auto text = MemoryFile(pem);
+  if (!text) return text.error();
+  auto answer = Answer(io::RunCompanion(program, {"pem"}, {.stdin_fd = text->get()}, deadline));
   if (!answer) return answer.error();
   return DecodePemAnswer(*answer);
+}
+
+TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd socket,
+                               const TlsCheckRequest& request, io::Deadline deadline) {
+  const TlsOptions& options = request.options;
+  std::vector<std::string> args = {"check", "--deadline-ms", DeadlineArg(deadline)};
+  std::string texts;
+  if (request.ca_pem) {
+    args.insert(args.end(), {"--ca-pem", std::to_string(request.ca_pem->size())});
+    texts += *request.ca_pem;
+  }
+  if (request.client_pem) {
+    args.insert(args.end(), {"--client-pem", std::to_string(request.client_pem->size())});
+    texts += *request.client_pem;
+  }
+  if (request.handshake) {
+    args.insert(args.end(), {"--handshake", "--identity", options.identity});
+    if (!options.server_name.empty()) args.insert(args.end(), {"--sni", options.server_name});
+    if (!options.ca_file.empty()) args.insert(args.end(), {"--ca-file", options.ca_file.string()});
+    if (!options.client_cert.empty() && !options.client_key.empty()) {
+      args.insert(args.end(), {"--client-cert", options.client_cert.string(), "--client-key",
+                               options.client_key.string()});
+    }
+    args.insert(args.end(), {"--verdict-wait-ms", std::to_string(options.verdict_wait.count())});
+  }
+  auto text = MemoryFile(texts);
+  if (!text) return FailedCheck(request, text.error());
+  // As for the handshake alone: a little later than the companion's own deadline.
+  const io::Deadline outer(deadline.at() + std::chrono::milliseconds(40));
+  auto answer = Answer(io::RunCompanion(
+      program, args,
+      {.stdin_fd = text->get(), .extra_fd = request.handshake ? socket.get() : -1}, outer));
+  socket.Reset();
+  if (!answer) return FailedCheck(request, answer.error());
+  return DecodeCheckAnswer(*answer, request);
 }
 
 }  // namespace posdiag::drivers::network

@@ -9,6 +9,11 @@
 //               [--client-cert PATH --client-key PATH] [--verdict-wait-ms N]   (socket on fd 3)
 //   (T: an instant of CLOCK_MONOTONIC in ms, which the two processes share)
 //   posdiag-tls pem                                                            (PEM on stdin)
+//   posdiag-tls check --deadline-ms T [--ca-pem BYTES] [--client-pem BYTES]
+//               [--handshake --identity NAME ...as handshake]  (the texts on stdin, one after
+//               the other; with --handshake the socket on fd 3)
+// `check` is what a run uses: the whole TLS check (tls.h, CheckTlsWith) in one start of the
+// companion, so OpenSSL is loaded once per run.
 #pragma once
 
 #include <filesystem>
@@ -35,10 +40,20 @@ Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, Unique
 Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path& program,
                                                      std::string_view pem, io::Deadline deadline);
 
+// The whole check (CheckTlsWith) in one run of the companion; `socket` is used when
+// request.handshake. A failure of the run itself (not found, killed, a garbled answer) is the
+// error of every part asked for, never a kParse (which would judge a file).
+TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd socket,
+                               const TlsCheckRequest& request, io::Deadline deadline);
+
 // The answers on the wire between the two (pure; the companion encodes, posdiag decodes).
 std::string EncodeTlsAnswer(const Result<TlsReading>& reading);
 Result<TlsReading> DecodeTlsAnswer(std::string_view text);
 std::string EncodePemAnswer(const Result<std::vector<CertificateInfo>>& certificates);
 Result<std::vector<CertificateInfo>> DecodePemAnswer(std::string_view text);
+std::string EncodeCheckAnswer(const TlsCheckResult& result);
+TlsCheckResult DecodeCheckAnswer(std::string_view text, const TlsCheckRequest& request);
+// Every part `request` asks for, failed with `error`.
+TlsCheckResult FailedCheck(const TlsCheckRequest& request, const Error& error);
 
 }  // namespace posdiag::drivers::network

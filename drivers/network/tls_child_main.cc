@@ -25,15 +25,15 @@ int Say(const std::string& answer) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
-// The PEM text on stdin; more than kMaxPem is refused, never cut short.
-std::optional<std::string> ReadStdin() {
+// The PEM text on stdin; more than `most` bytes is refused, never cut short.
+std::optional<std::string> ReadStdin(std::size_t most = kMaxPem) {
   std::string text;
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (text.size() + static_cast<std::size_t>(n) > kMaxPem) return std::nullopt;
+    if (text.size() + static_cast<std::size_t>(n) > most) return std::nullopt;
     text.append(buf, static_cast<std::size_t>(n));
   }
   return text;
@@ -62,6 +62,20 @@ int main(int argc, char** argv) {
   handshake->add_option("--client-key", client_key);
   handshake->add_option("--verdict-wait-ms", verdict_ms)->check(CLI::Range(0L, 60000L));
   auto* pem = app.add_subcommand("pem", "the certificates of the PEM text on standard input");
+  std::size_t ca_bytes = 0, client_bytes = 0;
+  CLI::App* check = app.add_subcommand(
+      "check", "the PEM texts on standard input, then the handshake on descriptor 3");
+  check->add_option("--deadline-ms", deadline_ms)->required()->check(CLI::PositiveNumber);
+  auto* ca_pem = check->add_option("--ca-pem", ca_bytes)->check(CLI::Range(std::size_t{0}, kMaxPem));
+  auto* client_pem =
+      check->add_option("--client-pem", client_bytes)->check(CLI::Range(std::size_t{0}, kMaxPem));
+  auto* with_handshake = check->add_flag("--handshake");
+  check->add_option("--identity", options.identity);
+  check->add_option("--sni", options.server_name);
+  check->add_option("--ca-file", ca_file);
+  check->add_option("--client-cert", client_cert);
+  check->add_option("--client-key", client_key);
+  check->add_option("--verdict-wait-ms", verdict_ms)->check(CLI::Range(0L, 60000L));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +91,33 @@ int main(int argc, char** argv) {
           posdiag::Error{posdiag::ErrorKind::kParse, "too large for a PEM file"}));
     }
     return Say(net::EncodePemAnswer(net::ParsePemCertificates(*text)));
+  }
+
+  if (check->parsed()) {
+    const posdiag::io::Deadline deadline{
+        std::chrono::steady_clock::time_point(std::chrono::milliseconds(deadline_ms))};
+    net::TlsCheckRequest request;
+    const auto texts = ReadStdin(ca_bytes + client_bytes);
+    if (!texts || texts->size() != ca_bytes + client_bytes) {
+      return Say(net::EncodeTlsAnswer(posdiag::Error{
+          posdiag::ErrorKind::kInvalid, "posdiag-tls: standard input is not the sizes given"}));
+    }
+    if (ca_pem->count() > 0) request.ca_pem = texts->substr(0, ca_bytes);
+    if (client_pem->count() > 0) request.client_pem = texts->substr(ca_bytes, client_bytes);
+    request.handshake = with_handshake->count() > 0;
+    if (request.handshake && options.identity.empty()) {
+      return Say(net::EncodeTlsAnswer(posdiag::Error{
+          posdiag::ErrorKind::kInvalid, "posdiag-tls: --handshake needs --identity"}));
+    }
+    options.ca_file = ca_file;
+    options.client_cert = client_cert;
+    options.client_key = client_key;
+    options.verdict_wait = std::chrono::milliseconds(verdict_ms);
+    request.options = options;
+    return Say(net::EncodeCheckAnswer(net::CheckTlsWith(
+        request, net::ParsePemCertificates, [&](const net::TlsOptions& o) {
+          return net::TlsHandshake(net::UniqueFd(3), o, deadline);
+        })));
   }
 
   const posdiag::io::Deadline deadline{

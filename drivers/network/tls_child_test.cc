@@ -71,12 +71,13 @@ TEST(TlsAnswer, AnErrorStaysTheErrorItWas) {
   EXPECT_EQ(back.error().detail, "ca_file x: gone");
 }
 
-TEST(TlsAnswer, AnythingElseIsAParseErrorNotAReading) {
+// A garbled answer is the companion failing (kIo), never kParse: that would judge the file.
+TEST(TlsAnswer, AnythingElseIsAnErrorOfTheCompanionNotAReading) {
   for (const char* text :
        {"", "null", "[]", "{}", "{\"handshake_ok\":1}", "garbage", "{\"error\":{\"kind\":3}}"}) {
     auto r = DecodeTlsAnswer(text);
     ASSERT_FALSE(r) << text;
-    EXPECT_EQ(r.error().kind, ErrorKind::kParse) << text;
+    EXPECT_EQ(r.error().kind, ErrorKind::kIo) << text;
   }
   std::string unknown = EncodeTlsAnswer(TlsReading{});
   unknown.replace(unknown.find("\"failed\""), 8, "\"sideways\"");
@@ -92,7 +93,85 @@ TEST(PemAnswer, CertificatesGoAcrossWhole) {
   EXPECT_FALSE((*back)[0].not_after_epoch_s);
   EXPECT_EQ((*back)[1].not_after_epoch_s, 3);
   EXPECT_FALSE(DecodePemAnswer("{\"certificates\":[]}"));
-  EXPECT_FALSE(DecodePemAnswer("{\"certificates\":[{\"subject\":1}]}"));
+  auto garbled = DecodePemAnswer("{\"certificates\":[{\"subject\":1}]}");
+  ASSERT_FALSE(garbled);
+  EXPECT_EQ(garbled.error().kind, ErrorKind::kIo);
+}
+
+TEST(CheckAnswer, EveryPartGoesAcrossAndAMissingOneIsAnError) {
+  TlsCheckRequest request;
+  request.ca_pem = "ca";
+  request.client_pem = "client";
+  request.handshake = true;
+  TlsCheckResult result;
+  result.ca = std::vector<CertificateInfo>{{"Test Acquirer Root CA", 1, 2}};
+  result.client = Error{ErrorKind::kParse, "no PEM certificate"};
+  TlsReading reading;
+  reading.outcome = TlsOutcome::kClosed;
+  result.handshake = reading;
+  auto back = DecodeCheckAnswer(EncodeCheckAnswer(result), request);
+  ASSERT_TRUE(back.ca && *back.ca);
+  EXPECT_EQ((*back.ca)->front().subject, "Test Acquirer Root CA");
+  ASSERT_TRUE(back.client && !*back.client);
+  EXPECT_EQ(back.client->error().kind, ErrorKind::kParse);
+  ASSERT_TRUE(back.handshake && *back.handshake);
+  EXPECT_EQ((*back.handshake)->outcome, TlsOutcome::kClosed);
+
+  result.client.reset();  // the companion left a part out
+  back = DecodeCheckAnswer(EncodeCheckAnswer(result), request);
+  ASSERT_TRUE(back.client && !*back.client);
+  EXPECT_EQ(back.client->error().kind, ErrorKind::kIo);
+
+  for (const char* text : {"", "[]", "garbage", "{\"error\":3}"}) {
+    back = DecodeCheckAnswer(text, request);
+    ASSERT_TRUE(back.ca && back.client && back.handshake) << text;
+    EXPECT_EQ(back.ca->error().kind, ErrorKind::kIo) << text;
+    EXPECT_EQ(back.handshake->error().kind, ErrorKind::kIo) << text;
+  }
+  back = DecodeCheckAnswer(EncodeTlsAnswer(Error{ErrorKind::kInvalid, "bad"}), request);
+  EXPECT_EQ(back.client->error().kind, ErrorKind::kInvalid);
+  EXPECT_EQ(back.handshake->error().detail, "bad");
+}
+
+// A text that holds no certificate takes its file out of the handshake; a reader that failed
+// otherwise leaves it in.
+TEST(CheckTlsWith, AnUnusableFileIsLeftOutOfTheHandshake) {
+  TlsCheckRequest request;
+  request.ca_pem = "garbage";
+  request.client_pem = std::string(kTestClientPem);
+  request.handshake = true;
+  request.options.ca_file = "/ca.pem";
+  request.options.client_cert = "/client.pem";
+  request.options.client_key = "/client.key";
+  TlsOptions seen;
+  auto shake = [&](const TlsOptions& o) -> Result<TlsReading> {
+    seen = o;
+    return TlsReading{};
+  };
+  auto result = CheckTlsWith(request, ParsePemCertificates, shake);
+  ASSERT_TRUE(result.ca && !*result.ca);
+  EXPECT_TRUE(seen.ca_file.empty());
+  EXPECT_EQ(seen.client_cert, "/client.pem");
+
+  request.ca_pem = std::string(kTestCaPem);
+  request.client_pem = "garbage";
+  result = CheckTlsWith(request, ParsePemCertificates, shake);
+  EXPECT_EQ(seen.ca_file, "/ca.pem");
+  EXPECT_TRUE(seen.client_cert.empty());
+  EXPECT_TRUE(seen.client_key.empty());
+
+  auto unavailable = [](std::string_view) -> Result<std::vector<CertificateInfo>> {
+    return Error{ErrorKind::kIo, "posdiag-tls: ended by signal 9"};
+  };
+  result = CheckTlsWith(request, unavailable, shake);
+  EXPECT_EQ(seen.ca_file, "/ca.pem");
+  EXPECT_EQ(seen.client_cert, "/client.pem");
+
+  request.handshake = false;
+  seen = TlsOptions{};
+  result = CheckTlsWith(request, ParsePemCertificates, shake);
+  EXPECT_FALSE(result.handshake);
+  EXPECT_TRUE(seen.ca_file.empty());  // never called
 }
 
 // The companion itself, as posdiag runs it.
@@ -159,6 +238,39 @@ TEST_F(TlsCompanionHandshake, GarbageIsAFailureNotACrash) {
   EXPECT_FALSE(r->error.empty());
 }
 
+// The run's whole check in one start: both texts judged, then the handshake on the socket.
+TEST_F(TlsCompanionHandshake, TheWholeCheckInOneStart) {
+  ASSERT_EQ(::shutdown(host_.get(), SHUT_WR), 0);
+  TlsCheckRequest request;
+  request.ca_pem = std::string(kTestCaPem);
+  request.client_pem = "not a certificate\n";
+  request.handshake = true;
+  request.options.identity = "pay.bank.test";
+  request.options.server_name = "pay.bank.test";
+  auto result = CheckTlsInChild(kProgram, std::move(client_), request,
+                                io::Deadline::In(milliseconds(5000)));
+  ASSERT_TRUE(result.ca && *result.ca) << result.ca->error().detail;
+  EXPECT_EQ((*result.ca)->size(), 1u);
+  ASSERT_TRUE(result.client && !*result.client);
+  EXPECT_EQ(result.client->error().kind, ErrorKind::kParse);
+  ASSERT_TRUE(result.handshake && *result.handshake) << result.handshake->error().detail;
+  EXPECT_EQ((*result.handshake)->outcome, TlsOutcome::kClosed);
+}
+
+TEST(TlsCompanion, TheTextsAloneWithoutASocket) {
+  TlsCheckRequest request;
+  std::string bundle;
+  for (int i = 0; i < 200; ++i) bundle += std::string(kTestCaPem) + "\n";
+  request.ca_pem = bundle;
+  request.client_pem = std::string(kTestClientPem);
+  auto result = CheckTlsInChild(kProgram, UniqueFd(), request, io::Deadline::In(milliseconds(10000)));
+  ASSERT_TRUE(result.ca && *result.ca) << result.ca->error().detail;
+  EXPECT_EQ((*result.ca)->size(), 200u);
+  ASSERT_TRUE(result.client && *result.client) << result.client->error().detail;
+  EXPECT_EQ((*result.client)->front().subject, "terminal-00042");
+  EXPECT_FALSE(result.handshake);
+}
+
 TEST(TlsCompanionMissing, IsAnErrorThatSaysSo) {
   int pair[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
@@ -168,6 +280,13 @@ TEST(TlsCompanionMissing, IsAnErrorThatSaysSo) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::kNotFound);
   EXPECT_NE(r.error().detail.find("posdiag-tls"), std::string::npos) << r.error().detail;
+
+  TlsCheckRequest request;
+  request.ca_pem = std::string(kTestCaPem);
+  auto checked = CheckTlsInChild("/nonexistent/posdiag-tls", UniqueFd(), request,
+                                 io::Deadline::In(milliseconds(1000)));
+  ASSERT_TRUE(checked.ca && !*checked.ca);
+  EXPECT_EQ(checked.ca->error().kind, ErrorKind::kNotFound);  // "not checked", never "not PEM"
 }
 
 }  // namespace

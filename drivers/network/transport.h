@@ -2,7 +2,8 @@
 // or the wire. SystemNetwork is the real one; tests substitute a fake that answers each step from
 // a script. An implementation must honour each deadline it is given and return, never throw.
 // SystemNetwork runs the TLS steps (the handshake, reading certificates) in the TLS companion
-// (tls_child.h), so posdiag itself never loads OpenSSL.
+// (tls_child.h), so posdiag itself never loads OpenSSL; a run starts the companion once, for the
+// whole check (CheckTls).
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,15 @@ class NetworkTransport {
   // The certificates of a PEM text (ParsePemCertificates); kParse when it holds none.
   virtual Result<std::vector<CertificateInfo>> ReadCertificates(std::string_view pem,
                                                                 io::Deadline deadline) = 0;
+  // The run's whole TLS check (tls.h), every part by `deadline`; takes `socket` when
+  // request.handshake. Here each step through the two above; SystemNetwork does them in one start
+  // of the companion.
+  virtual TlsCheckResult CheckTls(UniqueFd socket, const TlsCheckRequest& request,
+                                  io::Deadline deadline) {
+    return CheckTlsWith(
+        request, [&](std::string_view pem) { return ReadCertificates(pem, deadline); },
+        [&](const TlsOptions& options) { return Handshake(std::move(socket), options, deadline); });
+  }
 };
 
 class SystemNetwork final : public NetworkTransport {
@@ -67,6 +77,12 @@ class SystemNetwork final : public NetworkTransport {
     auto program = io::FindCompanion(kTlsCompanion);
     if (!program) return program.error();
     return ParsePemInChild(*program, pem, deadline);
+  }
+  TlsCheckResult CheckTls(UniqueFd socket, const TlsCheckRequest& request,
+                          io::Deadline deadline) override {
+    auto program = io::FindCompanion(kTlsCompanion);
+    if (!program) return FailedCheck(request, program.error());
+    return CheckTlsInChild(*program, std::move(socket), request, deadline);
   }
 };
 

@@ -494,7 +494,9 @@ Judged WriteRoute(Plan& plan, net::NetworkTransport& transport,
 }
 
 // The terminal's TLS set-up as configured: the CA bundle and its own certificate, read from the
-// terminal's files before anything is sent, so a broken set-up is reported as itself.
+// terminal's files before anything is sent, so a broken set-up is reported as itself. Their texts
+// are judged by the TLS companion in the same start as the handshake (CheckTls), or on their own
+// when no handshake comes (FinishTlsSetup).
 struct TlsSetup {
   std::filesystem::path ca_file;  // empty: none usable
   bool ca_readable = true;        // false: configured (or the system bundle) but unusable
@@ -503,48 +505,37 @@ struct TlsSetup {
   std::filesystem::path client_cert;
   std::filesystem::path client_key;
   std::string client_error;  // "" when usable so far
+  // Read, not yet judged.
+  std::string ca_name;  // as configured
+  std::optional<std::string> ca_text;
+  std::string client_name;
+  std::optional<std::string> client_text;
+  bool client_key_exists = false;
+  bool checked = false;  // the texts were judged (or there were none)
 };
 
-TlsSetup CheckTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transport,
-                       FactWriter& out) {
-  // The certificates are read by the TLS companion; its failing is "not checked", never a verdict
-  // on the file.
-  auto read_certificates = [&](const Result<std::string>& text) {
-    return text ? transport.ReadCertificates(*text, plan.For(kPemTimeout).deadline)
-                : Result<std::vector<net::CertificateInfo>>(text.error());
-  };
+constexpr std::initializer_list<const char*> kCaFileFacts = {
+    "network.tls.ca_file.readable", "network.tls.ca_file.error", "network.tls.ca_file.certificates"};
+
+TlsSetup ReadTlsSetup(const ProbeContext& ctx, FactWriter& out) {
   TlsSetup s;
   std::string ca = ctx.section.Has("ca_file") ? ctx.section.GetString("ca_file") : "";
   if (ca.empty() && ctx.fs.Exists("/etc/ssl/certs/ca-certificates.crt")) {
     ca = "/etc/ssl/certs/ca-certificates.crt";
   }
   if (ca.empty()) {
-    AllMissing(out,
-               {"network.tls.ca_file.readable", "network.tls.ca_file.error",
-                "network.tls.ca_file.certificates"},
-               "no ca_file configured and no system bundle");
+    AllMissing(out, kCaFileFacts, "no ca_file configured and no system bundle");
+  } else if (auto text = ReadTerminalFile(ctx, ca); text) {
+    s.ca_name = ca;
+    s.ca_text = std::move(*text);
+    s.ca_file = ctx.fs.Path(ca);
   } else {
-    auto text = ReadTerminalFile(ctx, ca);
-    Result<std::vector<net::CertificateInfo>> certs = read_certificates(text);
-    if (!certs && text && certs.error().kind != ErrorKind::kParse) {
-      s.ca_file = ctx.fs.Path(ca);  // the handshake loads it itself
-      AllMissing(out,
-                 {"network.tls.ca_file.readable", "network.tls.ca_file.error",
-                  "network.tls.ca_file.certificates"},
-                 "not checked: " + certs.error().detail);
-    } else if (certs) {
-      s.ca_file = ctx.fs.Path(ca);
-      out.Set("network.tls.ca_file.readable", true);
-      out.Set("network.tls.ca_file.error", "none");
-      out.Set("network.tls.ca_file.certificates", static_cast<std::int64_t>(certs->size()));
-    } else {
-      s.ca_readable = false;
-      s.ca_error = text ? "not_pem" : FileError(text.error());
-      out.Set("network.tls.ca_file.readable", false);
-      out.Set("network.tls.ca_file.error", s.ca_error);
-      out.Set("network.tls.ca_file.detail", ca + ": " + certs.error().detail);
-      out.Missing("network.tls.ca_file.certificates", certs.error().detail);
-    }
+    s.ca_readable = false;
+    s.ca_error = FileError(text.error());
+    out.Set("network.tls.ca_file.readable", false);
+    out.Set("network.tls.ca_file.error", s.ca_error);
+    out.Set("network.tls.ca_file.detail", ca + ": " + text.error().detail);
+    out.Missing("network.tls.ca_file.certificates", text.error().detail);
   }
 
   s.client_configured = ctx.section.Has("client_cert");
@@ -556,16 +547,73 @@ TlsSetup CheckTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTranspor
   const std::string cert = ctx.section.GetString("client_cert");
   const std::string key = ctx.section.GetString("client_key");  // the schema needs both
   auto text = ReadTerminalFile(ctx, cert);
-  Result<std::vector<net::CertificateInfo>> certs = read_certificates(text);
-  if (!certs && text && certs.error().kind != ErrorKind::kParse) {
-    AllMissing(out, kClientCertDates, "not checked: " + certs.error().detail);
-  } else if (!certs) {
-    s.client_error = text ? "not_pem" : FileError(text.error());
-    out.Set("network.tls.client_cert.detail", cert + ": " + certs.error().detail);
-    AllMissing(out, kClientCertDates, "client_cert " + cert + ": " + certs.error().detail);
+  if (!text) {
+    s.client_error = FileError(text.error());
+    out.Set("network.tls.client_cert.detail", cert + ": " + text.error().detail);
+    AllMissing(out, kClientCertDates, "client_cert " + cert + ": " + text.error().detail);
     return s;
   }
-  if (certs) {
+  s.client_name = cert;
+  s.client_text = std::move(*text);
+  // The key is not read here: only OpenSSL opens it, at the handshake.
+  s.client_key_exists = ctx.fs.Exists(key);
+  s.client_cert = ctx.fs.Path(cert);
+  s.client_key = ctx.fs.Path(key);
+  return s;
+}
+
+// The request for what ReadTlsSetup read; the handshake's options as if both files were usable.
+net::TlsCheckRequest TlsRequest(const TlsSetup& s) {
+  net::TlsCheckRequest request;
+  request.ca_pem = s.ca_text;
+  request.client_pem = s.client_text;
+  if (s.ca_text) request.options.ca_file = s.ca_file;
+  if (s.client_text && s.client_key_exists) {
+    request.options.client_cert = s.client_cert;
+    request.options.client_key = s.client_key;
+  }
+  return request;
+}
+
+// The companion's judgement of the texts, as facts. Its failing is "not checked", never a verdict
+// on a file.
+void ApplyCertificates(const ProbeContext& ctx, const net::TlsCheckResult& result, TlsSetup& s,
+                       FactWriter& out) {
+  s.checked = true;
+  if (s.ca_text && result.ca) {
+    const auto& certs = *result.ca;
+    if (certs) {
+      out.Set("network.tls.ca_file.readable", true);
+      out.Set("network.tls.ca_file.error", "none");
+      out.Set("network.tls.ca_file.certificates", static_cast<std::int64_t>(certs->size()));
+    } else if (certs.error().kind != ErrorKind::kParse) {
+      AllMissing(out, kCaFileFacts, "not checked: " + certs.error().detail);
+    } else {
+      s.ca_file.clear();
+      s.ca_readable = false;
+      s.ca_error = "not_pem";
+      out.Set("network.tls.ca_file.readable", false);
+      out.Set("network.tls.ca_file.error", s.ca_error);
+      out.Set("network.tls.ca_file.detail", s.ca_name + ": " + certs.error().detail);
+      out.Missing("network.tls.ca_file.certificates", certs.error().detail);
+    }
+  }
+  if (!s.client_text || !result.client) return;
+  const auto& certs = *result.client;
+  const std::string& cert = s.client_name;
+  const auto unusable = [&s] {
+    s.client_cert.clear();
+    s.client_key.clear();
+  };
+  if (!certs && certs.error().kind != ErrorKind::kParse) {
+    AllMissing(out, kClientCertDates, "not checked: " + certs.error().detail);
+  } else if (!certs) {
+    s.client_error = "not_pem";
+    out.Set("network.tls.client_cert.detail", cert + ": " + certs.error().detail);
+    AllMissing(out, kClientCertDates, "client_cert " + cert + ": " + certs.error().detail);
+    unusable();
+    return;
+  } else {
     const net::CertificateInfo& leaf = certs->front();
     if (!leaf.subject.empty()) out.Set("network.tls.client_cert.subject", leaf.subject);
     if (leaf.not_before_epoch_s && leaf.not_after_epoch_s) {
@@ -585,15 +633,27 @@ TlsSetup CheckTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTranspor
           "the certificate's dates cannot be read");
     }
   }
-  // The key is not read here: only OpenSSL opens it, at the handshake.
-  if (!ctx.fs.Exists(key)) {
+  if (!s.client_key_exists) {
     s.client_error = "key_not_found";
-    out.Set("network.tls.client_cert.detail", "client_key " + key + " does not exist");
-    return s;
+    out.Set("network.tls.client_cert.detail",
+            "client_key " + ctx.section.GetString("client_key") + " does not exist");
+    unusable();
   }
-  s.client_cert = ctx.fs.Path(cert);
-  s.client_key = ctx.fs.Path(key);
-  return s;
+}
+
+// The texts judged on their own, when no handshake came to judge them with.
+void FinishTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transport,
+                    TlsSetup& s, FactWriter& out) {
+  if (s.checked) return;
+  net::TlsCheckRequest request = TlsRequest(s);
+  if (!request.ca_pem && !request.client_pem) return;
+  if (!plan.CanStart()) {
+    ApplyCertificates(ctx, net::FailedCheck(request, Error{ErrorKind::kTimeout, Plan::NoTime()}),
+                      s, out);
+    return;
+  }
+  ApplyCertificates(ctx, transport.CheckTls(net::UniqueFd(), request, plan.For(kPemTimeout).deadline),
+                    s, out);
 }
 
 void WriteClientCertState(const TlsSetup& s, FactWriter& out) {
@@ -621,17 +681,16 @@ void WriteTls(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transp
     AllMissing(out, kTlsFacts, Plan::NoTime());
     return;
   }
-  net::TlsOptions options;
-  options.identity = target.identity;
-  options.server_name = target.sni;
-  options.ca_file = setup.ca_file;
-  if (setup.client_error.empty()) {
-    options.client_cert = setup.client_cert;
-    options.client_key = setup.client_key;
-  }
+  // The terminal's files and the handshake, in one start of the companion.
+  net::TlsCheckRequest request = TlsRequest(setup);
+  request.handshake = true;
+  request.options.identity = target.identity;
+  request.options.server_name = target.sni;
   const std::int64_t own = ctx.section.GetInt("tls_timeout_ms");
   const auto step = plan.For(milliseconds(own));
-  auto r = transport.Handshake(std::move(socket), options, step.deadline);
+  net::TlsCheckResult checked = transport.CheckTls(std::move(socket), request, step.deadline);
+  ApplyCertificates(ctx, checked, setup, out);
+  const Result<net::TlsReading>& r = *checked.handshake;
   if (!r) {
     AllMissing(out, kTlsFacts, r.error().detail);
     return;
@@ -931,7 +990,7 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   out.Set("network.tls.enabled", tls);
   out.Set("network.tls.expiry_warn_days", ctx.section.GetInt("cert_warn_days"), "days");
   TlsSetup setup;
-  if (tls) setup = CheckTlsSetup(ctx, plan, transport, out);
+  if (tls) setup = ReadTlsSetup(ctx, out);
 
   // A step is tried whenever its input exists, even behind a broken link: what it meets is
   // measured, and the catalogue names the first break as the root cause and hides the rest.
@@ -947,7 +1006,10 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   } else {
     WriteConnection(ctx, plan, transport, *host, *address, tls, setup, out);
   }
-  if (tls) WriteClientCertState(setup, out);
+  if (tls) {
+    FinishTlsSetup(ctx, plan, transport, setup, out);
+    WriteClientCertState(setup, out);
+  }
   return Ok();
 }
 
