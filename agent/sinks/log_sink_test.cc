@@ -9,8 +9,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <cerrno>
 #include <cstring>
@@ -23,6 +26,16 @@
 
 #include "agent/sinks/sample_report.h"
 #include "agent/sinks/temp_dir.h"
+
+// The log's syncs, counted: this definition stands in for libc's in this test program (the sink
+// is linked in statically) and makes the same system call.
+namespace {
+std::atomic<int> g_fdatasyncs{0};
+}  // namespace
+extern "C" int fdatasync(int fd) {
+  ++g_fdatasyncs;
+  return static_cast<int>(::syscall(SYS_fdatasync, fd));
+}
 
 namespace posdiag::agent {
 namespace {
@@ -470,6 +483,21 @@ TEST(LogSinkTest, EveryLineIsInTheFileWhenItHasBeenLogged) {
   EXPECT_THAT(ReadAll(dir.path() / "posdiag.log"), HasSubstr("probe name=printer status=error\n"));
   // ... and is synced to the disk as it is logged, not when a buffer fills.
   EXPECT_EQ((*logger)->flush_level(), spdlog::level::info);
+}
+
+// A report's lines are written one by one and synced together, once; a line logged after it is
+// synced alone again, as it is logged.
+TEST(LogSinkTest, AReportsLinesAreSyncedOnce) {
+  testing::TempDir dir;
+  auto logger = MakeLogger(Quiet(dir.path()));
+  ASSERT_TRUE(logger.ok());
+  LogSink sink(*logger);
+  const int before = g_fdatasyncs.load();
+  ASSERT_TRUE(sink.Write(testing::SampleReport()).ok());
+  EXPECT_EQ(g_fdatasyncs.load() - before, 1);
+  EXPECT_THAT(ReadLines(dir.path() / "posdiag.log"), SizeIs(9));
+  (*logger)->info("console login user=engineer");
+  EXPECT_EQ(g_fdatasyncs.load() - before, 2);
 }
 
 // A real full disk: a small tmpfs, mounted in a child's own user and mount namespaces, filled to
