@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "drivers/base/file.h"
+#include "drivers/base/text.h"
 
 namespace posdiag::agent {
 namespace {
@@ -412,6 +413,11 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
   config.specs_ = std::make_shared<const std::vector<SectionSpec>>(std::move(sections));
   const std::vector<SectionSpec>& specs = *config.specs_;
 
+  if (const auto hazard = FindTomlParserHazard(text)) {
+    return Error{ErrorKind::kInvalid, std::string(file_name) + ":" + std::to_string(hazard->line) +
+                                          ":" + std::to_string(hazard->column) + ": " +
+                                          hazard->why};
+  }
   toml::table root;
   try {
     root = toml::parse(text, file_name);

@@ -63,6 +63,18 @@ TEST(ConfigTest, UnknownKeyNamesKeyFileAndLine) {
   EXPECT_EQ(c.error().detail, "t.toml:3:1: [power] expect_batery: unknown key");
 }
 
+// Non-ASCII where toml++ 3.3.0 would reach its unreachable point (under UBSan, a failed run) is
+// refused with the place, before that parser sees it.
+TEST(ConfigTest, ACharacterTheTomlParserCannotTakeIsAnErrorWithItsPlace) {
+  auto c = Parse("[system]\nmodel\xce\x8d = \"A6\"\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::kInvalid);
+  EXPECT_EQ(c.error().detail.rfind("t.toml:2:6: a non-ASCII character", 0), 0u) << c.error().detail;
+  c = Parse("s = \"\"\"\\\n\xc2\xa7\"\"\"\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().detail.rfind("t.toml:2:1:", 0), 0u) << c.error().detail;
+}
+
 TEST(ConfigTest, UnknownSection) {
   auto c = Parse("[powr]\n");
   ASSERT_FALSE(c.ok());

@@ -208,6 +208,12 @@ class RuleFileLoader {
   RuleFileLoader(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
   LoadOutcome Run() {
+    if (const auto hazard = FindTomlParserHazard(text_)) {
+      out_.diagnostics.push_back(
+          {{file_, static_cast<int>(hazard->line), static_cast<int>(hazard->column)},
+           hazard->why});
+      return std::move(out_);
+    }
     toml::table root;
     try {
       root = toml::parse(text_, std::string_view(file_));

@@ -255,6 +255,15 @@ TEST(LoadRuleText, ReportsEveryErrorAndKeepsGoodRules) {
                           "f.toml:18:1: unknown key 'colour' in rule"));
 }
 
+// A rule file with a character toml++ 3.3.0 cannot take where it stands (here Chinese punctuation
+// after a title, U+3002) is a diagnostic with its place, not undefined behaviour in the parser.
+TEST(LoadRuleText, ACharacterTheTomlParserCannotTakeIsADiagnostic) {
+  LoadOutcome out = LoadRuleText("[[rule]]\nid = \"a.b\" \xe3\x80\x82\n", "site.toml");
+  EXPECT_TRUE(out.rules.empty());
+  EXPECT_THAT(Messages(out.diagnostics),
+              ElementsAre("site.toml:2:12: a non-ASCII character outside a string or a comment"));
+}
+
 TEST(LoadRuleText, EmptyFileHasNoRules) {
   LoadOutcome out = LoadRuleText("# nothing here\n", "empty.toml");
   EXPECT_TRUE(out.ok());
