@@ -173,9 +173,8 @@ Result<UniqueFd> MemoryFile(std::string_view text) {
   return file;
 }
 
-std::string DeadlineArg(io::Deadline deadline) {
-  return std::to_string(
-      std::chrono::floor<std::chrono::milliseconds>(deadline.at().time_since_epoch()).count());
+std::int64_t DeadlineMs(io::Deadline deadline) {
+  return std::chrono::floor<std::chrono::milliseconds>(deadline.at().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -233,68 +232,106 @@ TlsCheckResult DecodeCheckAnswer(std::string_view text, const TlsCheckRequest& r
   return result;
 }
 
-Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, UniqueFd socket,
-                                    const TlsOptions& options, io::Deadline deadline) {
-  std::vector<std::string> args = {"handshake", "--deadline-ms", DeadlineArg(deadline),
-                                   "--identity", options.identity};
-  if (!options.server_name.empty()) args.insert(args.end(), {"--sni", options.server_name});
-  if (!options.ca_file.empty()) args.insert(args.end(), {"--ca-file", options.ca_file.string()});
-  if (!options.client_cert.empty() && !options.client_key.empty()) {
-    args.insert(args.end(), {"--client-cert", options.client_cert.string(), "--client-key",
-                             options.client_key.string()});
+std::string EncodeCheckRequest(const TlsCheckRequest& request, io::Deadline deadline) {
+  const TlsOptions& o = request.options;
+  json j = {{"deadline_ms", DeadlineMs(deadline)}};
+  if (request.ca_pem) j["ca_pem_bytes"] = request.ca_pem->size();
+  if (request.client_pem) j["client_pem_bytes"] = request.client_pem->size();
+  if (request.handshake) {
+    j["handshake"] = {{"identity", o.identity},
+                      {"sni", o.server_name},
+                      {"ca_file", o.ca_file.string()},
+                      {"client_cert", o.client_cert.string()},
+                      {"client_key", o.client_key.string()},
+                      {"verdict_wait_ms", o.verdict_wait.count()}};
   }
-  args.insert(args.end(), {"--verdict-wait-ms", std::to_string(options.verdict_wait.count())});
-  // The companion keeps its own deadline; this one, a little later, is for a companion that
-  // cannot (stopped, or stuck before its clock starts).
-  const io::Deadline outer(deadline.at() + std::chrono::milliseconds(40));
-  auto answer = Answer(io::RunCompanion(program, args, {.extra_fd = socket.get()}, outer));
-  socket.Reset();
-  if (!answer) return answer.error();
-  return DecodeTlsAnswer(*answer);
+  // The request's line is JSON of names and numbers only (dump escapes what a path holds that is
+  // not UTF-8 as it can: a path that is not UTF-8 is refused here rather than mangled).
+  std::string text = j.dump(-1, ' ', true, json::error_handler_t::strict) + "\n";
+  if (request.ca_pem) text += *request.ca_pem;
+  if (request.client_pem) text += *request.client_pem;
+  return text;
 }
 
-Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path& program,
-                                                     std::string_view pem, io::Deadline deadline) {
-  auto text = MemoryFile(pem);
-  if (!text) return text.error();
-  auto answer = Answer(io::RunCompanion(program, {"pem"}, {.stdin_fd = text->get()}, deadline));
-  if (!answer) return answer.error();
-  return DecodePemAnswer(*answer);
+Result<DecodedRequest> DecodeCheckRequest(std::string_view text) {
+  const std::size_t eol = text.find('\n');
+  if (eol == std::string_view::npos) return Error{ErrorKind::kInvalid, "no request line"};
+  const json j = json::parse(text.substr(0, eol), nullptr, false);
+  if (!j.is_object()) return Error{ErrorKind::kInvalid, "the request line is not a JSON object"};
+  try {
+    DecodedRequest out;
+    out.deadline_ms = j.at("deadline_ms").get<std::int64_t>();
+    if (out.deadline_ms <= 0) return Error{ErrorKind::kInvalid, "deadline_ms must be positive"};
+    std::string_view rest = text.substr(eol + 1);
+    const auto take = [&](const char* key) -> Result<std::optional<std::string>> {
+      const auto it = j.find(key);
+      if (it == j.end()) return std::optional<std::string>();
+      const auto n = it->get<std::uint64_t>();
+      if (n > rest.size()) return Error{ErrorKind::kInvalid, std::string(key) + " beyond the input"};
+      std::optional<std::string> part(std::string(rest.substr(0, n)));
+      rest.remove_prefix(n);
+      return part;
+    };
+    auto ca = take("ca_pem_bytes");
+    if (!ca) return ca.error();
+    auto client = take("client_pem_bytes");
+    if (!client) return client.error();
+    if (!rest.empty()) return Error{ErrorKind::kInvalid, "input beyond the texts the request names"};
+    out.request.ca_pem = std::move(*ca);
+    out.request.client_pem = std::move(*client);
+    if (const auto it = j.find("handshake"); it != j.end()) {
+      TlsOptions& o = out.request.options;
+      out.request.handshake = true;
+      o.identity = it->at("identity").get<std::string>();
+      if (o.identity.empty()) return Error{ErrorKind::kInvalid, "the handshake names no identity"};
+      o.server_name = it->at("sni").get<std::string>();
+      o.ca_file = it->at("ca_file").get<std::string>();
+      o.client_cert = it->at("client_cert").get<std::string>();
+      o.client_key = it->at("client_key").get<std::string>();
+      const auto wait = it->at("verdict_wait_ms").get<std::int64_t>();
+      if (wait < 0 || wait > 60'000) return Error{ErrorKind::kInvalid, "verdict_wait_ms out of range"};
+      o.verdict_wait = std::chrono::milliseconds(wait);
+    }
+    return out;
+  } catch (const json::exception& e) {
+    return Error{ErrorKind::kInvalid, std::string("a malformed request: ") + e.what()};
+  }
 }
 
 TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd socket,
                                const TlsCheckRequest& request, io::Deadline deadline) {
-  const TlsOptions& options = request.options;
-  std::vector<std::string> args = {"check", "--deadline-ms", DeadlineArg(deadline)};
-  std::string texts;
-  if (request.ca_pem) {
-    args.insert(args.end(), {"--ca-pem", std::to_string(request.ca_pem->size())});
-    texts += *request.ca_pem;
+  std::string text;
+  try {
+    text = EncodeCheckRequest(request, deadline);
+  } catch (const json::exception& e) {
+    return FailedCheck(request, Error{ErrorKind::kInvalid, std::string("posdiag-tls: ") + e.what()});
   }
-  if (request.client_pem) {
-    args.insert(args.end(), {"--client-pem", std::to_string(request.client_pem->size())});
-    texts += *request.client_pem;
-  }
-  if (request.handshake) {
-    args.insert(args.end(), {"--handshake", "--identity", options.identity});
-    if (!options.server_name.empty()) args.insert(args.end(), {"--sni", options.server_name});
-    if (!options.ca_file.empty()) args.insert(args.end(), {"--ca-file", options.ca_file.string()});
-    if (!options.client_cert.empty() && !options.client_key.empty()) {
-      args.insert(args.end(), {"--client-cert", options.client_cert.string(), "--client-key",
-                               options.client_key.string()});
-    }
-    args.insert(args.end(), {"--verdict-wait-ms", std::to_string(options.verdict_wait.count())});
-  }
-  auto text = MemoryFile(texts);
-  if (!text) return FailedCheck(request, text.error());
-  // As for the handshake alone: a little later than the companion's own deadline.
+  auto input = MemoryFile(text);
+  if (!input) return FailedCheck(request, input.error());
+  // The companion keeps its own deadline; this one, a little later, is for a companion that
+  // cannot (stopped, or stuck before its clock starts).
   const io::Deadline outer(deadline.at() + std::chrono::milliseconds(40));
   auto answer = Answer(io::RunCompanion(
-      program, args,
-      {.stdin_fd = text->get(), .extra_fd = request.handshake ? socket.get() : -1}, outer));
+      program, {},
+      {.stdin_fd = input->get(), .extra_fd = request.handshake ? socket.get() : -1}, outer));
   socket.Reset();
   if (!answer) return FailedCheck(request, answer.error());
   return DecodeCheckAnswer(*answer, request);
+}
+
+Result<TlsReading> HandshakeInChild(const std::filesystem::path& program, UniqueFd socket,
+                                    const TlsOptions& options, io::Deadline deadline) {
+  TlsCheckRequest request;
+  request.options = options;
+  request.handshake = true;
+  return *CheckTlsInChild(program, std::move(socket), request, deadline).handshake;
+}
+
+Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path& program,
+                                                     std::string_view pem, io::Deadline deadline) {
+  TlsCheckRequest request;
+  request.ca_pem = std::string(pem);
+  return *CheckTlsInChild(program, UniqueFd(), request, deadline).ca;
 }
 
 }  // namespace posdiag::drivers::network

@@ -5,15 +5,11 @@
 // never maps libcrypto, the daemon does not keep it after a diagnosis, and whatever a hostile
 // peer makes OpenSSL do ends with that process.
 //
-//   posdiag-tls handshake --deadline-ms T --identity NAME [--sni NAME] [--ca-file PATH]
-//               [--client-cert PATH --client-key PATH] [--verdict-wait-ms N]   (socket on fd 3)
-//   (T: an instant of CLOCK_MONOTONIC in ms, which the two processes share)
-//   posdiag-tls pem                                                            (PEM on stdin)
-//   posdiag-tls check --deadline-ms T [--ca-pem BYTES] [--client-pem BYTES]
-//               [--handshake --identity NAME ...as handshake]  (the texts on stdin, one after
-//               the other; with --handshake the socket on fd 3)
-// `check` is what a run uses: the whole TLS check (tls.h, CheckTlsWith) in one start of the
-// companion, so OpenSSL is loaded once per run.
+// It takes one request on its standard input: a line of JSON (EncodeCheckRequest), then the PEM
+// texts it names, one after the other; with a handshake, the socket is its descriptor 3. It does
+// the whole TLS check of a run (tls.h, CheckTlsWith) in that one start, so OpenSSL is loaded once
+// per run, and answers with one JSON object (EncodeCheckAnswer). The request is no command line:
+// only posdiag writes it, and a PEM text has no size limit a command line would take.
 #pragma once
 
 #include <filesystem>
@@ -45,6 +41,16 @@ Result<std::vector<CertificateInfo>> ParsePemInChild(const std::filesystem::path
 // error of every part asked for, never a kParse (which would judge a file).
 TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd socket,
                                const TlsCheckRequest& request, io::Deadline deadline);
+
+// The request on the wire (pure): its line, then the texts; deadline_ms is an instant of
+// CLOCK_MONOTONIC (std::chrono::steady_clock), which the two processes share, so the companion's
+// start-up counts against the check's deadline as it would in-process.
+std::string EncodeCheckRequest(const TlsCheckRequest& request, io::Deadline deadline);
+struct DecodedRequest {
+  TlsCheckRequest request;
+  std::int64_t deadline_ms = 0;
+};
+Result<DecodedRequest> DecodeCheckRequest(std::string_view text);
 
 // The answers on the wire between the two (pure; the companion encodes, posdiag decodes).
 std::string EncodeTlsAnswer(const Result<TlsReading>& reading);

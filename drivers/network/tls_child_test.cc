@@ -133,6 +133,47 @@ TEST(CheckAnswer, EveryPartGoesAcrossAndAMissingOneIsAnError) {
   EXPECT_EQ(back.handshake->error().detail, "bad");
 }
 
+TEST(CheckRequest, GoesAcrossWholeAndAnythingElseIsRefused) {
+  TlsCheckRequest request;
+  request.ca_pem = std::string(kTestCaPem);
+  request.client_pem = "";  // an empty file is a text too
+  request.handshake = true;
+  request.options.identity = "10.0.0.7";
+  request.options.ca_file = "/etc/posdiag/ca.pem";
+  request.options.client_cert = "/etc/posdiag/t.pem";
+  request.options.client_key = "/etc/posdiag/t.key";
+  request.options.verdict_wait = milliseconds(250);
+  const io::Deadline deadline{std::chrono::steady_clock::time_point(milliseconds(123456))};
+  const std::string text = EncodeCheckRequest(request, deadline);
+  auto back = DecodeCheckRequest(text);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->deadline_ms, 123456);
+  EXPECT_EQ(back->request.ca_pem, request.ca_pem);
+  EXPECT_EQ(back->request.client_pem, std::optional<std::string>(""));
+  EXPECT_TRUE(back->request.handshake);
+  EXPECT_EQ(back->request.options.identity, "10.0.0.7");
+  EXPECT_TRUE(back->request.options.server_name.empty());
+  EXPECT_EQ(back->request.options.client_key, "/etc/posdiag/t.key");
+  EXPECT_EQ(back->request.options.verdict_wait, milliseconds(250));
+
+  TlsCheckRequest texts_only;
+  texts_only.ca_pem = "x";
+  back = DecodeCheckRequest(EncodeCheckRequest(texts_only, deadline));
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_FALSE(back->request.handshake);
+  EXPECT_FALSE(back->request.client_pem);
+
+  for (std::string bad : {std::string(""), std::string("{}"), std::string("{\"deadline_ms\":5}"),
+                          text.substr(0, text.size() - 1), text + "more",
+                          std::string("{\"deadline_ms\":-1}\n"),
+                          std::string("{\"deadline_ms\":5,\"ca_pem_bytes\":\"x\"}\n"),
+                          std::string("{\"deadline_ms\":5,\"handshake\":{}}\n")}) {
+    auto r = DecodeCheckRequest(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalid) << bad;
+  }
+}
+
 // A text that holds no certificate takes its file out of the handshake; a reader that failed
 // otherwise leaves it in.
 TEST(CheckTlsWith, AnUnusableFileIsLeftOutOfTheHandshake) {
