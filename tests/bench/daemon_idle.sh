@@ -102,6 +102,11 @@ echo "posdiag: $posdiag"
 echo "idle: ${seconds} s after one diagnosis; threads: $(threads)"
 awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "RSS: %.2f MB now, %.2f MB peak\n", r / 1024, h / 1024 }'
 echo "context switches while idle (all threads): $((after - before))"
+# Where the resident pages are: the largest mappings by RSS (kB), anonymous ones as [anon].
+echo "largest mappings by RSS:"
+awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : "[anon]") }
+     /^Rss:/ { rss[name] += $2 }
+     END { for (n in rss) printf "  %6d kB  %s\n", rss[n], n }' "/proc/$pid/smaps" | sort -rn | head -12
 [ -n "$fleet" ] && echo "connected to the broker, keepalive ${fleet} s: $(awk -v n=$((after - before)) -v s="$seconds" 'BEGIN { printf "%.1f", n * 60 / s }') per minute"
 if [ $use_strace = 1 ]; then
   calls=$(awk '$NF == "total" {print $(NF-2)}' "$work/strace")
