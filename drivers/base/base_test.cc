@@ -24,13 +24,13 @@ TEST(TomlParserHazard, NonAsciiWhereTheParserAsksAboutWhitespace) {
     std::size_t line, column;
   };
   for (const Case& c : {
-           Case{"\xcc\xaa", 1, 1},                                  // issue 295
-           Case{"[system]\nmodel\xce\x8d = \"A6\"\n", 2, 6},        // the config fuzzer's
-           Case{"a = 1 \xc2\xa7\n", 1, 7},                          // after a value
-           Case{"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", 2, 1},            // issue 190
-           Case{"s = \"\"\"x\\  \n\n   \xd0\x96\"\"\"\n", 3, 4},    // after blank lines
-           Case{"s = \"\"\"\\\xc2\xa7\"\"\"\n", 1, 9},              // an escape that is none
-           Case{"s = \"\"\"a\"\"\"\" \xc2\xa7\n", 1, 14},           // after the closing quotes
+           Case{"\xcc\xaa", 1, 1},                                // issue 295
+           Case{"[system]\nmodel\xce\x8d = \"A6\"\n", 2, 6},      // the config fuzzer's
+           Case{"a = 1 \xc2\xa7\n", 1, 7},                        // after a value
+           Case{"s = \"\"\"\\\n\xc2\xa7\"\"\"\n", 2, 1},          // issue 190
+           Case{"s = \"\"\"x\\  \n\n   \xd0\x96\"\"\"\n", 3, 4},  // after blank lines
+           Case{"s = \"\"\"\\\xc2\xa7\"\"\"\n", 1, 9},            // an escape that is none
+           Case{"s = \"\"\"a\"\"\"\" \xc2\xa7\n", 1, 14},         // after the closing quotes
        }) {
     const auto hazard = FindTomlParserHazard(c.text);
     ASSERT_TRUE(hazard) << c.text;

@@ -218,7 +218,8 @@ TlsCheckResult DecodeCheckAnswer(std::string_view text, const TlsCheckRequest& r
   try {
     if (auto e = AnswerError(j)) return FailedCheck(request, *e);
   } catch (const json::exception& e) {
-    return FailedCheck(request, Error{ErrorKind::kIo, std::string("posdiag-tls: a malformed answer: ") + e.what()});
+    return FailedCheck(request, Error{ErrorKind::kIo,
+                                      std::string("posdiag-tls: a malformed answer: ") + e.what()});
   }
   const auto part = [&](const char* key) -> const json& {
     static const json kMissing = json(nullptr);
@@ -267,7 +268,8 @@ Result<DecodedRequest> DecodeCheckRequest(std::string_view text) {
       const auto it = j.find(key);
       if (it == j.end()) return std::optional<std::string>();
       const auto n = it->get<std::uint64_t>();
-      if (n > rest.size()) return Error{ErrorKind::kInvalid, std::string(key) + " beyond the input"};
+      if (n > rest.size())
+        return Error{ErrorKind::kInvalid, std::string(key) + " beyond the input"};
       std::optional<std::string> part(std::string(rest.substr(0, n)));
       rest.remove_prefix(n);
       return part;
@@ -276,7 +278,8 @@ Result<DecodedRequest> DecodeCheckRequest(std::string_view text) {
     if (!ca) return ca.error();
     auto client = take("client_pem_bytes");
     if (!client) return client.error();
-    if (!rest.empty()) return Error{ErrorKind::kInvalid, "input beyond the texts the request names"};
+    if (!rest.empty())
+      return Error{ErrorKind::kInvalid, "input beyond the texts the request names"};
     out.request.ca_pem = std::move(*ca);
     out.request.client_pem = std::move(*client);
     if (const auto it = j.find("handshake"); it != j.end()) {
@@ -289,7 +292,8 @@ Result<DecodedRequest> DecodeCheckRequest(std::string_view text) {
       o.client_cert = it->at("client_cert").get<std::string>();
       o.client_key = it->at("client_key").get<std::string>();
       const auto wait = it->at("verdict_wait_ms").get<std::int64_t>();
-      if (wait < 0 || wait > 60'000) return Error{ErrorKind::kInvalid, "verdict_wait_ms out of range"};
+      if (wait < 0 || wait > 60'000)
+        return Error{ErrorKind::kInvalid, "verdict_wait_ms out of range"};
       o.verdict_wait = std::chrono::milliseconds(wait);
     }
     return out;
@@ -304,7 +308,8 @@ TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd so
   try {
     text = EncodeCheckRequest(request, deadline);
   } catch (const json::exception& e) {
-    return FailedCheck(request, Error{ErrorKind::kInvalid, std::string("posdiag-tls: ") + e.what()});
+    return FailedCheck(request,
+                       Error{ErrorKind::kInvalid, std::string("posdiag-tls: ") + e.what()});
   }
   auto input = MemoryFile(text);
   if (!input) return FailedCheck(request, input.error());
@@ -312,8 +317,8 @@ TlsCheckResult CheckTlsInChild(const std::filesystem::path& program, UniqueFd so
   // cannot (stopped, or stuck before its clock starts).
   const io::Deadline outer(deadline.at() + std::chrono::milliseconds(40));
   auto answer = Answer(io::RunCompanion(
-      program, {},
-      {.stdin_fd = input->get(), .extra_fd = request.handshake ? socket.get() : -1}, outer));
+      program, {}, {.stdin_fd = input->get(), .extra_fd = request.handshake ? socket.get() : -1},
+      outer));
   socket.Reset();
   if (!answer) return FailedCheck(request, answer.error());
   return DecodeCheckAnswer(*answer, request);

@@ -163,11 +163,11 @@ TEST(CheckRequest, GoesAcrossWholeAndAnythingElseIsRefused) {
   EXPECT_FALSE(back->request.handshake);
   EXPECT_FALSE(back->request.client_pem);
 
-  for (std::string bad : {std::string(""), std::string("{}"), std::string("{\"deadline_ms\":5}"),
-                          text.substr(0, text.size() - 1), text + "more",
-                          std::string("{\"deadline_ms\":-1}\n"),
-                          std::string("{\"deadline_ms\":5,\"ca_pem_bytes\":\"x\"}\n"),
-                          std::string("{\"deadline_ms\":5,\"handshake\":{}}\n")}) {
+  for (std::string bad :
+       {std::string(""), std::string("{}"), std::string("{\"deadline_ms\":5}"),
+        text.substr(0, text.size() - 1), text + "more", std::string("{\"deadline_ms\":-1}\n"),
+        std::string("{\"deadline_ms\":5,\"ca_pem_bytes\":\"x\"}\n"),
+        std::string("{\"deadline_ms\":5,\"handshake\":{}}\n")}) {
     auto r = DecodeCheckRequest(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kInvalid) << bad;
@@ -288,8 +288,8 @@ TEST_F(TlsCompanionHandshake, TheWholeCheckInOneStart) {
   request.handshake = true;
   request.options.identity = "pay.bank.test";
   request.options.server_name = "pay.bank.test";
-  auto result = CheckTlsInChild(kProgram, std::move(client_), request,
-                                io::Deadline::In(milliseconds(5000)));
+  auto result =
+      CheckTlsInChild(kProgram, std::move(client_), request, io::Deadline::In(milliseconds(5000)));
   ASSERT_TRUE(result.ca && *result.ca) << result.ca->error().detail;
   EXPECT_EQ((*result.ca)->size(), 1u);
   ASSERT_TRUE(result.client && !*result.client);
@@ -304,7 +304,8 @@ TEST(TlsCompanion, TheTextsAloneWithoutASocket) {
   for (int i = 0; i < 200; ++i) bundle += std::string(kTestCaPem) + "\n";
   request.ca_pem = bundle;
   request.client_pem = std::string(kTestClientPem);
-  auto result = CheckTlsInChild(kProgram, UniqueFd(), request, io::Deadline::In(milliseconds(10000)));
+  auto result =
+      CheckTlsInChild(kProgram, UniqueFd(), request, io::Deadline::In(milliseconds(10000)));
   ASSERT_TRUE(result.ca && *result.ca) << result.ca->error().detail;
   EXPECT_EQ((*result.ca)->size(), 200u);
   ASSERT_TRUE(result.client && *result.client) << result.client->error().detail;

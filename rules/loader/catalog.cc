@@ -210,8 +210,7 @@ class RuleFileLoader {
   LoadOutcome Run() {
     if (const auto hazard = FindTomlParserHazard(text_)) {
       out_.diagnostics.push_back(
-          {{file_, static_cast<int>(hazard->line), static_cast<int>(hazard->column)},
-           hazard->why});
+          {{file_, static_cast<int>(hazard->line), static_cast<int>(hazard->column)}, hazard->why});
       return std::move(out_);
     }
     toml::table root;

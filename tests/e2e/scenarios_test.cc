@@ -112,7 +112,8 @@ TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
 
   const Outcome json_run =
       RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY, "--format", "json"});
-  EXPECT_EQ(json_run.exit_status, want.exit_status) << json_run.out << "\nstderr:\n" << json_run.err;
+  EXPECT_EQ(json_run.exit_status, want.exit_status) << json_run.out << "\nstderr:\n"
+                                                    << json_run.err;
   const auto report = nlohmann::json::parse(json_run.out, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(report.is_discarded()) << "not JSON:\n" << json_run.out;
   EXPECT_EQ(report.value("schema", ""), "posdiag.report/1");
@@ -168,7 +169,8 @@ TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
 
   const Outcome text_run = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,
                                        "--format", "text", "--lang", "en"});
-  EXPECT_EQ(text_run.exit_status, want.exit_status) << text_run.out << "\nstderr:\n" << text_run.err;
+  EXPECT_EQ(text_run.exit_status, want.exit_status) << text_run.out << "\nstderr:\n"
+                                                    << text_run.err;
   for (const auto& title : titles) {
     EXPECT_NE(text_run.out.find(title), std::string::npos)
         << "title \"" << title << "\" not in the text report:\n"
@@ -192,7 +194,8 @@ TEST_P(ScenarioTest, JsonAndTextReportsShowTheExpectedFindings) {
   // The engineer's report names each finding by its rule id.
   const Outcome engineer = RunCommand({POSDIAG_SIM, "run", scenario, "--posdiag", POSDIAG_BINARY,
                                        "--format", "text", "--lang", "en", "--level", "engineer"});
-  EXPECT_EQ(engineer.exit_status, want.exit_status) << engineer.out << "\nstderr:\n" << engineer.err;
+  EXPECT_EQ(engineer.exit_status, want.exit_status) << engineer.out << "\nstderr:\n"
+                                                    << engineer.err;
   for (const auto& rule : want.rules) {
     EXPECT_NE(engineer.out.find(rule), std::string::npos) << rule << " not in:\n" << engineer.out;
   }

@@ -514,8 +514,9 @@ struct TlsSetup {
   bool checked = false;  // the texts were judged (or there were none)
 };
 
-constexpr std::initializer_list<const char*> kCaFileFacts = {
-    "network.tls.ca_file.readable", "network.tls.ca_file.error", "network.tls.ca_file.certificates"};
+constexpr std::initializer_list<const char*> kCaFileFacts = {"network.tls.ca_file.readable",
+                                                             "network.tls.ca_file.error",
+                                                             "network.tls.ca_file.certificates"};
 
 TlsSetup ReadTlsSetup(const ProbeContext& ctx, FactWriter& out) {
   TlsSetup s;
@@ -648,12 +649,12 @@ void FinishTlsSetup(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& 
   net::TlsCheckRequest request = TlsRequest(s);
   if (!request.ca_pem && !request.client_pem) return;
   if (!plan.CanStart()) {
-    ApplyCertificates(ctx, net::FailedCheck(request, Error{ErrorKind::kTimeout, Plan::NoTime()}),
-                      s, out);
+    ApplyCertificates(ctx, net::FailedCheck(request, Error{ErrorKind::kTimeout, Plan::NoTime()}), s,
+                      out);
     return;
   }
-  ApplyCertificates(ctx, transport.CheckTls(net::UniqueFd(), request, plan.For(kPemTimeout).deadline),
-                    s, out);
+  ApplyCertificates(
+      ctx, transport.CheckTls(net::UniqueFd(), request, plan.For(kPemTimeout).deadline), s, out);
 }
 
 void WriteClientCertState(const TlsSetup& s, FactWriter& out) {
