@@ -162,8 +162,9 @@ set(POSDIAG_DEB_ARCH "${posdiag_deb_arch_default}" CACHE STRING
 # architecture, so a cross build (where dpkg-shlibdeps cannot look at the target's libraries)
 # gets them too. spdlog, fmt and toml++ are compiled in (CMakeLists.txt), so none of theirs. tests/package checks them against dpkg-shlibdeps, for a cross build too where
 # the target's multiarch libraries are installed.
+# libc6 2.35: posdiag-tls links the C++ runtime in, whose unwinder uses _dl_find_object.
 set(posdiag_deb_depends
-    "libc6 (>= 2.34)"
+    "libc6 (>= 2.35)"
     "libgcc-s1 (>= 4.5)"
     "libstdc++6 (>= 12)"
     "libusb-1.0-0 (>= 2:1.0.16)"
