@@ -31,6 +31,8 @@ TEST(TomlParserHazard, NonAsciiWhereTheParserAsksAboutWhitespace) {
            Case{"s = \"\"\"x\\  \n\n   \xd0\x96\"\"\"\n", 3, 4},  // after blank lines
            Case{"s = \"\"\"\\\xc2\xa7\"\"\"\n", 1, 9},            // an escape that is none
            Case{"s = \"\"\"a\"\"\"\" \xc2\xa7\n", 1, 14},         // after the closing quotes
+           Case{"s=+H'\xce\x9a'\n", 1, 6},  // a quote inside a bad token opens no string
+           Case{"a = 1 \"\xc2\xa7\"\n", 1, 8},
        }) {
     const auto hazard = FindTomlParserHazard(c.text);
     ASSERT_TRUE(hazard) << c.text;
@@ -45,6 +47,8 @@ TEST(TomlParserHazard, NonAsciiWhereTheParserAsksAboutWhitespace) {
            "s = \"\"\"\\\n  \\u00a7 \xc2\xa7\"\"\"\n",
            "s = \"a \\\" \xc2\xa7\"\n",
            "s = \"\"\"\"\"\xc2\xa7\"\"\"\"\"\n",
+           "a = [ # x\n  '\xc2\xa7', \"\xd0\x96\" ]\nt = { k = '\xc2\xa7', \"\xc3\xa9\" = 1 }\n",
+           "[a.'\xc2\xa7'.\"b\"]\n[[ \"\xd0\x96\" ]]\n",
        }) {
     EXPECT_FALSE(FindTomlParserHazard(fine)) << fine;
   }

@@ -25,6 +25,7 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
   In in = In::kToml;
   std::size_t line = 1;
   std::size_t line_start = 0;
+  char last = '\n';  // the last character outside strings and comments, white space aside
   const auto hazard = [&](std::size_t at, const char* why) {
     std::size_t column = 1;  // in characters, as the parser counts them
     for (std::size_t k = line_start; k < at; ++k) {
@@ -44,6 +45,7 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
       ++line;
       line_start = i + 1;
       if (in == In::kComment || in == In::kBasic || in == In::kLiteral) in = In::kToml;
+      if (in == In::kToml) last = '\n';
       continue;
     }
     switch (in) {
@@ -52,12 +54,16 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
           return hazard(i, "a non-ASCII character outside a string or a comment");
         }
         if (c == '#') in = In::kComment;
-        if (c == '"' || c == '\'') {
+        // A quote opens a string only where a key or a value starts; elsewhere (`+H'x`) the
+        // parser reads it as part of a bad token and asks about every character after it.
+        if ((c == '"' || c == '\'') &&
+            std::string_view("\n=[{,.").find(last) != std::string_view::npos) {
           const bool multi = starts(i, c == '"' ? R"(""")" : "'''");
           if (multi) i += 2;
           in = c == '"' ? (multi ? In::kMultiBasic : In::kBasic)
                         : (multi ? In::kMultiLiteral : In::kLiteral);
         }
+        if (c != ' ' && c != '\t' && c != '\r') last = c;
         break;
       case In::kComment:
         break;
@@ -66,10 +72,14 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
           ++i;  // the escaped character
         } else if (c == '"') {
           in = In::kToml;
+          last = c;
         }
         break;
       case In::kLiteral:
-        if (c == '\'') in = In::kToml;
+        if (c == '\'') {
+          in = In::kToml;
+          last = c;
+        }
         break;
       case In::kMultiBasic:
         if (c == '\\') {
@@ -98,6 +108,7 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
           // Up to two more quotes end the content, not the string.
           for (int extra = 0; extra < 2 && i + 1 < text.size() && text[i + 1] == '"'; ++extra) ++i;
           in = In::kToml;
+          last = '"';
         }
         break;
       case In::kMultiLiteral:
@@ -105,6 +116,7 @@ std::optional<TomlHazard> FindTomlParserHazard(std::string_view text) {
           i += 2;
           for (int extra = 0; extra < 2 && i + 1 < text.size() && text[i + 1] == '\''; ++extra) ++i;
           in = In::kToml;
+          last = '\'';
         }
         break;
     }
