@@ -413,14 +413,16 @@ Result<Config> Config::Parse(std::string_view text, std::string_view file_name,
   config.specs_ = std::make_shared<const std::vector<SectionSpec>>(std::move(sections));
   const std::vector<SectionSpec>& specs = *config.specs_;
 
-  if (const auto hazard = FindTomlParserHazard(text)) {
-    return Error{ErrorKind::kInvalid, std::string(file_name) + ":" + std::to_string(hazard->line) +
-                                          ":" + std::to_string(hazard->column) + ": " +
-                                          hazard->why};
+  // The text the parser may take (drivers/base/text.h).
+  const TomlSafeText safe = MakeTomlParserSafe(text);
+  if (safe.hazard) {
+    return Error{ErrorKind::kInvalid,
+                 std::string(file_name) + ":" + std::to_string(safe.hazard->line) + ":" +
+                     std::to_string(safe.hazard->column) + ": " + safe.hazard->why};
   }
   toml::table root;
   try {
-    root = toml::parse(text, file_name);
+    root = toml::parse(safe.text, file_name);
   } catch (const toml::parse_error& e) {
     return Error{ErrorKind::kInvalid,
                  Where(file_name, e.source()) + ": " + std::string(e.description())};

@@ -208,11 +208,16 @@ class RuleFileLoader {
   RuleFileLoader(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
   LoadOutcome Run() {
-    if (const auto hazard = FindTomlParserHazard(text_)) {
+    // The text the parser may take (drivers/base/text.h); positions are found in it too.
+    TomlSafeText safe = MakeTomlParserSafe(text_);
+    if (safe.hazard) {
       out_.diagnostics.push_back(
-          {{file_, static_cast<int>(hazard->line), static_cast<int>(hazard->column)}, hazard->why});
+          {{file_, static_cast<int>(safe.hazard->line), static_cast<int>(safe.hazard->column)},
+           safe.hazard->why});
       return std::move(out_);
     }
+    safe_text_ = std::move(safe.text);
+    text_ = safe_text_;
     toml::table root;
     try {
       root = toml::parse(text_, std::string_view(file_));
@@ -459,6 +464,7 @@ class RuleFileLoader {
   }
 
   std::string_view text_;
+  std::string safe_text_;
   std::string file_;
   LoadOutcome out_;
 };

@@ -264,6 +264,22 @@ TEST(LoadRuleText, ACharacterTheTomlParserCannotTakeIsADiagnostic) {
               ElementsAre("site.toml:2:12: a non-ASCII character outside a string or a comment"));
 }
 
+// Text the parser could not take as it is (U+3002, U+00E9) loads unchanged: the parser is given
+// their escapes, which say the same.
+TEST(LoadRuleText, CharactersTheTomlParserCannotTakeLoadUnchangedInStrings) {
+  LoadOutcome out = LoadRuleText(
+      "[[rule]]\nid = \"a.b\"\ncondition = 'x == 1'\n"
+      "code = \"E1\"\nseverity = \"error\"\ncomponent = \"power\"  # \xc3\xa9\xe3\x80\x82\n"
+      "title = { zh-CN = \"\xe7\x94\xb5\xe6\xb1\xa0\xe3\x80\x82\", en = \"Caf\xc3\xa9\" }\n"
+      "remedy = { zh-CN = [\"\xe6\xad\xa5\xe3\x80\x81\xe9\xaa\xa4\"], en = [\"Step\"] }\n",
+      "site.toml");
+  ASSERT_TRUE(out.ok()) << Messages(out.diagnostics).front();
+  ASSERT_EQ(out.rules.size(), 1u);
+  EXPECT_EQ(out.rules[0].title.zh_cn, "\xe7\x94\xb5\xe6\xb1\xa0\xe3\x80\x82");
+  EXPECT_EQ(out.rules[0].title.en, "Caf\xc3\xa9");
+  EXPECT_EQ(out.rules[0].remedy.zh_cn.front(), "\xe6\xad\xa5\xe3\x80\x81\xe9\xaa\xa4");
+}
+
 TEST(LoadRuleText, EmptyFileHasNoRules) {
   LoadOutcome out = LoadRuleText("# nothing here\n", "empty.toml");
   EXPECT_TRUE(out.ok());
