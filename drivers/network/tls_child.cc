@@ -59,11 +59,6 @@ Result<T> ReadPart(const json& j, Read read) {
   }
 }
 
-template <typename T, typename Read>
-Result<T> Decode(std::string_view text, Read read) {
-  return ReadPart<T>(json::parse(text, nullptr, false), read);
-}
-
 json TlsJson(const Result<TlsReading>& reading) {
   if (!reading) return ErrorJson(reading.error());
   const TlsReading& r = *reading;
