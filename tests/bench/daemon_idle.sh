@@ -59,7 +59,7 @@ fi
 printf 'E: 0.500000 0001 003b 0001\nE: 0.500000 0000 0000 0000\nE: 0.550000 0001 003b 0000\nE: 0.550000 0000 0000 0000\n' >"$work/press.evemu"
 
 mkfifo "$work/out"
-umockdev-run -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
+"$src/tests/umockdev/umockdev-run-serialized" -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
   -e "/dev/input/event3=$work/press.evemu" -- "$posdiag" daemon --config "$SIM_CONFIG" >"$work/out" &
 runner=$!
 exec 3<"$work/out"

@@ -35,7 +35,7 @@ start_daemon() {
   : >"$work/out"
   rm -f "$work/pipe"
   mkfifo "$work/pipe"
-  umockdev-run "$@" -- "$posdiag" daemon --config "${CONFIG:-$SIM_CONFIG}" >"$work/pipe" \
+  "$(dirname "${BASH_SOURCE[0]}")/../umockdev/umockdev-run-serialized" "$@" -- "$posdiag" daemon --config "${CONFIG:-$SIM_CONFIG}" >"$work/pipe" \
     2>"$work/err" &
   daemon=$!
   exec 3<"$work/pipe"

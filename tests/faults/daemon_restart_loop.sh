@@ -111,7 +111,7 @@ trap stop_leftovers EXIT
 # start N: the daemon under umockdev-run (runner), its own process (daemon), out.N and err.N.
 start() {
   : >"$work/out.$1"
-  umockdev-run -d "$daemon_dir/keypad.umockdev" -i "/dev/input/event3=$daemon_dir/keypad.ioctl" \
+  "$here/../umockdev/umockdev-run-serialized" -d "$daemon_dir/keypad.umockdev" -i "/dev/input/event3=$daemon_dir/keypad.ioctl" \
     -e "/dev/input/event3=$work/keys.evemu" -- "$posdiag" daemon --config "$SIM_CONFIG" \
     >"$work/out.$1" 2>"$work/err.$1" &
   runner=$!

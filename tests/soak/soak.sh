@@ -65,7 +65,7 @@ while t < end:
     t += max(every - 0.1, 0.05)
 PY
 
-umockdev-run -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
+"$src/tests/umockdev/umockdev-run-serialized" -d "$src/tests/daemon/keypad.umockdev" -i "/dev/input/event3=$src/tests/daemon/keypad.ioctl" \
   -e "/dev/input/event3=$work/keys.evemu" -- "$posdiag" daemon --config "$SIM_CONFIG" \
   >"$work/daemon.out" 2>"$work/daemon.err" &
 runner=$!
