@@ -165,8 +165,6 @@ set(POSDIAG_DEB_ARCH "${posdiag_deb_arch_default}" CACHE STRING
 # libc6 2.35: posdiag-tls links the C++ runtime in, whose unwinder uses _dl_find_object.
 set(posdiag_deb_depends
     "libc6 (>= 2.35)"
-    "libgcc-s1 (>= 4.5)"
-    "libstdc++6 (>= 12)"
     "libusb-1.0-0 (>= 2:1.0.16)"
     "libserialport0"
     "libevdev2 (>= 0.9.1)"
@@ -177,6 +175,13 @@ set(posdiag_deb_depends
     "libqrencode4 (>= 3.2.0)"
     # The user: systemd-sysusers, else adduser.
     "adduser | systemd")
+# The C++ runtime, unless it is linked in (POSDIAG_STATIC_CXX_RUNTIME); linked in, Debian 12's
+# libstdc++ takes arc4random (std::random_device) from libc6 2.36.
+if(POSDIAG_STATIC_CXX_RUNTIME)
+  list(TRANSFORM posdiag_deb_depends REPLACE "^libc6 .*" "libc6 (>= 2.36)")
+else()
+  list(INSERT posdiag_deb_depends 1 "libgcc-s1 (>= 4.5)" "libstdc++6 (>= 12)")
+endif()
 list(JOIN posdiag_deb_depends ", " posdiag_deb_depends)
 set(POSDIAG_DEB_DEPENDS "" CACHE STRING
     "Depends: of the Debian package, instead of the Debian 12 list in cmake/packaging.cmake")

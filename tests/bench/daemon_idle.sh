@@ -102,6 +102,15 @@ echo "posdiag: $posdiag"
 echo "idle: ${seconds} s after one diagnosis; threads: $(threads)"
 awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "RSS: %.2f MB now, %.2f MB peak\n", r / 1024, h / 1024 }'
 echo "context switches while idle (all threads): $((after - before))"
+# RSS counts a shared library's pages in full though other processes map them too: PSS shares
+# them out, the private pages are the daemon's alone. The test bed's preloads (umockdev's and the
+# lock of tests/umockdev), which no terminal has, are counted apart.
+awk '/^[0-9a-f]+-[0-9a-f]+ / { bed = ($6 ~ /umockdev/) }
+     /^Rss:/ { if (bed) b += $2 }
+     /^Pss:/ { p += $2 }
+     /^Private_(Clean|Dirty):/ { u += $2 }
+     END { printf "PSS: %.2f MB; private: %.2f MB; the test bed'"'"'s preloads: %.2f MB of the RSS\n",
+                  p / 1024, u / 1024, b / 1024 }' "/proc/$pid/smaps"
 # Where the resident pages are: the largest mappings by RSS (kB), anonymous ones as [anon].
 echo "largest mappings by RSS:"
 awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6 ? $6 : "[anon]") }
