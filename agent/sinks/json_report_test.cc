@@ -170,6 +170,18 @@ TEST(JsonReportTest, InvalidUtf8AndCardDataNeverReachTheOutput) {
   EXPECT_NO_THROW((void)ReportToJson(r).dump());
 }
 
+TEST(JsonReportTest, OnlyNumbersLongEnoughForACardAreMasked) {
+  Report r = testing::SampleReport();
+  r.facts.Add({"modem.pan_like", std::string("4111111111111111"), "", "modem"});  // 16 digits
+  r.facts.Add({"modem.twelve", std::string("411111111111"), "", "modem"});        // 12 digits
+  r.probes[1].error = "ids 4111 1111 1111 1111 and 12345";
+  const json j = ReportToJson(r);
+  EXPECT_EQ(j["facts"]["modem.pan_like"], "411111******1111");
+  EXPECT_EQ(j["facts"]["modem.twelve"], "411111111111");
+  EXPECT_EQ(j["probes"][1]["error"], "ids 4111 11** **** 1111 and 12345");
+  EXPECT_NO_THROW((void)j.dump());
+}
+
 TEST(JsonReportTest, EmptyReportIsStillTheContractShape) {
   const json j = ReportToJson(Report{});
   EXPECT_EQ(j["status"], "unknown");

@@ -295,10 +295,12 @@ void Framebuffer::Fill(int x, int y, int w, int h, Rgb colour) {
   const int y1 = std::min(y + h, height());
   if (x0 >= x1 || y0 >= y1) return;
   const std::uint32_t pixel = PackPixel(format_, colour);
-  for (int row = y0; row < y1; ++row) {
-    std::uint8_t* p = PixelAddress(x0, row);
-    for (int col = x0; col < x1; ++col, p += bytes_per_pixel_) StorePixel(p, pixel);
-  }
+  // The first row pixel by pixel, the others copied from it: a screen's clear is most of a
+  // result screen's drawing.
+  std::uint8_t* first = PixelAddress(x0, y0);
+  for (int col = x0; col < x1; ++col) StorePixel(first + (col - x0) * bytes_per_pixel_, pixel);
+  const std::size_t span = static_cast<std::size_t>(x1 - x0) * bytes_per_pixel_;
+  for (int row = y0 + 1; row < y1; ++row) std::memcpy(PixelAddress(x0, row), first, span);
 }
 
 void Framebuffer::Set(int x, int y, Rgb colour) { Fill(x, y, 1, 1, colour); }
