@@ -46,18 +46,6 @@ json Findings(const std::vector<rules::Finding>& findings, bool suppressed) {
   return list;
 }
 
-// Whether CleanStrings could change `text`: RedactCardData masks only a number of at least 13
-// digits, and ValidUtf8 replaces only bytes outside ASCII. Most of a report's strings are
-// neither, and are left as they are without a copy.
-bool MayNeedCleaning(std::string_view text) {
-  std::size_t digits = 0;
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return true;
-    if (c >= '0' && c <= '9' && ++digits >= 13) return true;
-  }
-  return false;
-}
-
 // Card data must not reach any output, whichever field a probe or a device put it in; and the
 // tree is valid UTF-8 throughout, so a caller's plain dump() cannot throw on a device's bytes.
 void CleanStrings(json& j) {

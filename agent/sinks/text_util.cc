@@ -46,6 +46,9 @@ std::size_t Utf8At(std::string_view s, std::size_t i, char32_t& cp) {
   return len;
 }
 
+// The fewest digits a card number has.
+constexpr std::size_t kMinCardDigits = 13;
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -112,7 +115,7 @@ std::string RedactCardData(std::string_view text) {
         for (std::size_t k = g; k <= h; ++k) {
           digits.append(out, groups[k].begin, groups[k].end - groups[k].begin);
         }
-        if (digits.size() < 13 || !LuhnValid(digits)) continue;
+        if (digits.size() < kMinCardDigits || !LuhnValid(digits)) continue;
         std::size_t seen = 0;
         for (std::size_t p = groups[g].begin; p < groups[h].end; ++p) {
           if (!IsDigit(out[p])) continue;
@@ -155,6 +158,15 @@ std::string ValidUtf8(std::string_view text) {
     i += len;
   }
   return out;
+}
+
+bool MayNeedCleaning(std::string_view text) {
+  std::size_t digits = 0;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+    if (IsDigit(c) && ++digits >= kMinCardDigits) return true;
+  }
+  return false;
 }
 
 std::string DisplayText(std::string_view text) {

@@ -22,4 +22,8 @@ std::string DisplayText(std::string_view text);
 // Replaces invalid UTF-8 sequences by U+FFFD and leaves everything else as it is.
 std::string ValidUtf8(std::string_view text);
 
+// Whether RedactCardData or ValidUtf8 could change `text`: false when it holds fewer digits than
+// the shortest card number and no byte outside ASCII, as most of a report's strings do.
+bool MayNeedCleaning(std::string_view text);
+
 }  // namespace posdiag::agent

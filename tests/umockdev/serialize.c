@@ -126,38 +126,18 @@ static mode_t mode_of(int flags, va_list args) {
   return (flags & (O_CREAT | O_TMPFILE)) != 0 ? (mode_t)va_arg(args, int) : 0;
 }
 
-int open(const char* path, int flags, ...) {
-  NEXT(open);
-  va_list args;
-  va_start(args, flags);
-  const mode_t mode = mode_of(flags, args);
-  va_end(args);
-  LOCKED(next_open(path, flags, mode));
-}
+// PARAMS ends in `int flags, ...`; ARGS passes them on with the mode.
+#define WRAP_OPEN(name, params, args)         \
+  int name params {                           \
+    NEXT(name);                               \
+    va_list rest;                             \
+    va_start(rest, flags);                    \
+    const mode_t mode = mode_of(flags, rest); \
+    va_end(rest);                             \
+    LOCKED(next_##name args);                 \
+  }
 
-int open64(const char* path, int flags, ...) {
-  NEXT(open64);
-  va_list args;
-  va_start(args, flags);
-  const mode_t mode = mode_of(flags, args);
-  va_end(args);
-  LOCKED(next_open64(path, flags, mode));
-}
-
-int openat(int dir, const char* path, int flags, ...) {
-  NEXT(openat);
-  va_list args;
-  va_start(args, flags);
-  const mode_t mode = mode_of(flags, args);
-  va_end(args);
-  LOCKED(next_openat(dir, path, flags, mode));
-}
-
-int openat64(int dir, const char* path, int flags, ...) {
-  NEXT(openat64);
-  va_list args;
-  va_start(args, flags);
-  const mode_t mode = mode_of(flags, args);
-  va_end(args);
-  LOCKED(next_openat64(dir, path, flags, mode));
-}
+WRAP_OPEN(open, (const char* path, int flags, ...), (path, flags, mode))
+WRAP_OPEN(open64, (const char* path, int flags, ...), (path, flags, mode))
+WRAP_OPEN(openat, (int dir, const char* path, int flags, ...), (dir, path, flags, mode))
+WRAP_OPEN(openat64, (int dir, const char* path, int flags, ...), (dir, path, flags, mode))
