@@ -121,6 +121,11 @@ start() {
   for ((i = 0; i < 200; i++)); do
     daemon=$(child_of "$runner")
     [[ -n $daemon ]] && break
+    if ! kill -0 "$runner" 2>/dev/null; then
+      local status=0
+      wait "$runner" || status=$?
+      fail "start $1: umockdev-run ended with status $status before its command was seen"
+    fi
     sleep 0.01
   done
   [[ -n $daemon ]] || fail "start $1: umockdev-run started no daemon"
