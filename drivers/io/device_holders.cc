@@ -55,13 +55,23 @@ HolderSearch SearchProcHolders(const RootFs& fs, const std::filesystem::path& de
       if (fds.error().kind == ErrorKind::kPermission) ++search.unseen;
       continue;
     }
+    // With CAP_DAC_READ_SEARCH alone the fd directory of another user's process can be listed,
+    // but its links cannot be read (that needs ptrace access): such a process is unseen too.
+    bool unreadable = false;
     for (const auto& fd : *fds) {
       const std::filesystem::path target =
           std::filesystem::read_symlink(fs.Path(fd_dir + "/" + fd), ec);
-      if (ec || target.string() != want) continue;
+      if (ec) {
+        if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted) {
+          unreadable = true;
+        }
+        continue;
+      }
+      if (target.string() != want) continue;
       search.holder = Holder(fs, *pid);
       return search;
     }
+    if (unreadable) ++search.unseen;
   }
   return search;
 }

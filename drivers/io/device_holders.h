@@ -1,8 +1,9 @@
 // Who else has a device: the evidence a process can gather before it sends a single byte, as the
 // payment application, ModemManager or pcscd may hold the port without telling anyone. Every check
 // here only looks: nothing is written to the device.
-//   - /proc/PID/fd links (SearchProcHolders); a process of another user cannot be looked into,
-//     and is counted as `unseen`, so that the caller knows it could not rule one out;
+//   - /proc/PID/fd links (SearchProcHolders); a process of another user whose fd directory
+//     cannot be listed (that takes CAP_DAC_READ_SEARCH) or whose links cannot be read (that takes
+//     CAP_SYS_PTRACE) is counted as `unseen`, so that the caller knows it could not rule one out;
 //   - UUCP lock files, /var/lock/LCK..ttyS1 and /run/lock/LCK..ttyS1 (FindUucpLock);
 //   - the device itself (CheckDeviceLocks): EBUSY on open (TIOCEXCL), TIOCGEXCL for a root opener
 //     that TIOCEXCL does not stop, an flock or fcntl lock another process holds.
@@ -31,7 +32,7 @@ struct DeviceHolder {
 
 struct HolderSearch {
   std::optional<DeviceHolder> holder;  // a process other than this one with the device open
-  std::size_t unseen = 0;              // processes whose fd table may not be read (other users)
+  std::size_t unseen = 0;              // processes whose fd links may not be read (other users)
   bool complete = true;                // false: the deadline cut the search short
 };
 
