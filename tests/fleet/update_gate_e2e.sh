@@ -59,7 +59,9 @@ grep -v "^\$1=" "$work/env" >"$work/env.new" || true
 echo "\$1=\$2" >>"$work/env.new"
 mv "$work/env.new" "$work/env"
 SH
-chmod +x "$work/bin/rauc" "$work/bin/fw_printenv" "$work/bin/fw_setenv"
+# systemctl: posdiag-update-gate.service not enabled (the runs below say it is, but one).
+printf '#!/bin/sh\nexit 1\n' >"$work/bin/systemctl"
+chmod +x "$work/bin/rauc" "$work/bin/fw_printenv" "$work/bin/fw_setenv" "$work/bin/systemctl"
 printf 'bootcmd=run boot_ab\nustate=%s\n' "$([[ $trial == yes ]] && echo 2 || echo 0)" >"$work/env"
 if [[ $tool == rauc && $trial == no ]]; then
   echo "3 2026-12-01T02:10:51Z" >"$work/state/kept.B"
@@ -71,7 +73,7 @@ fi
 
 gate() {
   PATH="$work/bin:$PATH" POSDIAG_BINARY=$posdiag POSDIAG_CONFIG=$SIM_CONFIG POSDIAG_GATE_USER="" \
-    POSDIAG_GATE_TOOL=$tool POSDIAG_GATE_STATE=$work/state \
+    POSDIAG_GATE_TOOL=$tool POSDIAG_GATE_STATE=$work/state POSDIAG_GATE_ENABLED=yes \
     sh "$here/../../agent/init/posdiag-update-gate.in" "$@"
 }
 fail() { echo "update_gate_e2e: FAIL: $*" >&2; exit 1; }
@@ -82,6 +84,13 @@ gate --ordinary-boot >"$work/out" 2>&1 || rc=$?
 cat "$work/out"
 [[ $rc -eq $([[ $trial == yes ]] && echo 1 || echo 0) ]] || fail "--ordinary-boot exit $rc, trial $trial"
 [[ ! -s $work/calls ]] || fail "--ordinary-boot marked: $(cat "$work/calls")"
+# With the gate's unit not enabled, RAUC's mark-good goes on as before, trial or not.
+if [[ $tool == rauc ]]; then
+  rc=0
+  PATH="$work/bin:$PATH" POSDIAG_GATE_STATE=$work/state \
+    sh "$here/../../agent/init/posdiag-update-gate.in" --ordinary-boot >/dev/null 2>&1 || rc=$?
+  [[ $rc -eq 0 ]] || fail "--ordinary-boot without the gate's unit enabled: exit $rc, want 0"
+fi
 
 rc=0
 gate >"$work/out" 2>&1 || rc=$?
