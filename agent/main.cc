@@ -134,6 +134,10 @@ int main(int argc, char** argv) {
   gate->add_option("--component", gate_components,
                    "A component on the payment path (repeat; default network, card_reader, "
                    "magstripe, system)");
+  std::string gate_rauc_status;
+  gate->add_option("--rauc-status", gate_rauc_status,
+                   "Print the booted slot from a saved `rauc status --detailed "
+                   "--output-format=json` (BOOTNAME BOOT_STATUS ACTIVATION) and run nothing");
 
   auto* fleet = app.add_subcommand("fleet", "Reports to the support desk over MQTT");
   fleet->require_subcommand(1);
@@ -185,6 +189,9 @@ int main(int argc, char** argv) {
   if (history->parsed())
     return posdiag::agent::RunHistory(config_path, history_format, history_lang);
   if (hash_pin->parsed()) return posdiag::agent::RunHashPin(pin_iterations);
+  if (gate->parsed() && !gate_rauc_status.empty()) {
+    return posdiag::agent::RunRaucBootedSlot(gate_rauc_status);
+  }
   if (gate->parsed()) return posdiag::agent::RunUpdateGate(config_path, gate_components);
   if (flush->parsed()) {
     return posdiag::agent::RunFleetFlush(config_path, std::chrono::seconds(flush_timeout_s));

@@ -125,6 +125,8 @@ if(@POSDIAG_INSTALL_SYSTEMD@)
                        ${readable})
   posdiag_install_file(posdiag-update-gate.in "${POSDIAG_LIBEXECDIR}" posdiag-update-gate
                        ${executable})
+  posdiag_install_file(rauc-mark-good-posdiag.conf.in "${unitdir}/rauc-mark-good.service.d"
+                       posdiag-update-gate.conf ${readable})
   posdiag_install_file(posdiag.sysusers "${POSDIAG_SYSUSERSDIR}" posdiag.conf ${readable})
   posdiag_install_file(posdiag.tmpfiles "${POSDIAG_TMPFILESDIR}" posdiag.conf ${readable})
 endif()

@@ -100,8 +100,9 @@ class FleetLinkTest : public ::testing::Test {
     return s;
   }
 
-  std::vector<std::string> Fill(int n) {
-    Outbox outbox(dir_.path() / "outbox", 1 << 20);
+  // n reports into the outbox, capped at max_bytes (padded by `pad` bytes each).
+  std::vector<std::string> Fill(int n, std::uintmax_t max_bytes = 1 << 20, std::size_t pad = 0) {
+    Outbox outbox(dir_.path() / "outbox", max_bytes);
     std::vector<std::string> ids;
     for (int i = 0; i < n; ++i) {
       ids.push_back(NewReportId());
@@ -111,6 +112,7 @@ class FleetLinkTest : public ::testing::Test {
                   {"level", "boot"},
                   {"findings", json::array({json{{"code", "T1"}}})},
                   {"terminal_id", "term-0001"}};
+      if (pad > 0) report["pad"] = std::string(pad, 'p');
       EXPECT_TRUE(outbox.Put(ids.back(), report.dump()));
     }
     return ids;
@@ -188,6 +190,69 @@ TEST_F(FleetLinkTest, FlushSendsAllAndSaysTheStatus) {
   EXPECT_EQ(status["last"]["report_id"], ids.back());
   EXPECT_EQ(status["last"]["codes"], json::array({"T1"}));
   EXPECT_EQ(status["outbox"]["pending"], 0);
+}
+
+TEST_F(FleetLinkTest, TheCapsDroppedCountReachesTheDeskInTheStatus) {
+  Desk desk;
+  ASSERT_TRUE(desk.Connect(broker_, "posdiag/v1/#"));
+  // About 600 bytes a report against a 2 KiB cap: 10 saved, the oldest dropped.
+  constexpr std::uintmax_t kCap = 2048;
+  const auto ids = Fill(10, kCap, 500);
+  const std::uint64_t dropped = Outbox(dir_.path() / "outbox", kCap).Dropped();
+  ASSERT_GT(dropped, 0u);
+  ASSERT_LT(dropped, 10u);
+  FleetSettings settings = Settings();
+  settings.outbox_max_bytes = kCap;
+  FleetLink link(settings, nullptr);
+  FleetLink::Flushed flushed;
+  auto done = link.Flush(io::Deadline::In(milliseconds(8000)), flushed);
+  ASSERT_TRUE(done) << done.error().detail;
+  EXPECT_EQ(flushed.sent, 10u - dropped);
+  // Every status the desk sees from this terminal says how many the cap dropped.
+  std::vector<json> statuses;
+  ASSERT_TRUE(desk.Wait(
+      [&] {
+        statuses.clear();
+        for (const auto& m : desk.got) {
+          if (m.topic == "posdiag/v1/term-0001/status") statuses.push_back(json::parse(m.payload));
+        }
+        return !statuses.empty() && statuses.back()["state"] == "offline";
+      },
+      milliseconds(5000)));
+  for (const json& status : statuses) {
+    EXPECT_EQ(status["outbox"]["dropped"], dropped) << status.dump();
+  }
+  // The desk got the newest reports, and none of those dropped.
+  const auto got = desk.ReportIds();
+  EXPECT_EQ(got.size(), 10u - dropped);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(got.count(ids[i]), i < dropped ? 0u : 1u) << i;
+  }
+}
+
+TEST_F(FleetLinkTest, ABacklogGoesOutAtBacklogPerSecondNotAtOnce) {
+  Desk desk;
+  ASSERT_TRUE(desk.Connect(broker_, "posdiag/v1/+/report"));
+  Fill(20);
+  FleetSettings settings = Settings();
+  settings.backlog_per_s = 5;
+  FleetLink link(settings, nullptr);
+  ASSERT_TRUE(link.Start());
+  ASSERT_TRUE(Drive(
+      link, [&] { return link.sent() >= 1; }, milliseconds(8000)))
+      << link.last_error();
+  // In the second after the first acknowledgement, at 5 a second, at most 5 more go out (one
+  // more for where the second's edges fall). A slow machine sends fewer, never more.
+  Drive(
+      link, [] { return false; }, milliseconds(1000));
+  EXPECT_LE(link.sent(), 1u + 5u + 1u);
+  EXPECT_GE(Pending(), 20u - 7u);
+  // And the rest still goes, each once.
+  ASSERT_TRUE(Drive(
+      link, [&] { return Pending() == 0; }, milliseconds(20000)))
+      << link.last_error();
+  ASSERT_TRUE(desk.Wait([&] { return desk.ReportIds().size() == 20; }, milliseconds(5000)));
+  for (const auto& [id, count] : desk.ReportIds()) EXPECT_EQ(count, 1) << id;
 }
 
 TEST_F(FleetLinkTest, CommandsInTheAllowListAreAnsweredOthersRefused) {

@@ -1,11 +1,14 @@
 #include "agent/modes/update_gate.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "agent/modes/diagnose.h"
 #include "agent/modes/setup.h"
 #include "agent/sinks/log_sink.h"
+#include "drivers/base/file.h"
 
 namespace posdiag::agent {
 namespace {
@@ -83,6 +86,60 @@ int RunUpdateGate(const std::optional<std::string>& config,
       return 3;
   }
   return 3;
+}
+
+Result<RaucBootedSlot> ParseRaucStatus(std::string_view text) {
+  using nlohmann::json;
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("slots") || !doc["slots"].is_array()) {
+    return Error{ErrorKind::kParse, "not the JSON of `rauc status --output-format=json`"};
+  }
+  const auto text_of = [](const json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string booted = text_of(doc, "booted");
+  for (const json& entry : doc["slots"]) {
+    if (!entry.is_object()) continue;
+    for (const auto& [name, slot] : entry.items()) {
+      if (!slot.is_object()) continue;
+      const std::string bootname = text_of(slot, "bootname");
+      const bool is_booted =
+          text_of(slot, "state") == "booted" && (booted.empty() || bootname == booted);
+      if (!is_booted || bootname.empty()) continue;
+      RaucBootedSlot out{bootname, text_of(slot, "boot_status"), ""};
+      const auto status = slot.find("slot_status");
+      if (status != slot.end() && status->is_object()) {
+        const auto activated = status->find("activated");
+        if (activated != status->end() && activated->is_object()) {
+          const auto count = activated->find("count");
+          const std::string stamp = text_of(*activated, "timestamp");
+          if (count != activated->end() && count->is_number_unsigned() && !stamp.empty()) {
+            out.activation = std::to_string(count->get<std::uint64_t>()) + " " + stamp;
+          }
+        }
+      }
+      return out;
+    }
+  }
+  return Error{ErrorKind::kNotFound, "rauc names no booted slot with a bootname"};
+}
+
+int RunRaucBootedSlot(const std::string& path) {
+  auto text = io::ReadFileBounded(path);
+  if (!text) {
+    PrintError(text.error());
+    return 3;
+  }
+  auto slot = ParseRaucStatus(*text);
+  if (!slot) {
+    PrintError(slot.error().Context(path));
+    return 3;
+  }
+  std::printf("%s %s %s\n", slot->bootname.c_str(),
+              slot->boot_status.empty() ? "unknown" : slot->boot_status.c_str(),
+              slot->activation.empty() ? "never" : slot->activation.c_str());
+  return 0;
 }
 
 }  // namespace posdiag::agent

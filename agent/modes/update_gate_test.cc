@@ -56,5 +56,42 @@ TEST(UpdateGateTest, ACheckThatCouldNotCompleteIsNotAPass) {
   EXPECT_EQ(JudgeUpdate(nothing, kPaymentPath).kind, GateVerdict::Kind::kCannotTell);
 }
 
+// `rauc status --detailed --output-format=json` as RAUC prints it (two slots; B booted).
+constexpr const char* kRaucStatus = R"({"compatible":"pos-terminal","variant":"","booted":"B",
+  "boot_primary":"rootfs.1","slots":[
+  {"rootfs.0":{"class":"rootfs","device":"/dev/mmcblk0p2","type":"ext4","bootname":"A",
+    "state":"inactive","parent":null,"mountpoint":null,"boot_status":"good",
+    "slot_status":{"bundle":{"compatible":"pos-terminal"},"status":"ok"}}},
+  {"rootfs.1":{"class":"rootfs","device":"/dev/mmcblk0p3","type":"ext4","bootname":"B",
+    "state":"booted","parent":null,"mountpoint":"/","boot_status":"good",
+    "slot_status":{"bundle":{"compatible":"pos-terminal","version":"2.4.1"},
+      "installed":{"timestamp":"2026-12-01T02:10:44Z","count":3},
+      "activated":{"timestamp":"2026-12-01T02:10:51Z","count":3},"status":"ok"}}}]})";
+
+TEST(UpdateGateTest, RaucStatusNamesTheBootedSlotAndItsLastActivation) {
+  auto slot = ParseRaucStatus(kRaucStatus);
+  ASSERT_TRUE(slot) << slot.error().detail;
+  EXPECT_EQ(slot->bootname, "B");
+  EXPECT_EQ(slot->boot_status, "good");
+  EXPECT_EQ(slot->activation, "3 2026-12-01T02:10:51Z");
+}
+
+TEST(UpdateGateTest, ASlotRaucNeverInstalledHasNoActivation) {
+  std::string text = kRaucStatus;
+  const auto at = text.find(R"("activated")");
+  text.replace(at, text.find('}', at) + 2 - at, "");
+  auto slot = ParseRaucStatus(text);
+  ASSERT_TRUE(slot) << slot.error().detail;
+  EXPECT_EQ(slot->activation, "");
+}
+
+TEST(UpdateGateTest, RaucStatusThatCannotBeReadIsAnErrorNotAnOrdinaryBoot) {
+  EXPECT_EQ(ParseRaucStatus("rauc: error: D-Bus not running").error().kind, ErrorKind::kParse);
+  EXPECT_EQ(ParseRaucStatus(R"({"booted":"A","slots":{}})").error().kind, ErrorKind::kParse);
+  std::string none = kRaucStatus;
+  none.replace(none.find(R"("state":"booted")"), 16, R"("state":"active")");
+  EXPECT_EQ(ParseRaucStatus(none).error().kind, ErrorKind::kNotFound);
+}
+
 }  // namespace
 }  // namespace posdiag::agent

@@ -27,6 +27,9 @@ expect_line "$boot" "WantedBy=payment-app.service multi-user.target"
 expect_line "$daemon" "ExecStart=/usr/bin/posdiag daemon --config /etc/posdiag/posdiag.toml"
 expect_line "$daemon" "Restart=on-failure"
 expect_match "$boot" '^TimeoutStartSec=[1-9]' "posdiag-boot.service: TimeoutStartSec set"
+# RAUC's mark-good stands aside while an update is on trial: the gate decides then.
+expect_match "$ROOT$unitdir/rauc-mark-good.service.d/posdiag-update-gate.conf" \
+  '^ExecCondition=/.*/posdiag-update-gate --ordinary-boot$' "rauc-mark-good.service: drop-in installed"
 for unit in "$boot" "$daemon"; do
   name=$(basename "$unit")
   for line in User=posdiag DevicePolicy=closed ProtectSystem=strict NoNewPrivileges=yes \
