@@ -106,6 +106,29 @@ std::string RenderHandoffText(const handoff::Payload& p, SignatureState state,
   return out;
 }
 
+Result<std::string> ReadDecodeInput(const std::string& argument, std::FILE* in) {
+  if (argument != "-") return argument;
+  std::string text;
+  char buf[4096];
+  while (text.size() <= kMaxInput) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, in);
+    if (n == 0) break;
+    text.append(buf, n);
+  }
+  if (std::ferror(in) != 0) return Error{ErrorKind::kIo, "stdin: a read failed"};
+  if (text.size() > kMaxInput) {
+    return Error{ErrorKind::kParse, "more than " + std::to_string(kMaxInput) + " bytes on stdin"};
+  }
+  return text;
+}
+
+std::string RenderHandoffJson(const handoff::Payload& p, SignatureState state,
+                              const std::vector<rules::Rule>& catalog, rules::Lang lang) {
+  return HandoffJson(p, state, catalog, lang)
+             .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
 int RunDecode(const DecodeArgs& args) {
   std::optional<handoff::PublicKey> key;
   if (args.pubkey) {
@@ -116,22 +139,12 @@ int RunDecode(const DecodeArgs& args) {
     }
     key.emplace(std::move(*loaded));
   }
-  std::string text = args.payload;
-  if (text == "-") {
-    text.clear();
-    char buf[4096];
-    while (text.size() <= kMaxInput) {
-      const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
-      if (n == 0) break;
-      text.append(buf, n);
-    }
-    if (text.size() > kMaxInput) {
-      std::fprintf(stderr, "posdiag: decode: unreadable: more than %zu bytes on stdin\n",
-                   kMaxInput);
-      return 3;
-    }
+  auto text = ReadDecodeInput(args.payload, stdin);
+  if (!text) {
+    std::fprintf(stderr, "posdiag: decode: unreadable: %s\n", text.error().detail.c_str());
+    return 3;
   }
-  auto payload = handoff::ParsePayload(text);
+  auto payload = handoff::ParsePayload(*text);
   if (!payload) {
     std::printf("signature: unreadable\n");
     std::fprintf(stderr, "posdiag: decode: unreadable: %s\n", payload.error().detail.c_str());
@@ -140,11 +153,7 @@ int RunDecode(const DecodeArgs& args) {
   const SignatureState state = handoff::Verify(*payload, key ? &*key : nullptr);
   const auto& catalog = rules::BuiltinCatalog().rules;
   if (args.json) {
-    std::fputs((HandoffJson(*payload, state, catalog, args.lang)
-                    .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                "\n")
-                   .c_str(),
-               stdout);
+    std::fputs(RenderHandoffJson(*payload, state, catalog, args.lang).c_str(), stdout);
   } else {
     std::fputs(RenderHandoffText(*payload, state, catalog, args.lang).c_str(), stdout);
   }

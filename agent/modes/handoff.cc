@@ -46,7 +46,8 @@ SectionSpec ReportSection() {
                       "summary; without it the summary is unsigned and says so"),
            String("terminal_id")
                .Check(IdProblem)
-               .DefaultText("the host name")
+               .DefaultText("[fleet] terminal_id, else the serial number (device tree, DMI) or "
+                            "/etc/machine-id, else the host name")
                .Means("the terminal's ID in the summary (printable ASCII, at most 32)")}};
 }
 
