@@ -6,8 +6,10 @@
 #   the bank black-holed (its replies dropped) while timed-out payments (98) are written: incident
 #     reports that name the host and the connect that timed out;
 #   the bank healed, then a storm of 1,000 failures (96) over five seconds: at most one run per
-#     [recorder] min_interval_s, and one summary;
+#     [recorder] min_interval_s, and one summary; each of its reports finds the host reachable;
 #   the journal rotated (renamed, a new file): a failure in the new file is an incident too;
+#   the journal truncated and written again, shorter: its failures are read from its start, each
+#     once;
 #   an approved payment: a merchant diagnosis afterwards is all clear and says what happened.
 # The test card number in the journal appears in no output, log or history file.
 #
@@ -102,14 +104,19 @@ storm_runs=$(($(incidents) - before))
 grep -q "^posdiag daemon: incident storm: 1000 failed payments .*(96x1000) in $storm_runs " \
   "$work/out" || fail "the storm summary does not count the 1000 failures in $storm_runs runs"
 
-# Rotation: the application renames its journal and starts a new one.
+# Rotation: the application renames its journal and starts a new one (three approved payments,
+# then a failure): the failure in the new file is an incident too.
 mv "$journal" "$journal.1"
-entry 91 2000 >"$journal"
+{ entry 00 1997; entry 00 1998; entry 00 1999; entry 91 2000; } >"$journal"
 wait_for "code 91"
-# Truncation: the application empties the file and writes on.
-: >"$journal"
-entry 00 2001 >>"$journal"
-drain_for 1
+# Truncation: the application empties the file and writes on, less than the four lines already
+# read (every line is as long as the others), then an approved payment. The daemon reads the file
+# again from its start: both failures, each once, and nothing of what the file held before.
+entry 92 2001 >"$journal"
+entry 92 2002 >>"$journal"
+entry 00 2003 >>"$journal"
+wait_for "code 92"
+drain_for $((interval + 2))
 stop_daemon TERM
 [[ $status -eq 0 ]] || fail "exit status $status after SIGTERM, want 0"
 
@@ -124,6 +131,26 @@ grep -q '"network": *{\|"name": "network"' "$first" || fail "no network probe in
 grep -q '"name": "printer"' "$first" && ! grep -q '"status": "skipped"' "$first" &&
   fail "the printer was probed for a failure that was not on the terminal"
 grep -rq "run report=$first_id level=merchant" "$log_dir" || fail "incident $first_id not in the log"
+
+# The truncation: seen as one, its two failures counted once in all, the old lines not read again.
+grep -rq "truncated; reading from its start" "$log_dir" || fail "the truncation is not in the log"
+after_truncation=$(awk '/^posdiag daemon: incident .* code 92 failures / { n += $8 } END { print n + 0 }' \
+  "$work/out")
+[[ $after_truncation -eq 2 ]] ||
+  fail "$after_truncation failures in incidents after the truncation, want the 2 written"
+[[ $(grep -c "^posdiag daemon: incident .* code 91 " "$work/out") -eq 1 ]] ||
+  fail "the failure before the truncation was read again"
+
+# The storm's payments failed with the host reachable: the bank's side, says the rule over incidents.
+sed -n 's/^posdiag daemon: incident \([^ ]*\) code 96 .*/\1/p' "$work/out" >"$work/storm_ids"
+while read -r id; do
+  file=$(grep -l "\"report_id\": \"$id\"" "$history_dir"/*.json) || fail "incident $id not in history"
+  python3 - "$file" <<'EOF' || fail "incident $id does not say the host was reachable"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert any(f["rule"] == "recorder.failures_with_host_reachable" for f in r["findings"]), r["findings"]
+EOF
+done <"$work/storm_ids"
 
 recorded=$(incidents)
 
