@@ -18,6 +18,8 @@
 #include "agent/modes/diagnose.h"
 #include "agent/modes/pin_hash.h"
 #include "agent/report_id.h"
+#include "agent/sinks/history.h"
+#include "agent/sinks/sample_report.h"
 #include "agent/sinks/temp_dir.h"
 #include "drivers/display/qr.h"
 #include "tests/console/console_loop.h"
@@ -212,8 +214,9 @@ TEST_F(ConsoleTest, EchoAndLineEndsAsTerminalsSendThem) {
 }
 
 TEST_F(ConsoleTest, EverythingElseNeedsThePin) {
-  for (const char* command : {"report", "report json", "run merchant", "history", "codes", "log",
-                              "show 7KQ2-M9X4", "show nonsense", "test swipe", "log 0"}) {
+  for (const char* command :
+       {"report", "report json", "run merchant", "history", "codes", "log", "show 7KQ2-M9X4",
+        "show nonsense", "test swipe", "log 0", "incidents"}) {
     EXPECT_EQ(LastLine(Say(command)), "ERR PIN required: type login") << command;
   }
   EXPECT_EQ(runs_, 0);
@@ -338,6 +341,61 @@ TEST_F(ConsoleTest, ReportRunHistoryShowCodesLog) {
   EXPECT_EQ(LastLine(reply), "OK");
   EXPECT_THAT(reply, HasSubstr("event=run level=merchant"));
   EXPECT_EQ(LastLine(Say("log 0")), "ERR usage: log [n] (n from 1 to 1000)");
+}
+
+// An incident report as the daemon's flight recorder saves it: the failed payments it covers and
+// the root causes found at that moment.
+Report IncidentReport(std::string code, std::int64_t failures, std::vector<rules::Finding> causes) {
+  Report r;
+  r.report_id = NewReportId();
+  r.level = Level::kMerchant;
+  r.kind = "incident";
+  r.started_at = std::chrono::system_clock::now();
+  r.status = causes.empty() ? RunStatus::kOk : RunStatus::kError;
+  IncidentInfo info;
+  info.time_s = std::chrono::floor<std::chrono::seconds>(r.started_at.time_since_epoch()).count();
+  info.first_s = info.time_s - 60;
+  info.last_s = info.time_s;
+  info.type = "sale";
+  info.amount_band = "10-100";
+  info.code = std::move(code);
+  info.failures = failures;
+  r.incident = std::move(info);
+  r.evaluation.findings = std::move(causes);
+  return r;
+}
+
+TEST_F(ConsoleTest, IncidentsListsOnlyTheIncidentsNewestFirst) {
+  HistoryStore store(diagnoser_->history_dir(), diagnoser_->history_keep());
+  const Report timeouts = IncidentReport(
+      "98", 3,
+      {testing::MakeFinding("network.host_timeout", "T1", rules::Severity::kError, "network",
+                            "支付主机无应答", "The payment host does not answer")});
+  ASSERT_TRUE(store.Save(timeouts).ok());
+  const std::string ordinary = diagnoser_->Run(Level::kMerchant).report_id;  // saved too
+  const Report bank = IncidentReport("96", 1, {});
+  ASSERT_TRUE(store.Save(bank).ok());
+
+  Login();
+  std::string reply = Say("incidents");
+  EXPECT_EQ(LastLine(reply), "OK 2 incidents") << reply;
+  EXPECT_THAT(reply, Not(HasSubstr(ordinary)));
+  EXPECT_THAT(reply, HasSubstr(timeouts.report_id + "  code 98  x3  since "));
+  EXPECT_THAT(reply, HasSubstr("    T1  network.host_timeout  The payment host does not answer"));
+  EXPECT_THAT(reply, HasSubstr(bank.report_id + "  code 96  x1"));
+  EXPECT_THAT(reply, HasSubstr("nothing found on the terminal (likely the bank's side)"));
+  EXPECT_LT(reply.find(bank.report_id), reply.find(timeouts.report_id));  // newest first
+
+  reply = Say("incidents 1");
+  EXPECT_EQ(LastLine(reply), "OK 1 incidents") << reply;
+  EXPECT_THAT(reply, HasSubstr(bank.report_id));
+  EXPECT_THAT(reply, Not(HasSubstr(timeouts.report_id)));
+
+  for (const char* bad : {"incidents 0", "incidents ten", "incidents 1001", "incidents -1"}) {
+    EXPECT_EQ(LastLine(Say(bad)), "ERR usage: incidents [n] (n from 1 to 1000)") << bad;
+  }
+  EXPECT_EQ(LastLine(Say("incidents 1 2")), "ERR usage: incidents [n]");
+  EXPECT_EQ(runs_, 0);
 }
 
 TEST_F(ConsoleTest, LogNeverShowsACardNumber) {

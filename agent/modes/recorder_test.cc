@@ -1,8 +1,10 @@
 #include "agent/modes/recorder.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/file.h>
 
 #include <chrono>
 #include <filesystem>
@@ -10,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "agent/modes/diagnose.h"
 #include "agent/sinks/temp_dir.h"
+#include "drivers/base/unique_fd.h"
 
 namespace posdiag::agent {
 namespace {
@@ -20,6 +24,7 @@ namespace jr = drivers::journal;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::TempDir;
 
 void Append(const fs::path& path, const std::string& text) {
@@ -285,6 +290,77 @@ TEST(Recorder, KeepsOnlyTheConfiguredCodes) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_TRUE(runs[0].local);
   EXPECT_EQ(recorder.failures_seen(), 1u);
+}
+
+// An incident while the payment application is in a transaction (it holds [app] busy_lock): the
+// devices it uses are left alone with the reason (the modem always; the printer and the card
+// reader, which a failure on the terminal would check, too), the network is checked, and the run
+// neither waits for the lock nor keeps one: the application's next transaction takes it at once.
+TEST(IncidentRun, DuringATransactionTheApplicationsDevicesAreLeftAlone) {
+  TempDir dir;
+  for (const char* sub : {"dev", "log", "run"}) fs::create_directories(dir.path() / sub);
+  const fs::path config = dir.path() / "posdiag.toml";
+  std::ofstream(config) << "[system]\nroot = \"" << dir.path().string() << "\"\n"
+                        << "[log]\ndir = \"" << (dir.path() / "log").string() << "\"\n"
+                        << "[history]\ndir = \"" << (dir.path() / "history").string() << "\"\n"
+                        << "[app]\nbusy_lock = \"/run/payapp.lock\"\n"
+                        << "[modem]\nport = \"/dev/ttyMODEM\"\ntimeout_ms = 1000\n"
+                        << "[printer]\nport = \"/dev/ttyPRINTER\"\ntimeout_ms = 1000\n"
+                        << "[card_reader]\ntransport = \"serial\"\nport = \"/dev/ttyREADER\"\n"
+                        << "timeout_ms = 1000\n"
+                        << "[network]\npayment_host = \"127.0.0.1:9\"\ntls = false\n"
+                        << "latency_attempts = 0\ntimeout_ms = 2000\n"
+                        << "[journal]\npath = \"/var/spool/payapp/journal.jsonl\"\n";
+  auto diagnoser = Diagnoser::Create(config.string());
+  ASSERT_TRUE(diagnoser) << diagnoser.error().detail;
+  Diagnoser& d = **diagnoser;
+  const fs::path lock = dir.path() / "run" / "payapp.lock";
+  io::UniqueFd app(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  ASSERT_TRUE(app.valid());
+  ASSERT_EQ(::flock(app.get(), LOCK_EX | LOCK_NB), 0);  // mid-transaction
+
+  const auto probe = [](const Report& r, std::string_view name) {
+    for (const auto& p : r.probes) {
+      if (p.name == name) return p;
+    }
+    ADD_FAILURE() << "no " << name << " probe in the report";
+    return ProbeOutcome{};
+  };
+  IncidentInfo info;
+  info.code = "98";
+  info.time_s = info.first_s = info.last_s = 1796531460;
+  for (const bool local : {false, true}) {
+    SCOPED_TRACE(local ? "a failure on the terminal" : "a failure on the way to the host");
+    info.local = local;
+    const Report report = d.RunIncident(info, {});
+    EXPECT_EQ(report.kind, "incident");
+    const ProbeOutcome modem = probe(report, "modem");
+    EXPECT_EQ(modem.status, ProbeStatus::kSkipped);
+    EXPECT_EQ(modem.error,
+              "a transaction is in progress (/run/payapp.lock is locked): the payment application "
+              "holds it");
+    for (const char* name : {"printer", "card_reader"}) {
+      const ProbeOutcome p = probe(report, name);
+      EXPECT_EQ(p.status, ProbeStatus::kSkipped) << name;
+      EXPECT_THAT(p.error, HasSubstr(local ? "the payment application holds it"
+                                           : "the failure was not on the terminal"))
+          << name;
+    }
+    EXPECT_NE(probe(report, "network").status, ProbeStatus::kSkipped);
+  }
+  // The transaction ends; the next one takes the lock at once: no run holds it.
+  ASSERT_EQ(::flock(app.get(), LOCK_UN), 0);
+  io::UniqueFd next(::open(lock.c_str(), O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(next.valid());
+  EXPECT_EQ(::flock(next.get(), LOCK_EX | LOCK_NB), 0);
+  ASSERT_EQ(::flock(next.get(), LOCK_UN), 0);
+
+  // No transaction: a failure on the terminal checks the modem, the printer and the reader.
+  info.local = true;
+  const Report idle = d.RunIncident(info, {});
+  for (const char* name : {"modem", "printer", "card_reader"}) {
+    EXPECT_NE(probe(idle, name).status, ProbeStatus::kSkipped) << name;
+  }
 }
 
 }  // namespace

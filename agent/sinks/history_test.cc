@@ -554,6 +554,49 @@ TEST(RenderHistoryTest, OneLinePerReportThenProblems) {
   EXPECT_EQ(RenderHistory(Listing{}, rules::Lang::kZhCn), "没有保存的报告\n");
 }
 
+// The console's `incidents`: only the incidents, newest first, each with its code, how many
+// failures and since when, the route, and its root causes or the bank's side when it had none.
+TEST(RenderIncidentsTest, OnlyIncidentsWithTheirCodesFailuresAndCauses) {
+  Listing listing;
+  HistoryEntry storm;
+  storm.report_id = "1234-567M";
+  storm.kind = "incident";
+  storm.incident = IncidentDigest{};
+  storm.incident->report_id = storm.report_id;
+  storm.incident->code = "98";
+  storm.incident->failures = 3;
+  storm.incident->first_s = 1796531460;  // 2026-12-06T04:31:00Z
+  storm.incident->last_s = 1796531580;   // two minutes later
+  storm.incident->via = "ethernet";
+  storm.incident->causes = {
+      {"network.host_timeout", "T1", {"支付主机无应答", "The payment host does not answer"}}};
+  HistoryEntry key;
+  key.report_id = "0000-001Y";
+  key.kind = "key";
+  HistoryEntry bank = storm;
+  bank.report_id = "7KQ2-M9X4";
+  bank.incident->code = "96";
+  bank.incident->failures = 1;
+  bank.incident->first_s = bank.incident->last_s = 1796531400;
+  bank.incident->via = "";
+  bank.incident->causes = {};
+  listing.entries = {storm, key, bank};
+  EXPECT_EQ(
+      RenderIncidents(listing, rules::Lang::kEn),
+      "Incidents, newest first (2)\n"
+      "2026-12-06T04:33:00Z  1234-567M  code 98  x3  since 2026-12-06T04:31:00Z  via ethernet\n"
+      "    T1  network.host_timeout  The payment host does not answer\n"
+      "2026-12-06T04:30:00Z  7KQ2-M9X4  code 96  x1\n"
+      "    nothing found on the terminal (likely the bank's side)\n");
+  const std::string zh = RenderIncidents(listing, rules::Lang::kZhCn);
+  EXPECT_THAT(zh, HasSubstr("故障记录，最新在前（2 条）\n"));
+  EXPECT_THAT(zh, HasSubstr("1234-567M  应答码 98  x3  自 2026-12-06T04:31:00Z"));
+  EXPECT_THAT(zh, HasSubstr("    T1  network.host_timeout  支付主机无应答\n"));
+  EXPECT_THAT(zh, HasSubstr("终端未发现故障（可能是银行一侧的问题）"));
+  EXPECT_EQ(RenderIncidents(Listing{}, rules::Lang::kEn), "No incidents recorded\n");
+  EXPECT_EQ(RenderIncidents(Listing{{key}, {}, {}}, rules::Lang::kZhCn), "没有故障记录\n");
+}
+
 TEST(RenderHistoryTest, FileContentCannotControlTheTerminal) {
   Listing listing;
   HistoryEntry e;

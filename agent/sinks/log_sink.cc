@@ -422,10 +422,14 @@ Result<void> LogSink::Write(const Report& report) {
       const bool failed = p.status == ProbeStatus::kError || p.status == ProbeStatus::kTimeout;
       logger_->log(failed ? spdlog::level::warn : spdlog::level::info, "{}", line.text());
     }
+    // What started the run (selftest, key, remote, incident, ...), so an incident can be told
+    // from a key press; an incident also says which failed payments it is about.
     Line run("run");
-    run.Add("report", id)
-        .Add("level", LevelName(report.level))
-        .Add("status", RunStatusName(report.status))
+    run.Add("report", id).Add("level", LevelName(report.level)).Add("kind", report.kind);
+    if (report.incident) {
+      run.Add("code", report.incident->code).Add("failures", report.incident->failures);
+    }
+    run.Add("status", RunStatusName(report.status))
         .Add("exit", ExitCodeFor(report))
         .Add("findings", static_cast<std::int64_t>(report.evaluation.findings.size()))
         .Add("suppressed", static_cast<std::int64_t>(report.evaluation.suppressed.size()))

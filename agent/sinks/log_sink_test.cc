@@ -196,6 +196,40 @@ TEST(LogSinkTest, OneLinePerFindingProbeAndRun) {
   EXPECT_EQ(runs[0].fields.at("suppressed"), "1");
   EXPECT_EQ(runs[0].fields.at("probes_not_ok"), "4");
   EXPECT_EQ(runs[0].fields.at("started_at"), "2026-11-21T05:40:49.123Z");
+  EXPECT_EQ(runs[0].fields.at("kind"), "selftest");
+  EXPECT_FALSE(runs[0].fields.contains("code"));  // only an incident is about a payment
+  EXPECT_FALSE(runs[0].fields.contains("failures"));
+}
+
+// An engineer reading the log tells an incident from a key press, and sees which payments it is
+// about, on the run line itself.
+TEST(LogSinkTest, TheRunLineMarksAnIncident) {
+  testing::TempDir dir;
+  auto logger = MakeLogger(Quiet(dir.path() / "log"));
+  ASSERT_TRUE(logger.ok()) << logger.error().Message();
+  LogSink sink(*logger);
+  Report incident = testing::SampleReport(Level::kMerchant);
+  incident.kind = "incident";
+  incident.incident = IncidentInfo{};
+  incident.incident->code = "98";
+  incident.incident->failures = 3;
+  Report key = testing::SampleReport(Level::kMerchant);
+  key.report_id = "7KQ2-M9X4";
+  key.kind = "key";
+  ASSERT_TRUE(sink.Write(incident).ok());
+  ASSERT_TRUE(sink.Write(key).ok());
+
+  const auto runs = Events(dir.path() / "log" / "posdiag.log", "run");
+  ASSERT_THAT(runs, SizeIs(2));
+  EXPECT_EQ(runs[0].fields.at("report"), "1234-567M");
+  EXPECT_EQ(runs[0].fields.at("kind"), "incident");
+  EXPECT_EQ(runs[0].fields.at("code"), "98");
+  EXPECT_EQ(runs[0].fields.at("failures"), "3");
+  EXPECT_EQ(runs[1].fields.at("kind"), "key");
+  EXPECT_FALSE(runs[1].fields.contains("code"));
+  // The scripts that find a run by "run report=ID level=LEVEL" still find it.
+  EXPECT_THAT(ReadAll(dir.path() / "log" / "posdiag.log"),
+              HasSubstr(" run report=1234-567M level=merchant kind=incident code=98 failures=3 "));
 }
 
 TEST(LogSinkTest, OneEventIsAlwaysOneLine) {

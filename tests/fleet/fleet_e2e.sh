@@ -6,7 +6,8 @@
 #      and keeps it), then reaches the desk with its ID and terminal ID (`fleet flush` exits 0);
 #   2. an expired and a foreign client certificate: refused with a clear reason, nothing lost;
 #   3. the daemon: retained `online` status; a remote run's round trip; a command outside the
-#      allow-list, one during a transaction and one while another diagnosis runs refused;
+#      allow-list, one during a transaction and one while another diagnosis runs refused; a
+#      payment that times out in the journal reaches the desk as a report of kind incident;
 #   4. the broker down while 20 reports are made, then up: the daemon sends all 20, none twice;
 #   5. SIGKILL of the daemon: the broker publishes its last will, `offline`.
 # With POSDIAG_FLEET (the desk's program) the desk is also the real one: `posdiag-fleet collect`
@@ -184,6 +185,42 @@ if [[ -n $fleet ]]; then
     2>"$work/run.err" || fail "posdiag-fleet run failed"
   grep -q '"kind": *"remote"' "$work/run.out" || fail "posdiag-fleet run did not print the report"
 fi
+
+# A payment times out while the daemon watches the journal: the flight recorder's incident
+# reaches the desk as a report of kind incident, with the failed payment and no card number.
+# An approved payment follows, so the later self-tests are all clear again.
+journal=$SIM_ROOT$(sed -n 's/^path = "\(.*journal[^"]*\)"$/\1/p' "$SIM_CONFIG" | head -n 1)
+[[ -f $journal ]] || fail "no journal in the simulated terminal's config"
+pan=6222020000000000001
+payment() {  # CODE TRACE
+  printf '{"time":"%s+08:00","type":"sale","trace":"%06d","amount":42.50,"rc":"%s","pan":"%s"}\n' \
+    "$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%S)" "$2" "$1" "$pan" >>"$journal"
+}
+mosquitto_sub "${desk[@]}" -t 'posdiag/v1/term-0001/report' -W 60 >"$work/incident.out" 2>&1 &
+sub=$!
+sleep 0.3
+payment 98 9001
+for _ in $(seq 1 300); do grep -q '"kind": *"incident"' "$work/incident.out" && break; sleep 0.1; done
+kill "$sub" 2>/dev/null || true
+wait "$sub" 2>/dev/null || true
+payment 00 9002
+python3 - "$work/incident.out" "$pan" <<'EOF' || fail "no incident report of kind incident at the desk"
+import json, sys
+text = open(sys.argv[1]).read()
+assert sys.argv[2] not in text, "the card number reached the desk"
+reports = [json.loads(l) for l in text.splitlines() if l.strip().startswith("{")]
+incidents = [r for r in reports if r.get("kind") == "incident"]
+assert len(incidents) == 1, [r.get("kind") for r in reports]
+r = incidents[0]
+assert r["terminal_id"] == "term-0001" and r["schema"] == "posdiag.report/1", r["terminal_id"]
+i = r["incident"]
+assert i["code"] == "98" and i["failures"] == 1 and i["type"] == "sale", i
+assert i["amount_band"] == "10-100", i
+assert r["facts"]["recorder.incident.active"] is True, r["facts"].get("recorder.incident.active")
+EOF
+grep -q "^posdiag daemon: incident " "$work/daemon.out" || fail "the daemon did not say it ran an incident"
+for _ in $(seq 1 100); do [[ $(pending) -eq 0 ]] && break; sleep 0.1; done
+[[ $(pending) -eq 0 ]] || fail "the incident report is still in the outbox"
 
 # --- 4. the broker away while 20 reports are made --------------------------------------------
 "$here/broker.sh" stop "$broker"
