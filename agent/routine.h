@@ -68,6 +68,10 @@ struct RoutineContext {
   std::function<void(const std::string&)> log;
   // Requested when posdiag is stopping: a routine that waits for the engineer ends now (kSkipped).
   std::stop_token stop;
+  // Requested when the engineer answers (a line typed on the console): a routine that holds
+  // something up for the engineer to look at (the test pattern) ends then. Never requested when
+  // nobody can answer; such a routine holds until the deadline.
+  std::stop_token answered = {};
 
   // Shows a prompt on the display, when there is one; a drawing failure is not the routine's.
   void Prompt(std::string_view zh_cn, std::string_view en) const;

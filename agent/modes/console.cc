@@ -1,8 +1,13 @@
 #include "agent/modes/console.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <fstream>
+#include <stop_token>
+#include <thread>
 
 #include "agent/modes/console_line.h"
 #include "agent/modes/diagnose.h"
@@ -444,6 +449,42 @@ struct Console::State {
     return out;
   }
 
+  // While a test holds the loop: a line the engineer types (Enter) answers it. The watch reads
+  // the port only while the console's own thread waits in the test, and is joined before that
+  // thread reads again; what it read is dropped (an answer is no command), and nothing is echoed.
+  class AnswerWatch {
+   public:
+    AnswerWatch(State& s, std::stop_source answered)
+        : watcher_([&s, answered](std::stop_token done) mutable {
+            if (!s.port || s.port->PollFd() < 0) return;
+            std::array<std::uint8_t, kReadChunk> buffer{};
+            pollfd p{s.port->PollFd(), POLLIN, 0};
+            while (!done.stop_requested()) {
+              const int ready = ::poll(&p, 1, 50);
+              if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+              // A hangup or an error: the console's own next read says what went wrong.
+              if (ready < 0 || (p.revents & POLLIN) == 0) return;
+              auto n = s.port->Read(buffer, io::Deadline::In(milliseconds(10)));
+              if (!n) return;
+              std::span<const std::uint8_t> input(buffer.data(), *n);
+              bool line = false;
+              while (!input.empty()) {
+                LineEvent event;
+                std::string echo;
+                input = input.subspan(s.lines.Feed(input, event, echo));
+                line = line || event.status != LineStatus::kNone;
+              }
+              if (line) {
+                answered.request_stop();
+                return;
+              }
+            }
+          }) {}
+
+   private:
+    std::jthread watcher_;
+  };
+
   // `test NAME`: the routine of that name, from the registry.
   void RunTest(std::string_view which) {
     if (!services.run_test || services.diagnoser == nullptr) {
@@ -467,8 +508,13 @@ struct Console::State {
               std::to_string(settings.test_timeout.count()) + " s)\n")) {
       return;
     }
-    const RoutineResult result =
-        services.run_test(*routine, io::Deadline::In(settings.test_timeout));
+    RoutineResult result;
+    {
+      std::stop_source answered;
+      const AnswerWatch watch(*this, answered);
+      result = services.run_test(*routine, io::Deadline::In(settings.test_timeout),
+                                 answered.get_token());
+    }
     const std::string verdict(VerdictName(result.verdict));
     Log(spdlog::level::info, "event=test test=" + std::string(which) + " verdict=" + verdict);
     Ok(std::string(which) + ": " + verdict + ": " + DisplayText(result.detail), verdict);

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,9 @@ struct ConsoleServices {
   Diagnoser* diagnoser = nullptr;    // config, catalogue, routines, log and history directories
   std::function<Report(Level)> run;  // runs a diagnosis and also shows it on the display
   // Runs an engineer routine (`test NAME`, from the diagnoser's routines) with the display;
-  // unset: the `test` commands say "not available".
-  std::function<RoutineResult(Routine&, io::Deadline)> run_test;
+  // the token is requested when the engineer answers (a line typed on the console while the
+  // test runs: RoutineContext::answered). Unset: the `test` commands say "not available".
+  std::function<RoutineResult(Routine&, io::Deadline, std::stop_token)> run_test;
   // The process's most recent diagnosis, whoever started it (a diagnose-key press or this
   // console); unset: the console knows only its own runs.
   std::function<std::optional<Report>()> latest;

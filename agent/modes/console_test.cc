@@ -13,7 +13,9 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
+#include <thread>
 
 #include "agent/modes/diagnose.h"
 #include "agent/modes/pin_hash.h"
@@ -441,15 +443,16 @@ TEST(ConsoleEngineerTests, VerdictsReachTheStatusLine) {
   ASSERT_TRUE(d) << d.error().detail;
   testing::PtyTerminal term(dir.path() / "dev" / "ttyS4");
   Diagnoser* diagnoser = d->get();
-  auto console = Console::Open((*d)->config(), io::RootFs(dir.path()),
-                               {diagnoser,
-                                {},
-                                [diagnoser](Routine& r, io::Deadline deadline) {
-                                  return diagnoser->RunRoutine(r, nullptr, deadline);
-                                },
-                                {},
-                                {}},
-                               {});
+  auto console =
+      Console::Open((*d)->config(), io::RootFs(dir.path()),
+                    {diagnoser,
+                     {},
+                     [diagnoser](Routine& r, io::Deadline deadline, std::stop_token answered) {
+                       return diagnoser->RunRoutine(r, nullptr, deadline, {}, answered);
+                     },
+                     {},
+                     {}},
+                    {});
   ASSERT_TRUE(console) << console.error().detail;
   testing::ConsoleLoop loop(**console);
   term.Type("login\r" + std::string(kPin) + "\r");
@@ -464,6 +467,51 @@ TEST(ConsoleEngineerTests, VerdictsReachTheStatusLine) {
   reply = term.ReadUntil("posdiag# ");
   ASSERT_TRUE(reply);
   EXPECT_THAT(*reply, HasSubstr("ERR unknown test printer ("));
+}
+
+// A test that holds something up for the engineer (the test pattern) ends when the engineer presses
+// Enter on the console; that line is the answer, not a command.
+TEST(ConsoleEngineerTests, EnterOnTheConsoleAnswersATest) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "dev");
+  const auto config = dir.path() / "posdiag.toml";
+  auto hash = MakePinHash(kPin, kMinPinIterations);
+  ASSERT_TRUE(hash);
+  std::ofstream(config) << "[system]\nroot = \"" << dir.path().string() << "\"\n"
+                        << "[log]\ndir = \"" << (dir.path() / "log").string() << "\"\n"
+                        << "[history]\ndir = \"" << (dir.path() / "history").string() << "\"\n"
+                        << "[display]\n"
+                        << "[console]\nport = \"/dev/ttyS4\"\ntest_timeout_s = 60\n"
+                        << "pin_hash = \"" << *hash << "\"\n";
+  auto d = Diagnoser::Create(config.string());
+  ASSERT_TRUE(d) << d.error().detail;
+  testing::PtyTerminal term(dir.path() / "dev" / "ttyS4");
+  // The routine as the pattern's: it waits for the answer, until the deadline (the hang guard).
+  auto wait_for_answer = [](Routine&, io::Deadline deadline, std::stop_token answered) {
+    while (!answered.stop_requested() && !deadline.Expired()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return answered.stop_requested() ? RoutineResult{RoutineResult::Verdict::kPassed, "answered"}
+                                     : RoutineResult{RoutineResult::Verdict::kSkipped, "no answer"};
+  };
+  auto console = Console::Open((*d)->config(), io::RootFs(dir.path()),
+                               {d->get(), {}, wait_for_answer, {}, {}}, {});
+  ASSERT_TRUE(console) << console.error().detail;
+  testing::ConsoleLoop loop(**console);
+  term.Type("login\r" + std::string(kPin) + "\r");
+  ASSERT_TRUE(term.ReadUntil("OK logged in\r\nposdiag# "));
+  term.Type("test display\r");
+  ASSERT_TRUE(term.ReadUntil("NOTE look at the colour bars and the frame, then press Enter"));
+  term.Type("help\r");
+  auto reply = term.ReadUntil("posdiag# ");
+  ASSERT_TRUE(reply);
+  EXPECT_THAT(*reply, HasSubstr("display: passed: answered"));
+  EXPECT_THAT(*reply, HasSubstr("\r\nOK passed\r\n"));
+  EXPECT_THAT(*reply, Not(HasSubstr("an interactive engineer test")));  // no help was given
+  term.Type("status\r");
+  reply = term.ReadUntil("posdiag# ");
+  ASSERT_TRUE(reply);
+  EXPECT_THAT(*reply, HasSubstr("session: logged in"));
 }
 
 TEST_F(ConsoleTest, GarbageLongLinesAndBinaryFloodAreRejectedAndServingGoesOn) {

@@ -430,9 +430,11 @@ int RunDaemon(const DaemonArgs& args) {
   ConsoleServices services;
   services.diagnoser = &d;
   services.run = [&flow](Level level) { return flow.Run(level); };
-  services.run_test = [&d, &flow, signal_fd](Routine& routine, io::Deadline deadline) {
+  services.run_test = [&d, &flow, signal_fd](Routine& routine, io::Deadline deadline,
+                                             std::stop_token answered) {
     const CutOnSignal cut(signal_fd);
-    return flow.Test([&](Screen* on) { return d.RunRoutine(routine, on, deadline, cut.token()); });
+    return flow.Test(
+        [&](Screen* on) { return d.RunRoutine(routine, on, deadline, cut.token(), answered); });
   };
   services.busy = [&d] { return d.TransactionInProgress(); };
   services.latest = [&flow]() -> std::optional<Report> { return flow.last(); };

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <linux/input.h>
 #include <signal.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -278,6 +282,39 @@ TEST_F(DaemonTest, AVanishedDeviceIsLookedForAgainWithBackOff) {
   keys_.OnWake(now);
   EXPECT_TRUE(keys_.connected());
   EXPECT_FALSE(keys_.NextWake().has_value());  // idle again: no timer
+}
+
+// A device that opens but cannot be waited on (a regular file): warned about once, and its
+// retries write nothing at info either (with the default rescan_max_ms, one line every 30 s for as
+// long as the daemon runs).
+TEST_F(DaemonTest, RetriesOfAnUnusableDeviceAreNotLoggedAtInfo) {
+  tree_.Put("/dev/input/plain", "");
+  std::ostringstream lines;
+  auto log = std::make_shared<spdlog::logger>(
+      "keys", std::make_shared<spdlog::sinks::ostream_sink_st>(lines));
+  log->set_pattern("%l %v");
+  log->set_level(spdlog::level::info);
+  KeyConfig config = Config();
+  config.device = "/dev/input/plain";
+  KeySource keys(io::RootFs(tree_.root()), open_, config, milliseconds(2'000), log,
+                 [](KeyAction) {});
+  keys.Start(steady_clock::now());
+  ASSERT_TRUE(keys.connected());
+  for (int i = 0; i < 5; ++i) {
+    keys.OnUnpollable("epoll_ctl add 8: Operation not permitted");
+    ASSERT_TRUE(keys.NextWake().has_value());
+    keys.OnWake(*keys.NextWake());
+    ASSERT_TRUE(keys.connected());
+  }
+  const std::string all = lines.str();
+  auto count = [&all](const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = all.find(what); at != std::string::npos; at = all.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("info keys: reading "), 1u) << all;
+  EXPECT_EQ(count("warning keys: "), 1u) << all;
+  EXPECT_EQ(count("\n"), 2u) << all;
 }
 
 TEST_F(DaemonTest, TheResultGoesBackToIdleAfterTheTimeout) {

@@ -150,7 +150,7 @@ Result<ProbeRun> Diagnoser::RunProbeAlone(std::string_view name, io::Deadline de
 }
 
 RoutineResult Diagnoser::RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline,
-                                    std::stop_token cancel) {
+                                    std::stop_token cancel, std::stop_token answered) {
   const std::string section(routine.Section());
   if (!config().Section(section).present()) {
     return {RoutineResult::Verdict::kSkipped, "not configured: no [" + section + "] table"};
@@ -165,7 +165,8 @@ RoutineResult Diagnoser::RunRoutine(Routine& routine, Screen* screen, io::Deadli
                            [this](const std::string& line) {
                              if (log_) log_->warn("{}", LogValue(line));
                            },
-                           cancel};
+                           cancel,
+                           std::move(answered)};
   return routine.Run(ctx, deadline);
 }
 

@@ -68,8 +68,9 @@ class Diagnoser {
 
   // Runs an engineer routine (`test NAME`) with the display `screen` (may be null). A routine
   // whose device table is absent from the config is not run: kSkipped, before any prompt.
+  // `answered` is requested when the engineer answers (RoutineContext::answered).
   RoutineResult RunRoutine(Routine& routine, Screen* screen, io::Deadline deadline,
-                           std::stop_token cancel = {});
+                           std::stop_token cancel = {}, std::stop_token answered = {});
 
   // Hands the report to a sink; a failure is logged (or said on stderr without a log) and kept
   // in report.sink_errors for the sinks after it.

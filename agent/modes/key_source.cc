@@ -37,6 +37,7 @@ void KeySource::OnWake(TimePoint now) {
   retry_at_.reset();
   auto opened = OpenKeyDevice(fs_, open_, config_);
   if (!opened) {
+    device_failed_ = false;
     if (opened.error().detail != last_error_) {
       last_error_ = opened.error().detail;
       Log(spdlog::level::warn, last_error_ + "; looking again with back-off");
@@ -50,7 +51,9 @@ void KeySource::OnWake(TimePoint now) {
   // The back-off and the last error stay until the device gives events: a node that opens but
   // cannot be waited on (/dev/null, a regular file) is looked at less and less often, said once.
   filter_.Reset();
-  Log(spdlog::level::info, "reading " + path_);
+  // Said at info when something changed; reopening the device that just failed the same way
+  // again (every rescan_max_ms for as long as it stays unusable) is not news.
+  Log(device_failed_ ? spdlog::level::debug : spdlog::level::info, "reading " + path_);
 }
 
 void KeySource::OnUnpollable(const std::string& why) {
@@ -63,6 +66,7 @@ void KeySource::Lost(const std::string& why, TimePoint now) {
     last_error_ = line;
     Log(spdlog::level::warn, line + "; looking for it again with back-off");
   }
+  device_failed_ = true;
   device_.reset();
   backoff_ = backoff_.count() == 0 ? kFirstRetry : std::min(backoff_ * 2, rescan_max_);
   retry_at_ = now + backoff_;
@@ -78,8 +82,10 @@ void KeySource::OnReadable() {
     return;
   }
   if (*got > 0) {
+    if (!last_error_.empty()) Log(spdlog::level::info, path_ + " gives events again");
     backoff_ = milliseconds(0);
     last_error_.clear();
+    device_failed_ = false;
   }
   for (std::size_t i = 0; i < *got; ++i) {
     const auto action = filter_.Feed(events[i], now);

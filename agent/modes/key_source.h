@@ -59,6 +59,8 @@ class KeySource final : public EventSource {
   std::optional<TimePoint> retry_at_;
   std::chrono::milliseconds backoff_{0};
   std::string last_error_;  // logged once, not on every retry
+  // The device opened, then failed (Lost): reopening it is a retry, not news for the log.
+  bool device_failed_ = false;
 };
 
 }  // namespace posdiag::agent

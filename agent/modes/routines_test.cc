@@ -8,9 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/modes/diagnose.h"
@@ -37,7 +41,7 @@ class PatternScreen : public Screen {
     return Ok();
   }
   std::vector<std::string> messages;
-  int patterns = 0;
+  std::atomic<int> patterns = 0;  // read by the test while the routine holds the pattern
   bool broken = false;
 };
 
@@ -75,10 +79,14 @@ class RoutinesTest : public ::testing::Test {
   }
 
   // The routine named `name`, run as `test name` with `screen` and the deadline `ms` away.
-  RoutineResult Test(std::string_view name, Screen* screen, int ms, Diagnoser* d = nullptr) {
+  RoutineResult Test(std::string_view name, Screen* screen, int ms, Diagnoser* d = nullptr,
+                     std::stop_token stop = {}, std::stop_token answered = {}) {
     d = d != nullptr ? d : diagnoser_.get();
     for (const auto& r : d->routines()) {
-      if (r->Name() == name) return d->RunRoutine(*r, screen, io::Deadline::In(milliseconds(ms)));
+      if (r->Name() == name) {
+        return d->RunRoutine(*r, screen, io::Deadline::In(milliseconds(ms)), std::move(stop),
+                             std::move(answered));
+      }
     }
     ADD_FAILURE() << "no routine " << name;
     return {};
@@ -121,13 +129,53 @@ TEST_F(RoutinesTest, TheTestPatternIsShownOrItsFailureSaid) {
                                  "/var/lib/posdiag\"\n[display]\n");
   auto d = Diagnoser::Create(tree_.At("/display.toml").string());
   ASSERT_TRUE(d.ok()) << d.error().detail;
-  EXPECT_EQ(Test("display", &screen_, 100, d->get()).verdict, Verdict::kPassed);
+  std::stop_source answered;
+  answered.request_stop();
+  EXPECT_EQ(Test("display", &screen_, 100, d->get(), {}, answered.get_token()).verdict,
+            Verdict::kPassed);
   screen_.broken = true;
   const auto broken = Test("display", &screen_, 100, d->get());
   EXPECT_EQ(broken.verdict, Verdict::kFailed);
   EXPECT_NE(broken.detail.find("no space left"), std::string::npos);
   EXPECT_EQ(screen_.patterns, 2);
   EXPECT_EQ(Test("display", nullptr, 100, d->get()).verdict, Verdict::kError);
+}
+
+// The screen is given back when a test ends: the pattern stays up until the engineer answers, and
+// without an answer until the deadline or until posdiag stops.
+TEST_F(RoutinesTest, TheTestPatternStaysUpUntilAnAnswerTheDeadlineOrAStop) {
+  const std::string root = tree_.root().string();
+  tree_.Put("/display.toml", "[system]\nroot = \"" + root + "\"\n[log]\ndir = \"" + root +
+                                 "/var/log/posdiag\"\n[history]\ndir = \"" + root +
+                                 "/var/lib/posdiag\"\n[display]\n");
+  auto d = Diagnoser::Create(tree_.At("/display.toml").string());
+  ASSERT_TRUE(d.ok()) << d.error().detail;
+
+  std::stop_source answered;
+  auto held = std::async(std::launch::async, [&] {
+    return Test("display", &screen_, 60'000, d->get(), {}, answered.get_token());
+  });
+  for (int i = 0; i < 1000 && screen_.patterns == 0; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(screen_.patterns, 1);
+  // Drawn, and still held: the test has not ended.
+  EXPECT_EQ(held.wait_for(milliseconds(300)), std::future_status::timeout);
+  answered.request_stop();
+  ASSERT_EQ(held.wait_for(milliseconds(10'000)), std::future_status::ready);
+  const RoutineResult seen = held.get();
+  EXPECT_EQ(seen.verdict, Verdict::kPassed) << seen.detail;
+  EXPECT_NE(seen.detail.find("until the engineer answered"), std::string::npos) << seen.detail;
+
+  const RoutineResult unanswered = Test("display", &screen_, 200, d->get());
+  EXPECT_EQ(unanswered.verdict, Verdict::kSkipped) << unanswered.detail;
+  EXPECT_NE(unanswered.detail.find("until the deadline"), std::string::npos) << unanswered.detail;
+
+  std::stop_source stopping;
+  stopping.request_stop();
+  const RoutineResult stopped = Test("display", &screen_, 60'000, d->get(), stopping.get_token());
+  EXPECT_EQ(stopped.verdict, Verdict::kSkipped) << stopped.detail;
+  EXPECT_NE(stopped.detail.find("stopped"), std::string::npos) << stopped.detail;
+  EXPECT_EQ(screen_.patterns, 3);
 }
 
 TEST_F(RoutinesTest, DevicesAbsentFromTheConfigAreSkippedBeforeAnyPrompt) {

@@ -5,7 +5,9 @@
 // driver expects: it echoes each command frame first, as a GemPC Twin does; a frame with a wrong
 // LRC gets a NAK (03 15 16).
 //
-//   ccid_serial_sim --link PATH [--mode MODE] [--lifetime SECONDS]
+//   ccid_serial_sim --link PATH [--mode MODE] [--lifetime SECONDS] [--received FILE]
+//
+// With --received, every byte it reads is appended to FILE: its size is what reached the reader.
 //
 // Modes: healthy (a card is inserted: GetSlotStatus says present and inactive, IccPowerOn gives
 // a T=0 ATR, IccPowerOff powers it down; a card movement notice 50 03 precedes the first reply),
@@ -14,11 +16,13 @@
 // Other commands get a failed SlotStatus with bError CMD_NOT_SUPPORTED. Exits on SIGTERM or
 // SIGINT or after --lifetime seconds (300 by default) and removes PATH; exit status 0, 64 for a
 // usage error, 70 when the pseudo-terminal cannot be set up.
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,6 +165,14 @@ int main(int argc, char** argv) {
   if (!MakeMode(args->mode, mode)) return sim::UsageError("ccid_serial_sim", "unknown mode");
   const auto pty = sim::OpenLinkedPty("ccid_serial_sim", args->link);
   if (!pty) return 70;
+  int received = -1;
+  if (!args->received.empty()) {
+    received = ::open(args->received.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (received < 0) {
+      std::perror("ccid_serial_sim: --received");
+      return 70;
+    }
+  }
   Reader reader(mode);
   const auto end = std::chrono::steady_clock::now() + args->lifetime;
   while (sim::g_stop == 0 && std::chrono::steady_clock::now() < end) {
@@ -169,9 +181,11 @@ int main(int argc, char** argv) {
     std::uint8_t buf[256];
     const ssize_t n = ::read(pty->master, buf, sizeof buf);
     if (n <= 0) continue;
+    if (received >= 0) sim::WriteAll(received, buf, static_cast<std::size_t>(n));
     const Bytes out = reader.Take(buf, static_cast<std::size_t>(n));
     if (!out.empty()) sim::WriteAll(pty->master, out.data(), out.size());
   }
+  if (received >= 0) ::close(received);
   ::unlink(args->link.c_str());
   ::close(pty->slave);
   ::close(pty->master);

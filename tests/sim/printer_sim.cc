@@ -3,10 +3,12 @@
 // serial printer's /dev/ttyS1) and answers DLE EOT n (10 04 n) with the status byte a printer in
 // MODE would send; every other byte is swallowed, as a printer buffers print data.
 //
-//   printer_sim --link PATH [--mode MODE] [--lifetime SECONDS] [--capture FILE]
+//   printer_sim --link PATH [--mode MODE] [--lifetime SECONDS] [--capture FILE] [--received FILE]
 //
 // With --capture, every byte it takes that is not a status query (what would be printed: a slip,
-// a test slip) is appended to FILE as it arrives, for a test to read back.
+// a test slip) is appended to FILE as it arrives, for a test to read back. With --received, every
+// byte it reads, status queries included, is appended to FILE: its size is what reached the
+// printer.
 // Modes: healthy, paper-end, near-end, cover-open, cutter-error, overheated, silent, garbage
 // (bytes that fail the status bit check, as at a wrong baud rate), unplug (answers the first
 // query, then closes the pseudo-terminal when the second arrives, as a cable pulled mid-query).
@@ -130,6 +132,14 @@ int main(int argc, char** argv) {
       return 70;
     }
   }
+  int received = -1;
+  if (!args->received.empty()) {
+    received = ::open(args->received.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (received < 0) {
+      std::perror("printer_sim: --received");
+      return 70;
+    }
+  }
   // What the printer takes to print, unless it is a status query.
   const auto take = [capture](const std::uint8_t* bytes, std::size_t n) {
     if (capture >= 0 && n > 0) sim::WriteAll(capture, bytes, n);
@@ -146,6 +156,7 @@ int main(int argc, char** argv) {
     std::uint8_t buf[256];
     const ssize_t n = ::read(master, buf, sizeof buf);
     if (n <= 0) continue;
+    if (received >= 0) sim::WriteAll(received, buf, static_cast<std::size_t>(n));
     for (ssize_t i = 0; i < n && !unplugged; ++i) {
       const std::uint8_t c = buf[i];
       if (state == 1 && c == 0x04) {
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
     }
   }
   if (capture >= 0) ::close(capture);
+  if (received >= 0) ::close(received);
   ::unlink(link.c_str());
   // Closing both ends hangs the line up: the probe's next read sees it gone.
   ::close(slave);

@@ -39,6 +39,8 @@ std::optional<PtySimArgs> ParsePtySimArgs(const char* program, int argc, char** 
       args.mode = argv[++i];
     } else if (a == "--capture") {
       args.capture = argv[++i];
+    } else if (a == "--received") {
+      args.received = argv[++i];
     } else if (a == "--lifetime") {
       char* end = nullptr;
       const long seconds = std::strtol(argv[++i], &end, 10);

@@ -21,6 +21,9 @@ struct PtySimArgs {
   std::chrono::seconds lifetime{
       300};             // so a test that forgets a simulator does not leave it behind
   std::string capture;  // --capture FILE: a simulator appends the data it took (printer_sim)
+  // --received FILE: a simulator appends every byte it read, queries included, so a test can
+  // count what reached the device (printer_sim, ccid_serial_sim)
+  std::string received;
 };
 
 // Prints the usage line with `why` and returns 64, the usage error status.

@@ -1,5 +1,9 @@
 #include "agent/probes/display/display_device.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "agent/probes/display/display_probe.h"
 #include "drivers/display/framebuffer.h"
 
@@ -9,20 +13,33 @@ namespace {
 namespace dd = drivers::display;
 using Verdict = RoutineResult::Verdict;
 
-// `test display`: colour bars and a frame at the edges; the engineer looks at the panel.
+// `test display`: colour bars and a frame at the edges; the engineer looks at the panel. The
+// pattern stays up until the engineer answers, the deadline passes or posdiag stops: the screen
+// is given back when the test ends, so a pattern not held would never be seen.
 class PatternRoutine final : public Routine {
  public:
   std::string_view Name() const override { return "display"; }
-  std::string_view Help() const override { return "look at the colour bars and the frame"; }
+  std::string_view Help() const override {
+    return "look at the colour bars and the frame, then press Enter";
+  }
   std::string_view Section() const override { return "display"; }
 
-  RoutineResult Run(const RoutineContext& ctx, io::Deadline /*deadline*/) override {
+  RoutineResult Run(const RoutineContext& ctx, io::Deadline deadline) override {
     if (ctx.screen == nullptr) return {Verdict::kError, "no display"};
     if (auto shown = ctx.screen->ShowTestPattern(); !shown) {
       return {Verdict::kFailed, shown.error().detail};
     }
-    return {Verdict::kPassed,
-            "test pattern shown: check the colour bars and the frame at every edge"};
+    // In slices, so that an answer or a stopping posdiag ends the test within a tenth of a second.
+    constexpr std::chrono::milliseconds kSlice{100};
+    while (!ctx.answered.stop_requested()) {
+      if (ctx.stop.stop_requested())
+        return {Verdict::kSkipped, "stopped while the pattern was shown"};
+      if (deadline.Expired()) {
+        return {Verdict::kSkipped, "test pattern shown until the deadline; no answer"};
+      }
+      std::this_thread::sleep_for(std::min(deadline.Remaining(), kSlice));
+    }
+    return {Verdict::kPassed, "test pattern shown until the engineer answered"};
   }
 };
 
