@@ -4,7 +4,10 @@
 // runner drops and reports any other. CheckSupport() runs first and says unsupported /
 // not_configured with a reason; Measure() then writes facts before ctx.deadline, reaching its
 // device only through ctx.open, and a fact it could not read is written as Missing(name,
-// reason), never guessed. Example:
+// reason), never guessed. A fact its rules cannot do without, left unmeasured, makes the check
+// incomplete (the run is `unknown`, never all clear): the probe names such facts in
+// EssentialFacts(), or says so itself with out.Incomplete(why) when only it knows (a step its
+// deadline left no time for). Example:
 //
 //   class FanProbe : public Probe {
 //     std::string_view Name() const override { return "fan"; }
@@ -76,13 +79,20 @@ class FactWriter {
  public:
   void Set(std::string name, rules::FactValue value, std::string unit = {});
   void Missing(std::string name, std::string reason);
+  // The probe could not measure something its rules need (why, for the engineer): the check is
+  // incomplete although it ran to its end.
+  void Incomplete(std::string reason);
+  // Incomplete() for each of `essential` not Set, with the reason Missing() gave for it.
+  void RequireMeasured(const std::vector<std::string>& essential);
 
   std::vector<rules::Fact>& facts() { return facts_; }
   std::vector<rules::MissingFact>& missing() { return missing_; }
+  const std::vector<std::string>& incomplete() const { return incomplete_; }
 
  private:
   std::vector<rules::Fact> facts_;
   std::vector<rules::MissingFact> missing_;
+  std::vector<std::string> incomplete_;
 };
 
 class Probe {
@@ -101,6 +111,11 @@ class Probe {
   virtual bool NeedsConfigSection() const { return true; }
   // Every fact it may write (or record as missing), by name or pattern.
   virtual std::vector<rules::FactSpec> Facts() const = 0;
+  // The facts (by name, among Facts()) its rules cannot judge the device without, given its
+  // config: when one of them is not measured the runner counts the check as incomplete, with
+  // the fact's missing reason. A fact missing because another fact already shows a fault (no
+  // TCP connect when the name did not resolve) does not belong here.
+  virtual std::vector<std::string> EssentialFacts(const ProbeContext&) const { return {}; }
 
   virtual Support CheckSupport(const ProbeContext& ctx) = 0;
   virtual Result<void> Measure(const ProbeContext& ctx, FactWriter& out) = 0;

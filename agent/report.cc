@@ -64,6 +64,15 @@ bool CouldNotComplete(ProbeStatus status) {
   return status == ProbeStatus::kError || status == ProbeStatus::kTimeout;
 }
 
+bool CouldNotComplete(const ProbeOutcome& outcome) {
+  return CouldNotComplete(outcome.status) ||
+         (outcome.status == ProbeStatus::kOk && !outcome.unmeasured.empty());
+}
+
+const std::string& IncompleteReason(const ProbeOutcome& outcome) {
+  return CouldNotComplete(outcome.status) ? outcome.error : outcome.unmeasured;
+}
+
 bool AnythingMeasured(const std::vector<ProbeOutcome>& probes) {
   return std::any_of(probes.begin(), probes.end(),
                      [](const ProbeOutcome& p) { return p.status == ProbeStatus::kOk; });
@@ -72,7 +81,7 @@ bool AnythingMeasured(const std::vector<ProbeOutcome>& probes) {
 std::vector<const ProbeOutcome*> IncompleteChecks(const Report& report) {
   std::vector<const ProbeOutcome*> out;
   for (const auto& p : report.probes) {
-    if (CouldNotComplete(p.status)) out.push_back(&p);
+    if (CouldNotComplete(p)) out.push_back(&p);
   }
   return out;
 }
@@ -87,9 +96,8 @@ RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<Probe
   if (worst == static_cast<int>(rules::Severity::kError)) return RunStatus::kError;
   // What could not be checked may hide an error: never report it as clear, nor as a mere
   // warning.
-  const bool incomplete = std::any_of(probes.begin(), probes.end(), [](const ProbeOutcome& p) {
-    return CouldNotComplete(p.status);
-  });
+  const bool incomplete = std::any_of(probes.begin(), probes.end(),
+                                      [](const ProbeOutcome& p) { return CouldNotComplete(p); });
   if (incomplete) return RunStatus::kUnknown;
   if (worst == static_cast<int>(rules::Severity::kWarning)) return RunStatus::kWarning;
   return RunStatus::kOk;  // info findings only, or none

@@ -40,11 +40,18 @@ struct ProbeOutcome {
   std::chrono::milliseconds duration{0};
   std::string error;       // the reason for every status but ok
   rules::Localized title;  // what it checks, for people: "网络" / "Network"
+  // Ok, but facts its rules cannot do without were not measured (a file that is not there, a
+  // step its deadline left no time for): why, one reason per fact or step, "; "-joined. Empty
+  // when it measured all it needs.
+  std::string unmeasured = {};
 };
 
 // A configured check that ran but could not complete: it failed or overran its deadline. Not
 // configured and unsupported are not checks that failed to complete.
 bool CouldNotComplete(ProbeStatus status);
+// The same for a whole outcome: it could not complete, or it ended ok without measuring what
+// its rules need (`unmeasured`).
+bool CouldNotComplete(const ProbeOutcome& outcome);
 
 // How often each rule fired in the recent history (engineer report).
 struct RuleFrequency {
@@ -122,12 +129,15 @@ struct Report {
 int ExitCodeFor(const Report& report);
 
 // The run status from the findings and probes: error or critical when such a finding fired;
-// else unknown when a configured check could not complete (CouldNotComplete) or nothing was
+// else unknown when a configured check could not complete (CouldNotComplete: it failed, overran
+// or did not measure what its rules need) or nothing was
 // measured at all; else warning or ok.
 RunStatus StatusFor(const rules::Evaluation& evaluation, const std::vector<ProbeOutcome>& probes);
 
-// The checks that could not complete, in report order.
+// The checks that could not complete (CouldNotComplete), in report order.
 std::vector<const ProbeOutcome*> IncompleteChecks(const Report& report);
+// Why one of them could not complete: its error, or what it did not measure.
+const std::string& IncompleteReason(const ProbeOutcome& outcome);
 // True when some probe measured something (false: the run could not test anything at all).
 bool AnythingMeasured(const std::vector<ProbeOutcome>& probes);
 

@@ -48,6 +48,8 @@ void RunOne(const std::shared_ptr<Probe>& probe, const RunEnvironment& env,
         if (!measured) {
           local.status = ProbeStatus::kError;
           local.error = measured.error().detail;
+        } else {
+          local.writer.RequireMeasured(probe->EssentialFacts(ctx));
         }
         break;
       }
@@ -213,6 +215,11 @@ RunOutput RunProbes(const std::vector<std::shared_ptr<Probe>>& probes, const Run
     if (slot.status == ProbeStatus::kTimeout) {
       timed_out[i] = true;
       continue;
+    }
+    if (slot.status == ProbeStatus::kOk) {
+      for (const std::string& why : slot.writer.incomplete()) {
+        outcome.unmeasured += (outcome.unmeasured.empty() ? "" : "; ") + why;
+      }
     }
     const rules::FactSchema declared(planned[i].probe->Facts());
     const auto dropped = [&](const std::string& name, const std::string& why) {

@@ -209,5 +209,50 @@ TEST(RunTest, UndeclaredAndMistypedFactsAreDroppedAndSaid) {
   EXPECT_NE(out.problems[3].find("\"bad.nowhere\" dropped"), std::string::npos);
 }
 
+// A probe that ends ok without a fact its rules cannot do without is incomplete, with the
+// reason it gave for the fact; one that measured them all is not.
+TEST(RunTest, AnEssentialFactNotMeasuredMakesTheCheckIncomplete) {
+  class Needs : public FakeProbe {
+   public:
+    Needs(std::string name, std::vector<std::string> essential)
+        : FakeProbe(std::move(name), Mode::kOk), essential_(std::move(essential)) {}
+    std::vector<std::string> EssentialFacts(const ProbeContext&) const override {
+      return essential_;
+    }
+
+   private:
+    std::vector<std::string> essential_;
+  };
+  std::vector<std::shared_ptr<Probe>> probes{
+      std::make_shared<Needs>("blind", std::vector<std::string>{"blind.value", "blind.other"}),
+      std::make_shared<Needs>("sighted", std::vector<std::string>{"sighted.value"})};
+  const auto out = RunProbes(probes, Env(probes), {});
+  const ProbeOutcome& blind = Find(out, "blind");
+  EXPECT_EQ(blind.status, ProbeStatus::kOk);  // it ran to its end
+  EXPECT_EQ(blind.unmeasured, "blind.other: garbage in sysfs");
+  EXPECT_TRUE(CouldNotComplete(blind));
+  EXPECT_EQ(IncompleteReason(blind), "blind.other: garbage in sysfs");
+  EXPECT_NE(out.facts.Find("blind.value"), nullptr);  // what it did measure is kept
+  EXPECT_EQ(Find(out, "sighted").unmeasured, "");
+  EXPECT_FALSE(CouldNotComplete(Find(out, "sighted")));
+}
+
+// A probe may say itself that it could not measure what its rules need (a step its deadline
+// left no time for).
+TEST(RunTest, AProbeMaySayItCouldNotMeasureWhatItsRulesNeed) {
+  class Rushed : public FakeProbe {
+   public:
+    Rushed() : FakeProbe("rushed", Mode::kOk) {}
+    Result<void> Measure(const ProbeContext&, FactWriter& out) override {
+      out.Set("rushed.value", std::int64_t{1});
+      out.Incomplete("step two: no time left");
+      return Ok();
+    }
+  };
+  std::vector<std::shared_ptr<Probe>> probes{std::make_shared<Rushed>()};
+  const auto out = RunProbes(probes, Env(probes), {});
+  EXPECT_EQ(Find(out, "rushed").unmeasured, "step two: no time left");
+}
+
 }  // namespace
 }  // namespace posdiag::agent

@@ -39,8 +39,8 @@ GateVerdict JudgeUpdate(const Report& report, const std::vector<std::string>& co
       verdict.reasons.push_back("network " + std::string(ProbeStatusName(p.status)) +
                                 ": the payment host was not checked");
     }
-    if (CouldNotComplete(p.status)) {
-      verdict.reasons.push_back(p.name + " could not complete: " + p.error);
+    if (CouldNotComplete(p)) {
+      verdict.reasons.push_back(p.name + " could not complete: " + IncompleteReason(p));
     } else if (p.status == ProbeStatus::kOk) {
       measured = true;
     }

@@ -114,9 +114,11 @@ json ReportToJson(const Report& report) {
   // The configured checks that could not complete: why the status is "unknown", not "ok".
   json incomplete = json::array();
   for (const ProbeOutcome* p : IncompleteChecks(report)) {
+    // "incomplete": it ran to its end but could not measure what its rules need.
     incomplete.push_back({{"probe", p->name},
-                          {"status", ProbeStatusName(p->status)},
-                          {"reason", p->error},
+                          {"status", CouldNotComplete(p->status) ? ProbeStatusName(p->status)
+                                                                 : std::string_view("incomplete")},
+                          {"reason", IncompleteReason(*p)},
                           {"title", {{"zh-CN", p->title.zh_cn}, {"en", p->title.en}}}});
   }
 

@@ -411,15 +411,15 @@ Result<void> LogSink::Write(const Report& report) {
     }
     std::int64_t not_ok = 0;
     for (const auto& p : report.probes) {
-      if (p.status == ProbeStatus::kOk) continue;
+      if (p.status == ProbeStatus::kOk && p.unmeasured.empty()) continue;
       ++not_ok;
       Line line("probe");
       line.Add("report", id)
           .Add("name", p.name)
           .Add("status", ProbeStatusName(p.status))
           .Add("duration_ms", p.duration.count())
-          .Add("error", p.error);
-      const bool failed = p.status == ProbeStatus::kError || p.status == ProbeStatus::kTimeout;
+          .Add("error", p.status == ProbeStatus::kOk ? p.unmeasured : p.error);
+      const bool failed = CouldNotComplete(p);
       logger_->log(failed ? spdlog::level::warn : spdlog::level::info, "{}", line.text());
     }
     // What started the run (selftest, key, remote, incident, ...), so an incident can be told

@@ -320,6 +320,7 @@ void Probes(const Report& report, Writer& out) {
     line += ProbeStatusWord(p.status, out.lang());
     line += "  " + std::to_string(p.duration.count()) + " ms";
     if (!p.error.empty()) line += "  " + DisplayText(p.error);
+    if (!p.unmeasured.empty()) line += "  " + DisplayText(p.unmeasured);
     out.Line("  ", line);
   }
 }

@@ -62,6 +62,16 @@ class Plan {
   // Whether a step may start: enough time left and no stop asked for.
   bool CanStart() const { return !ctx_.stop.stop_requested() && end_ - Now() >= kMinStep; }
   static std::string NoTime() { return "not tried: the probe's deadline left no time for it"; }
+  // A step its rules need was not tried for lack of time: the check is incomplete, unless an
+  // earlier step was cut off (that step's timeout is then the finding, and this one follows it).
+  void NotTried(FactWriter& out, std::string_view step) {
+    if (!out_of_time_ && !cut_) {
+      out.Incomplete(std::string(step) + ": " + NoTime() +
+                     " ([network] timeout_ms or [run] budget_ms)");
+    }
+    out_of_time_ = true;
+  }
+  bool out_of_time() const { return out_of_time_; }
 
   // Records the first step the probe's end cut short.
   void CutOff(FactWriter& out, std::string_view step) {
@@ -75,6 +85,7 @@ class Plan {
   const ProbeContext& ctx_;
   steady_clock::time_point end_;
   bool cut_ = false;
+  bool out_of_time_ = false;
 };
 
 std::string CutDetail(std::chrono::microseconds took, std::int64_t own_ms) {
@@ -398,7 +409,8 @@ std::optional<net::IpAddress> WriteResolve(const ProbeContext& ctx, Plan& plan,
     } else {
       const DnsAnswer a = AskDns(ctx, plan, transport, host.host);
       if (a.not_started) {
-        // Not asked is not failed: the lookup is not judged at all.
+        // Not asked is not failed: the lookup is not judged at all, and the check is incomplete.
+        plan.NotTried(out, "dns");
         plan.CutOff(out, "dns");
         AllMissing(out, kDnsFacts, Plan::NoTime());
         return std::nullopt;
@@ -679,6 +691,7 @@ void WriteTls(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& transp
     out.Missing("network.tls.sni", "none sent");
   }
   if (!plan.CanStart()) {
+    plan.NotTried(out, "tls");
     AllMissing(out, kTlsFacts, Plan::NoTime());
     return;
   }
@@ -773,6 +786,7 @@ void WriteLatency(const ProbeContext& ctx, Plan& plan, net::NetworkTransport& tr
     if (r.outcome == net::TcpOutcome::kConnected) times.push_back(Ms(r.elapsed));
   }
   if (tried == 0) {
+    plan.NotTried(out, "latency");
     AllMissing(out, kLatencyFacts, Plan::NoTime());
     return;
   }
@@ -798,6 +812,7 @@ void WriteConnection(const ProbeContext& ctx, Plan& plan, net::NetworkTransport&
                      const net::HostPort& host, const net::IpAddress& address, bool tls,
                      TlsSetup& setup, FactWriter& out) {
   if (!plan.CanStart()) {
+    plan.NotTried(out, "tcp");
     AllMissing(out, kTcpFacts, Plan::NoTime());
     AllMissing(out, kTlsFacts, Plan::NoTime());
     AllMissing(out, kLatencyFacts, Plan::NoTime());
@@ -996,11 +1011,15 @@ Result<void> NetworkProbe::Measure(const ProbeContext& ctx, FactWriter& out) {
   // A step is tried whenever its input exists, even behind a broken link: what it meets is
   // measured, and the catalogue names the first break as the root cause and hides the rest.
   const auto address = WriteResolve(ctx, plan, transport, *host, out);
-  const Judged judged =
-      WriteRoute(plan, transport, snap, address, "not known: the name did not resolve", out);
+  // No address: the name did not resolve, or the lookup itself was not tried for lack of time.
+  const bool unresolved = !address && !plan.out_of_time();
+  const Judged judged = WriteRoute(plan, transport, snap, address,
+                                   unresolved ? "not known: the name did not resolve"
+                                              : "not known: the name was not looked up in time",
+                                   out);
   WriteInterfaces(ctx, snap, wireless, judged, out);
   if (!address) {
-    const std::string why = "not tried: the name did not resolve";
+    const std::string why = unresolved ? "not tried: the name did not resolve" : Plan::NoTime();
     AllMissing(out, kTcpFacts, why);
     AllMissing(out, kTlsFacts, why);
     AllMissing(out, kLatencyFacts, why);

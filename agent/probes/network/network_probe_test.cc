@@ -501,8 +501,10 @@ TEST_F(NetworkProbeTest, DeadlineCutsAHangingHandshake) {
   EXPECT_EQ(run.Value("network.tls.outcome"), V(std::string("timeout")));
   EXPECT_EQ(run.Value("network.deadline.cut_step"), V(std::string("tls")));
   EXPECT_EQ(run.Value("network.tcp.result"), V(std::string("connected")));
-  // No time was left for latency: not tried, not "lost".
+  // No time was left for latency: not tried, not "lost"; the cut handshake is the finding, so
+  // the check is not incomplete for it.
   EXPECT_FALSE(run.Has("network.latency.loss_pct"));
+  EXPECT_TRUE(run.incomplete.empty());
   EXPECT_EQ(fake_->connects, 1);
 }
 
@@ -534,15 +536,30 @@ TEST_F(NetworkProbeTest, OwnTimeoutIsNotACut) {
   EXPECT_LT(run.took, std::chrono::milliseconds(1000));
 }
 
-// With no time left a step is not tried rather than failed: no false DNS fault.
+// With no time left a step is not tried rather than failed: no false DNS fault, and the steps
+// after it say why they were not tried. But the check is incomplete, never all clear.
 TEST_F(NetworkProbeTest, NoTimeLeftIsNotTriedNotFailed) {
   const auto run = RunProbe(device_, tree_, "[network]\npayment_host = \"pay.bank.test:8443\"\n",
                             clock_, open_, {Level::kBoot, std::chrono::milliseconds(40)});
   ASSERT_TRUE(run.result.ok());
   EXPECT_FALSE(run.Has("network.dns.ok"));
   EXPECT_NE(run.Why("network.dns.ok").find("left no time"), std::string::npos);
+  EXPECT_NE(run.Why("network.tcp.ok").find("left no time"), std::string::npos);
+  EXPECT_NE(run.Why("network.tls.ok").find("left no time"), std::string::npos);
+  EXPECT_EQ(run.Why("network.tcp.ok").find("did not resolve"), std::string::npos);
+  ASSERT_EQ(run.incomplete.size(), 1u);
+  EXPECT_NE(run.incomplete[0].find("dns: not tried"), std::string::npos) << run.incomplete[0];
   EXPECT_EQ(fake_->resolves, 0);
   EXPECT_EQ(fake_->connects, 0);
+}
+
+// Every step tried: nothing is incomplete. A step cut off by the deadline is the finding, and
+// the steps it leaves no time for do not make the check incomplete.
+TEST_F(NetworkProbeTest, OnlyAStepNotTriedForLackOfTimeIsIncomplete) {
+  EXPECT_TRUE(Run().incomplete.empty());
+  fake_->dns = net::DnsResult{};
+  fake_->dns.error = "nxdomain";
+  EXPECT_TRUE(Run().incomplete.empty());  // not tried because the name did not resolve
 }
 
 // --- resolving as the terminal does -----------------------------------------------------------

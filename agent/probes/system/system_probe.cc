@@ -225,6 +225,10 @@ void WriteApp(const io::RootFs& fs, const ConfigSection& app, FactWriter& out) {
 
 std::int64_t BuildEpochSeconds() { return static_cast<std::int64_t>(POSDIAG_BUILD_EPOCH); }
 
+std::vector<std::string> SystemProbe::EssentialFacts(const ProbeContext&) const {
+  return {"system.memory.total_kib", "system.load.avg_1m"};
+}
+
 std::vector<rules::FactSpec> SystemProbe::Facts() const {
   using rules::FactType;
   std::vector<rules::FactSpec> facts = rules::MakeFacts({

@@ -24,6 +24,10 @@ class SystemProbe final : public Probe {
   LevelMask Levels() const override { return kAllLevels; }
   bool NeedsConfigSection() const override { return false; }
   std::vector<rules::FactSpec> Facts() const override;
+  // /proc/meminfo and /proc/loadavg, read and understood: without them the memory and load
+  // rules cannot judge the terminal. (A kernel without MemAvailable is the terminal's limit on
+  // every run, not a check that failed this time: its missing available_pct is no reason.)
+  std::vector<std::string> EssentialFacts(const ProbeContext& ctx) const override;
   Support CheckSupport(const ProbeContext& ctx) override;
   Result<void> Measure(const ProbeContext& ctx, FactWriter& out) override;
 

@@ -1,5 +1,6 @@
 #include "agent/probes/system/system_probe.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -163,12 +164,26 @@ TEST_F(SystemProbeTest, GarbageProcFilesAreMissingWithReasons) {
   EXPECT_TRUE(r.Has("system.clock.epoch_s"));  // the rest still measured
 }
 
+// Without /proc/meminfo and /proc/loadavg the memory and load rules cannot judge: the check is
+// incomplete, with the reasons, and never all clear.
+TEST_F(SystemProbeTest, ProcFilesMissingMakeTheCheckIncomplete) {
+  EXPECT_TRUE(Run().incomplete.empty());
+  tree_.Remove("/proc/meminfo");
+  tree_.Remove("/proc/loadavg");
+  const ProbeRun r = Run();
+  ASSERT_TRUE(r.result.ok());
+  EXPECT_THAT(r.incomplete,
+              ::testing::ElementsAre("system.memory.total_kib: /proc/meminfo: not found",
+                                     "system.load.avg_1m: /proc/loadavg: not found"));
+}
+
 TEST_F(SystemProbeTest, OldKernelWithoutMemAvailable) {
   tree_.Put("/proc/meminfo", "MemTotal: 1000 kB\nMemFree: 10 kB\n");
   const ProbeRun r = Run();
   EXPECT_EQ(r.Value("system.memory.total_kib"), V(std::int64_t{1000}));
   EXPECT_NE(r.Why("system.memory.available_kib").find("no MemAvailable"), std::string::npos);
   EXPECT_NE(r.Why("system.memory.available_pct").find("no MemAvailable"), std::string::npos);
+  EXPECT_TRUE(r.incomplete.empty());  // the kernel's limit, the same on every run
 }
 
 TEST_F(SystemProbeTest, WithoutAnAppSectionThereAreNoAppFacts) {

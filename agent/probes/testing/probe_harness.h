@@ -89,6 +89,9 @@ struct ProbeRun {
   Result<void> result;
   rules::FactSet facts;
   std::chrono::milliseconds took{0};  // how long Measure took
+  // What the runner would count as not measured although its rules need it (the check is then
+  // incomplete): the probe's own Incomplete() and its EssentialFacts() left unset.
+  std::vector<std::string> incomplete;
 
   bool Has(std::string_view name) const { return facts.Find(name) != nullptr; }
   const rules::FactValue& Value(std::string_view name) const {
@@ -160,6 +163,8 @@ inline ProbeRun RunProbe(const Device& device, const posdiag::testing::FixtureTr
   run.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   run.measured = true;
+  if (run.result.ok()) writer.RequireMeasured(probe->EssentialFacts(ctx));
+  run.incomplete = writer.incomplete();
   const rules::FactSchema declared(probe->Facts());
   for (auto& f : writer.facts()) {
     const rules::FactSpec* spec = declared.Find(f.name);

@@ -36,6 +36,7 @@
 #   SIM_NET_SERVER_NAME  "" (not set) or [network] server_name
 #   SIM_NET_CA_FILE      the [network] ca_file (/etc/posdiag/bank-ca.pem, which the tree holds)
 #   SIM_NET_STEP_TIMEOUT_MS  the DNS, connect and TLS step timeouts (1000)
+#   SIM_NET_PROBE_TIMEOUT_MS  the network probe's [network] timeout_ms; "" (default) for posdiag's
 #   SIM_NET_WIFI_SIGNAL  "" (no /proc/net/wireless), or a level in dBm for SIM_NET_IF
 # A service that does not come up fails the run with status 70.
 
@@ -76,6 +77,7 @@ net_defaults() {
   SIM_NET_SERVER_NAME=""
   SIM_NET_CA_FILE=$NET_CA_PATH
   SIM_NET_STEP_TIMEOUT_MS=1000
+  SIM_NET_PROBE_TIMEOUT_MS=""
   SIM_NET_WIFI_SIGNAL=""
 }
 
@@ -170,6 +172,7 @@ connect_timeout_ms = $SIM_NET_STEP_TIMEOUT_MS
 tls_timeout_ms = $SIM_NET_STEP_TIMEOUT_MS
 TOML
   [[ -z $SIM_NET_SERVER_NAME ]] || printf 'server_name = "%s"\n' "$SIM_NET_SERVER_NAME"
+  [[ -z $SIM_NET_PROBE_TIMEOUT_MS ]] || printf 'timeout_ms = %s\n' "$SIM_NET_PROBE_TIMEOUT_MS"
   if [[ -n $SIM_NET_CLIENT_CERT ]]; then
     printf 'client_cert = "%s"\nclient_key = "%s"\n' "$NET_CLIENT_CERT_PATH" "$NET_CLIENT_KEY_PATH"
   fi

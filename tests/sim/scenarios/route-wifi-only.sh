@@ -3,5 +3,7 @@
 SIM_DESCRIPTION="Wi-Fi only: wlan0 at -55 dBm carries the route: all clear"
 SIM_EXPECT_EXIT=0
 SIM_EXPECT_RULES=""
+# The link judged is the route's interface, not eth0 nor the default route's.
+SIM_EXPECT_FACTS="network.link.basis=route_to_host,network.route.interface=wlan0"
 SIM_NET_IF=wlan0
 SIM_NET_WIFI_SIGNAL=-55

@@ -5,6 +5,7 @@
 # the rule nor its other rule fires.
 SIM_DESCRIPTION="two site rule files defining one rule id: the later file is left out whole"
 SIM_EXPECT_EXIT=0
+SIM_EXPECT_RULE_ERRORS="site-b.toml: left out whole,duplicate rule id 'site.load_watch'"
 SIM_EXPECT_RULES="site.load_watch"
 SIM_EXPECT_CODES="E1"
 

@@ -5,6 +5,7 @@
 # lists it in the report's rule_errors. The built-in catalogue still applies: all clear.
 SIM_DESCRIPTION="site rule file with an undocumented code: left out whole, terminal all clear"
 SIM_EXPECT_EXIT=0
+SIM_EXPECT_RULE_ERRORS="site-undocumented.toml: left out whole,maps to code 'N7'"
 SIM_EXPECT_RULES=""
 
 scenario() {
