@@ -23,7 +23,7 @@
 
 #include "agent/fleet/fleet_settings.h"
 #include "agent/fleet/outbox.h"
-#include "agent/modes/event_source.h"
+#include "agent/event_source.h"
 #include "drivers/base/clock.h"
 #include "drivers/mqtt/mqtt_client.h"
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "agent/config.h"
-#include "agent/modes/event_source.h"
+#include "agent/event_source.h"
 #include "agent/probes/keys/keys.h"
 #include "agent/report.h"
 #include "agent/routine.h"

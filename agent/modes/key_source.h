@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/modes/event_source.h"
+#include "agent/event_source.h"
 #include "agent/openers.h"
 #include "agent/probes/keys/keys.h"
 #include "drivers/io/root_fs.h"

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "agent/config.h"
-#include "agent/modes/event_source.h"
+#include "agent/event_source.h"
 #include "agent/report.h"
 #include "drivers/base/clock.h"
 #include "drivers/base/result.h"
