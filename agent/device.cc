@@ -22,6 +22,7 @@ Registry BuildRegistry(std::vector<std::shared_ptr<Device>> devices) {
         spec.probe = std::string(probe->Name());
         r.facts.Add(std::move(spec));
       }
+      r.incident[std::string(probe->Name())] = device->Incident();
       r.probes.push_back(std::move(probe));
     }
     for (auto& spec : device->AgentFacts()) {

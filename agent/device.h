@@ -19,7 +19,10 @@
 //   };
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +32,16 @@
 #include "rules/engine/fact_schema.h"
 
 namespace posdiag::agent {
+
+// What an incident run (the flight recorder's diagnosis after a failed payment,
+// docs/recorder.md) may do with a device's probe. An incident comes while the payment
+// application is at work, so what it uses is left alone.
+enum class IncidentUse {
+  kMeasure,       // measured: the terminal's own state, the way to the payment host
+  kNotWhileHeld,  // the payment application may hold it: skipped while a transaction is going
+  kOnlyLocal,     // as kNotWhileHeld, and skipped too unless the failure was on the terminal
+  kNever,         // the payment application's screen and card slots: never in an incident
+};
 
 class Device {
  public:
@@ -43,6 +56,8 @@ class Device {
   // Facts the agent writes itself about this unit rather than a probe measuring them (the
   // flight recorder's incident.*); declared here so rules may name them.
   virtual std::vector<rules::FactSpec> AgentFacts() const { return {}; }
+  // What an incident run may do with its probe.
+  virtual IncidentUse Incident() const { return IncidentUse::kMeasure; }
 };
 
 // What the devices make together, built once per process.
@@ -55,6 +70,8 @@ struct Registry {
   // Every probe's declared facts, each stamped with its probe, and the devices' AgentFacts,
   // stamped with the device.
   rules::FactSchema facts;
+  // Each probe's IncidentUse, by probe name.
+  std::map<std::string, IncidentUse, std::less<>> incident;
 };
 
 // The registry of `devices`: their probes, routines, tables (a probe's own with `enabled` and

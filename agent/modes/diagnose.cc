@@ -192,22 +192,23 @@ Report Diagnoser::Run(Level level, const std::function<void(const RunProgress&)>
   return RunWith(level, on_progress, std::move(cancel), kind, {}, std::nullopt);
 }
 
-Report Diagnoser::RunIncident(IncidentInfo incident, std::stop_token cancel) {
-  // The payment application's own devices: never the display or the card slots; the printer and
-  // the reader only when the failure was on the terminal; and none of them, nor the modem, while
-  // a transaction holds them.
+std::map<std::string, std::string, std::less<>> IncidentSkips(
+    const Registry& registry, bool local, const std::optional<std::string>& busy) {
   std::map<std::string, std::string, std::less<>> skip;
-  const auto busy = TransactionInProgress();
-  for (const auto& probe : probes()) {
-    const std::string name(probe->Name());
-    if (name == "display" || name == "magstripe") {
+  for (const auto& [name, use] : registry.incident) {
+    if (use == IncidentUse::kNever) {
       skip[name] = "an incident leaves the payment application's screen and card slots alone";
-    } else if ((name == "printer" || name == "card_reader") && !incident.local) {
+    } else if (use == IncidentUse::kOnlyLocal && !local) {
       skip[name] = "the failure was not on the terminal: an incident checks the way to the host";
-    } else if (busy && (name == "printer" || name == "card_reader" || name == "modem")) {
+    } else if (busy && (use == IncidentUse::kOnlyLocal || use == IncidentUse::kNotWhileHeld)) {
       skip[name] = *busy + ": the payment application holds it";
     }
   }
+  return skip;
+}
+
+Report Diagnoser::RunIncident(IncidentInfo incident, std::stop_token cancel) {
+  auto skip = IncidentSkips(registry(), incident.local, TransactionInProgress());
   Report report =
       RunWith(Level::kMerchant, {}, std::move(cancel), "incident", std::move(skip), incident);
   const ConfigSection& recorder = config().Section("recorder");

@@ -26,6 +26,12 @@
 
 namespace posdiag::agent {
 
+// The probes an incident run leaves alone, each with why, from the devices' IncidentUse:
+// `local` when the failure was on the terminal, `busy` why a transaction holds the payment
+// application's devices (Diagnoser::TransactionInProgress).
+std::map<std::string, std::string, std::less<>> IncidentSkips(
+    const Registry& registry, bool local, const std::optional<std::string>& busy);
+
 class Diagnoser {
  public:
   // Loads the config (or the default one), opens the log and merges the site rules. An error
@@ -42,9 +48,8 @@ class Diagnoser {
   Report Run(Level level, const std::function<void(const RunProgress&)>& on_progress = {},
              std::stop_token cancel = {}, std::string_view kind = "selftest");
 
-  // An incident (the flight recorder, docs/recorder.md): the network and modem (and, when the
-  // failure was on the terminal, the printer and card reader) at merchant depth, with the
-  // payment application's devices left alone while it is in a transaction (skipped, with the
+  // An incident (the flight recorder, docs/recorder.md): the merchant-level probes, but those
+  // IncidentSkips leaves alone (each device says which in its registration: skipped, with the
   // reason); kind "incident", the failed payment in Report::incident, and the
   // recorder.incident.* facts for the rules. Saved, logged and sent like any report; the incidents
   // kept in history beyond [recorder] keep are removed.

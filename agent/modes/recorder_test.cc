@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/modes/diagnose.h"
+#include "agent/probes/registry.h"
 #include "agent/sinks/temp_dir.h"
 #include "drivers/base/unique_fd.h"
 
@@ -25,6 +26,8 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Key;
+using ::testing::Pair;
 using testing::TempDir;
 
 void Append(const fs::path& path, const std::string& text) {
@@ -361,6 +364,68 @@ TEST(IncidentRun, DuringATransactionTheApplicationsDevicesAreLeftAlone) {
   for (const char* name : {"modem", "printer", "card_reader"}) {
     EXPECT_NE(probe(idle, name).status, ProbeStatus::kSkipped) << name;
   }
+}
+
+// A device with a probe, and what an incident may do with it.
+class UseDevice : public Device {
+ public:
+  class NamedProbe : public Probe {
+   public:
+    explicit NamedProbe(std::string name) : name_(std::move(name)) {}
+    std::string_view Name() const override { return name_; }
+    LevelMask Levels() const override { return kAllLevels; }
+    std::vector<rules::FactSpec> Facts() const override { return {}; }
+    Support CheckSupport(const ProbeContext&) override { return {}; }
+    Result<void> Measure(const ProbeContext&, FactWriter&) override { return {}; }
+
+   private:
+    std::string name_;
+  };
+  UseDevice(std::string name, IncidentUse use) : name_(std::move(name)), use_(use) {}
+  std::string_view Name() const override { return name_; }
+  std::vector<SectionSpec> ConfigSections() const override { return {}; }
+  std::shared_ptr<Probe> MakeProbe() const override { return std::make_shared<NamedProbe>(name_); }
+  IncidentUse Incident() const override { return use_; }
+
+ private:
+  std::string name_;
+  IncidentUse use_;
+};
+
+Registry UsesRegistry() {
+  return BuildRegistry({std::make_shared<UseDevice>("always", IncidentUse::kMeasure),
+                        std::make_shared<UseDevice>("shared", IncidentUse::kNotWhileHeld),
+                        std::make_shared<UseDevice>("local", IncidentUse::kOnlyLocal),
+                        std::make_shared<UseDevice>("never", IncidentUse::kNever)});
+}
+
+TEST(IncidentSkips, EachDeviceSaysWhatAnIncidentMayDoWithIt) {
+  const Registry registry = UsesRegistry();
+  EXPECT_THAT(IncidentSkips(registry, /*local=*/true, std::nullopt),
+              ElementsAre(Pair("never", ::testing::HasSubstr("screen and card slots"))));
+  EXPECT_THAT(
+      IncidentSkips(registry, /*local=*/false, std::nullopt),
+      ElementsAre(Pair("local", ::testing::HasSubstr("not on the terminal")), Key("never")));
+  const std::string busy = "a transaction is in progress (/run/pay.lock is locked)";
+  EXPECT_THAT(IncidentSkips(registry, /*local=*/true, busy),
+              ElementsAre(Pair("local", busy + ": the payment application holds it"), Key("never"),
+                          Pair("shared", busy + ": the payment application holds it")));
+  EXPECT_THAT(IncidentSkips(registry, /*local=*/false, busy),
+              ElementsAre(Key("local"), Key("never"), Key("shared")));
+}
+
+// The built-in devices leave alone what the recorder always left alone: the screen and the card
+// slots; the printer and the reader unless the failure was local; those and the modem while a
+// transaction holds them.
+TEST(IncidentSkips, TheBuiltInDevicesLeaveThePaymentApplicationsDevicesAlone) {
+  const Registry& registry = Devices();
+  EXPECT_THAT(IncidentSkips(registry, true, std::nullopt),
+              ElementsAre(Key("display"), Key("magstripe")));
+  EXPECT_THAT(IncidentSkips(registry, false, std::nullopt),
+              ElementsAre(Key("card_reader"), Key("display"), Key("magstripe"), Key("printer")));
+  EXPECT_THAT(IncidentSkips(registry, true, std::string("busy")),
+              ElementsAre(Key("card_reader"), Key("display"), Key("magstripe"), Key("modem"),
+                          Key("printer")));
 }
 
 }  // namespace

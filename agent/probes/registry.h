@@ -1,6 +1,7 @@
 // Every device the agent knows, in the order reports list their probes. The list itself is
 // generated from the posdiag_add_device() calls of agent/probes/*/CMakeLists.txt (in the order
-// agent/probes/CMakeLists.txt adds the folders); nothing else in the agent names a device.
+// agent/probes/CMakeLists.txt adds the folders); nothing else in the agent lists the devices
+// (docs/adding-a-probe.md says which device services a mode calls by name).
 #pragma once
 
 #include <memory>

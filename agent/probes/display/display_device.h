@@ -13,6 +13,8 @@ class DisplayDevice final : public Device {
   std::vector<SectionSpec> ConfigSections() const override;
   std::shared_ptr<Probe> MakeProbe() const override;
   std::vector<std::shared_ptr<Routine>> Routines() const override;
+  // The payment application's screen: an incident never draws on it or reads it.
+  IncidentUse Incident() const override { return IncidentUse::kNever; }
 };
 
 // [display] as the screen and the probe use it. An absent section is backend `none`; a present

@@ -12,6 +12,8 @@ class MagstripeDevice final : public Device {
   std::vector<SectionSpec> ConfigSections() const override;
   std::shared_ptr<Probe> MakeProbe() const override;
   std::vector<std::shared_ptr<Routine>> Routines() const override;
+  // The payment application's card slot: an incident never reads it.
+  IncidentUse Incident() const override { return IncidentUse::kNever; }
 };
 
 }  // namespace posdiag::agent::probes

@@ -10,6 +10,8 @@ class ModemDevice final : public Device {
   std::string_view Name() const override { return "modem"; }
   std::vector<SectionSpec> ConfigSections() const override;
   std::shared_ptr<Probe> MakeProbe() const override;
+  // The payment application may be dialling through it: not while a transaction holds it.
+  IncidentUse Incident() const override { return IncidentUse::kNotWhileHeld; }
 };
 
 }  // namespace posdiag::agent::probes

@@ -12,6 +12,9 @@ class PrinterDevice final : public Device {
   std::vector<SectionSpec> ConfigSections() const override;
   std::shared_ptr<Probe> MakeProbe() const override;
   std::vector<std::shared_ptr<Routine>> Routines() const override;
+  // The payment application prints on it: an incident checks it only when the failure was on
+  // the terminal, and not while a transaction holds it.
+  IncidentUse Incident() const override { return IncidentUse::kOnlyLocal; }
 };
 
 }  // namespace posdiag::agent::probes
