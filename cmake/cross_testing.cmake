@@ -24,6 +24,35 @@ function(posdiag_runnable out target)
   set(${out} ${wrapper} PARENT_SCOPE)
 endfunction()
 
+# posdiag_pty_sims(OUT): the device simulators on pseudo-terminals, one per tests/sim/<name>_sim.cc
+# (pty_sim.cc is their shared part, vicc_sim a smart card for pcscd), found by their files: a new
+# simulator needs no line in any list.
+function(posdiag_pty_sims out)
+  file(GLOB sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/sim/*_sim.cc)
+  set(sims "")
+  foreach(source IN LISTS sources)
+    get_filename_component(sim ${source} NAME_WE)
+    if(NOT sim STREQUAL "pty_sim" AND NOT sim STREQUAL "vicc_sim")
+      list(APPEND sims ${sim})
+    endif()
+  endforeach()
+  set(${out} ${sims} PARENT_SCOPE)
+endfunction()
+
+# posdiag_sim_env(OUT): POSDIAG_<SIM>=<command> for each of them (POSDIAG_PRINTER_SIM=...), the
+# variables tests/sim/lib/<device>.sh looks them up by, each runnable here (posdiag_runnable). For
+# the tests that run posdiag-sim with a posdiag that has no build tree beside it.
+function(posdiag_sim_env out)
+  posdiag_pty_sims(sims)
+  set(env "")
+  foreach(sim IN LISTS sims)
+    posdiag_runnable(command ${sim})
+    string(TOUPPER ${sim} variable)
+    list(APPEND env POSDIAG_${variable}=${command})
+  endforeach()
+  set(${out} ${env} PARENT_SCOPE)
+endfunction()
+
 # posdiag_skipped_test(NAME REASON): a test that cannot run in this build is still listed, and
 # reported by ctest as skipped with REASON in its output (label `skipped`), never silently dropped.
 function(posdiag_skipped_test name reason)

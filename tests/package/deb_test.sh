@@ -135,7 +135,6 @@ if [ "$POSDIAG_CROSSCOMPILING" = 1 ]; then
   finish
 fi
 : "${POSDIAG_SIM:?set by ctest}"
-export POSDIAG_MODEM_SIM POSDIAG_PRINTER_SIM
 "$ROOT/usr/bin/posdiag" codes --format json >"$SCRATCH/codes.json" 2>&1 || true
 # keygen needs OpenSSL, which the packaged posdiag loads from /usr/libexec/posdiag.
 if "$ROOT/usr/bin/posdiag" keygen "$SCRATCH/handoff.pem" >"$SCRATCH/keygen.out" 2>"$SCRATCH/keygen.err" &&

@@ -72,7 +72,6 @@ if [ "${POSDIAG_CROSSCOMPILING:-0}" = 1 ]; then
   finish
 fi
 : "${POSDIAG_SIM:?set by ctest}"
-export POSDIAG_MODEM_SIM POSDIAG_PRINTER_SIM
 posdiag=$ROOT/usr/bin/posdiag
 logs=$SCRATCH/log
 state=$SCRATCH/state
