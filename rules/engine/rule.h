@@ -49,7 +49,8 @@ struct Rule {
   Localized title;
   LocalizedSteps remedy;
   std::vector<std::string> suppresses;
-  SourcePos where;
+  SourcePos where;            // its [[rule]] table
+  SourcePos condition_where;  // the first character of its condition's text; line 0 when unknown
 };
 
 // Rule ids use the fact-name alphabet: dotted lower-case segments ("printer.paper_end").

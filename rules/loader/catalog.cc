@@ -384,6 +384,7 @@ class RuleFileLoader {
 
   void LoadCondition(const std::string& text, const toml::node& node, Rule& rule) {
     rule.condition = text;
+    rule.condition_where = PositionInString(text_, node.source().begin, 0, file_);
     ParseOutcome parsed = ParseCondition(text);
     if (parsed.errors.empty()) {
       rule.expr = std::move(parsed.expr);
@@ -719,7 +720,8 @@ std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const Fac
       if (const std::string hint = schema.Suggest(fact); !hint.empty()) {
         message += " (did you mean '" + hint + "'?)";
       }
-      out.push_back(At(rule, std::move(message)));
+      out.push_back(
+          {rule.condition_where.line > 0 ? rule.condition_where : rule.where, std::move(message)});
     }
   }
   return out;

@@ -427,6 +427,25 @@ std::string RuleText(std::string_view id, std::string_view condition, std::strin
   return out;
 }
 
+// An undeclared fact is placed at the condition's text, not at the [[rule]] header, whether the
+// condition is on one line or starts on the line after a multi-line string's quotes.
+TEST_F(SiteFiles, AnUndeclaredFactIsPlacedAtItsCondition) {
+  const std::string file =
+      Write("facts.toml",
+            RuleText("site.one", "printr.paper == \"out\"") +
+                "[[rule]]\nid = \"site.two\"\ncondition = '''\nsite.y > 1'''\ncode = \"E1\"\n"
+                "severity = \"error\"\ncomponent = \"site\"\n"
+                "title = { zh-CN = \"标题\", en = \"Title\" }\n"
+                "remedy = { zh-CN = [\"步骤\"], en = [\"Step\"] }\n");
+  const LoadOutcome loaded = LoadRuleFile(file);
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(Messages(loaded.diagnostics));
+  EXPECT_THAT(Messages(CheckFactNames(loaded.rules, Facts())),
+              ElementsAre(file + ":3:14: rule 'site.one' names fact 'printr.paper', which no probe "
+                                 "declares (did you mean 'printer.paper'?)",
+                          file + ":12:1: rule 'site.two' names fact 'site.y', which no probe "
+                                 "declares (did you mean 'site.x'?)"));
+}
+
 TEST(MergeCatalog, SiteRuleReplacesBuiltinInPlace) {
   const SiteMerge out = MergeCatalog(Builtin(), {TestData("site_override.toml")}, Facts());
   EXPECT_TRUE(out.catalog.ok()) << testing::PrintToString(Messages(out.catalog.diagnostics));
@@ -549,7 +568,7 @@ TEST_F(SiteFiles, UndeclaredFactLeavesTheFileOut) {
   EXPECT_THAT(out.rejected, ElementsAre(file));
   EXPECT_THAT(
       Messages(out.catalog.diagnostics),
-      ElementsAre(file + ":1:1: rule 'site.typo' names fact 'site.cash_drawer.opn', which no "
+      ElementsAre(file + ":3:14: rule 'site.typo' names fact 'site.cash_drawer.opn', which no "
                          "probe declares (did you mean 'site.cash_drawer.open'?)"));
   EXPECT_EQ(out.catalog.rules.size(), 4u);
 }

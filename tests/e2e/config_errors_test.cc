@@ -124,7 +124,8 @@ remedy = { zh-CN = ["装纸"], en = ["Load paper"] }
 )toml";
   const Outcome o = RunCommand({POSDIAG_BINARY, "rules", "check", file});
   EXPECT_EQ(o.exit_status, 1) << o.out;
-  EXPECT_NE(o.err.find(file + ":1:1: rule 'site.paper' names fact 'printr.paper_end', which no "
+  // At the condition's text (line 3, after `condition = '`), not at the [[rule]] header.
+  EXPECT_NE(o.err.find(file + ":3:14: rule 'site.paper' names fact 'printr.paper_end', which no "
                               "probe declares (did you mean 'printer.paper_end'?)"),
             std::string::npos)
       << o.err;
