@@ -21,9 +21,9 @@
 #include <optional>
 #include <string>
 
+#include "agent/event_source.h"
 #include "agent/fleet/fleet_settings.h"
 #include "agent/fleet/outbox.h"
-#include "agent/event_source.h"
 #include "drivers/base/clock.h"
 #include "drivers/mqtt/mqtt_client.h"
 

@@ -35,12 +35,12 @@ std::vector<std::string> ScenarioNames() {
 struct Expectation {
   int exit_status = -1;
   std::set<std::string> rules;
-  std::set<std::string> codes;       // empty: not checked
-  std::set<std::string> suppressed;  // symptoms hidden behind a root cause
-  std::string level = "boot";        // posdiag-sim run passes it unless told another
-  std::set<std::string> incomplete;  // probes that must be incomplete (error, timeout, unmeasured)
-  long max_duration_ms = -1;         // -1: not checked
-  std::set<std::string> facts;       // NAME=VALUE or NAME>=NUMBER
+  std::set<std::string> codes;        // empty: not checked
+  std::set<std::string> suppressed;   // symptoms hidden behind a root cause
+  std::string level = "boot";         // posdiag-sim run passes it unless told another
+  std::set<std::string> incomplete;   // probes that must be incomplete (error, timeout, unmeasured)
+  long max_duration_ms = -1;          // -1: not checked
+  std::set<std::string> facts;        // NAME=VALUE or NAME>=NUMBER
   std::set<std::string> rule_errors;  // texts the report's rule_errors must hold (else: none)
 };
 
