@@ -98,6 +98,7 @@ EOF
     # As whoever runs the tests (as root, mosquitto would otherwise become user mosquitto).
     echo "user $(id -un)"
     echo "per_listener_settings true"
+    echo "set_tcp_nodelay true"
     echo "persistence false"
     echo "log_dest file $dir/broker.log"
     echo "log_type all"
