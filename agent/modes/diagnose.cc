@@ -47,10 +47,12 @@ Result<std::unique_ptr<Diagnoser>> Diagnoser::Create(const std::optional<std::st
 
   // Catalogue: built-in rules, with the site's files merged in, each checked as `posdiag rules
   // check` checks it; a file that fails is left out whole, listed in the report and logged.
-  const auto& builtin = rules::BuiltinCatalog();
+  // A copy of its own, not BuiltinCatalog()'s: the merge takes it over, so the daemon holds the
+  // rules once.
+  rules::LoadOutcome builtin = rules::BuildBuiltinCatalog();
   for (const auto& diag : builtin.diagnostics) d->rule_errors_.push_back(diag.ToString());
   rules::SiteMerge merged =
-      rules::MergeCatalog(builtin, SiteRuleFiles(d->config()), d->registry().facts);
+      rules::MergeCatalog(std::move(builtin), SiteRuleFiles(d->config()), d->registry().facts);
   for (const auto& diag : merged.catalog.diagnostics) d->rule_errors_.push_back(diag.ToString());
   for (const auto& file : merged.rejected) {
     d->rule_errors_.push_back(file + ": left out whole: none of its rules or codes apply");

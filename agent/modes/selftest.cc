@@ -18,6 +18,12 @@
 namespace posdiag::agent {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kFullTeardown = true;
+#else
+constexpr bool kFullTeardown = false;
+#endif
+
 // The result page of the display, as a sink: a drawing failure is reported like any other sink's.
 class ScreenSink : public Sink {
  public:
@@ -77,9 +83,12 @@ int RunSelftest(const SelftestArgs& args) {
 
   const int exit_code = ExitCodeFor(report);
   if (d.log()) d.log()->flush();
-  if (d.stragglers() > 0) {
-    // An abandoned probe thread may still be inside a system call; do not run static
-    // destructors under it.
+  // Everything the run leaves is written by now, and synced where it must be (the log, history,
+  // the outbox); stdout is flushed here. What is left is freeing the catalogue, the config, the
+  // report and the libraries' state, which no one sees: the process ends without it. An abandoned
+  // probe thread may also still be inside a system call, and static destructors must not run
+  // under it. Sanitizer builds tear down in full, so that LeakSanitizer checks every run.
+  if (d.stragglers() > 0 || !kFullTeardown) {
     std::fflush(nullptr);
     ::_exit(exit_code);
   }

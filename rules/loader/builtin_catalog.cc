@@ -41,33 +41,35 @@ std::shared_ptr<const Expr> ExprFromTable(const StaticCatalogTables& tables,
 
 }  // namespace
 
+LoadOutcome BuildBuiltinCatalog() {
+  const StaticCatalogTables& tables = internal::StaticCatalog();
+  auto text = [&](internal::TextRef ref) { return std::string(tables.Text(ref)); };
+  LoadOutcome all;
+  all.rules.reserve(tables.rules.size());
+  for (const internal::StaticRule& t : tables.rules) {
+    Rule& r = all.rules.emplace_back();
+    r.id = text(t.id);
+    r.condition = text(t.condition);
+    r.expr = ExprFromTable(tables, t.expr);
+    r.code = text(t.code);
+    r.severity = t.severity;
+    r.component = text(t.component);
+    r.title = {text(t.title_zh_cn), text(t.title_en)};
+    r.remedy = {Strings(tables, t.remedy_zh_cn), Strings(tables, t.remedy_en)};
+    r.suppresses = Strings(tables, t.suppresses);
+    r.where = {text(t.file), t.line, t.column};
+  }
+  all.codes.reserve(tables.codes.size());
+  for (const internal::StaticCode& t : tables.codes) {
+    all.codes.push_back({text(t.code),
+                         {text(t.meaning_zh_cn), text(t.meaning_en)},
+                         {text(t.file), t.line, t.column}});
+  }
+  return all;
+}
+
 const LoadOutcome& BuiltinCatalog() {
-  static const LoadOutcome catalog = [] {
-    const StaticCatalogTables& tables = internal::StaticCatalog();
-    auto text = [&](internal::TextRef ref) { return std::string(tables.Text(ref)); };
-    LoadOutcome all;
-    all.rules.reserve(tables.rules.size());
-    for (const internal::StaticRule& t : tables.rules) {
-      Rule& r = all.rules.emplace_back();
-      r.id = text(t.id);
-      r.condition = text(t.condition);
-      r.expr = ExprFromTable(tables, t.expr);
-      r.code = text(t.code);
-      r.severity = t.severity;
-      r.component = text(t.component);
-      r.title = {text(t.title_zh_cn), text(t.title_en)};
-      r.remedy = {Strings(tables, t.remedy_zh_cn), Strings(tables, t.remedy_en)};
-      r.suppresses = Strings(tables, t.suppresses);
-      r.where = {text(t.file), t.line, t.column};
-    }
-    all.codes.reserve(tables.codes.size());
-    for (const internal::StaticCode& t : tables.codes) {
-      all.codes.push_back({text(t.code),
-                           {text(t.meaning_zh_cn), text(t.meaning_en)},
-                           {text(t.file), t.line, t.column}});
-    }
-    return all;
-  }();
+  static const LoadOutcome catalog = BuildBuiltinCatalog();
   return catalog;
 }
 

@@ -741,14 +741,18 @@ std::set<std::string> WholeCatalogProblems(const std::vector<Rule>& rules,
 
 }  // namespace
 
-SiteMerge MergeCatalog(const LoadOutcome& builtin, const std::vector<std::string>& files,
+SiteMerge MergeCatalog(LoadOutcome builtin, const std::vector<std::string>& files,
                        const FactSchema& facts) {
   SiteMerge out;
   std::vector<Rule>& rules = out.catalog.rules;
   std::vector<CodeInfo>& codes = out.catalog.codes;
-  rules = builtin.rules;
-  codes = builtin.codes;
-  std::set<std::string> known = WholeCatalogProblems(rules, codes);
+  rules = std::move(builtin.rules);
+  codes = std::move(builtin.codes);
+  // Without site files nothing is checked here: what the built-in catalogue fails on its own
+  // is the build's to find (static_catalog.h), and `known` only tells a site file's problems from
+  // the catalogue's.
+  std::set<std::string> known;
+  if (!files.empty()) known = WholeCatalogProblems(rules, codes);
   // Where an accepted site file defines each rule id and documents each code.
   std::map<std::string, SourcePos, std::less<>> site_ids;
   std::map<std::string, SourcePos, std::less<>> site_codes;

@@ -58,6 +58,9 @@ std::vector<Diagnostic> CheckFactNames(const std::vector<Rule>& rules, const Fac
 // (rules/generator) and kept as tables, built into rules on first use without parsing anything.
 // Its diagnostics are empty: a catalogue with a problem does not build.
 const LoadOutcome& BuiltinCatalog();
+// The same, built anew for a caller that keeps its own (a run merges the site's files into it and
+// holds the result), so that the process does not hold the catalogue twice.
+LoadOutcome BuildBuiltinCatalog();
 
 // The built-in catalogue with the site's rule files merged in (MergeCatalog).
 struct SiteMerge {
@@ -81,7 +84,7 @@ struct SiteMerge {
 //     [[code]] table of the built-in catalogue or of these files) with no problem it did not
 //     have before.
 // A file that fails any check contributes nothing: its rules and codes are all left out.
-SiteMerge MergeCatalog(const LoadOutcome& builtin, const std::vector<std::string>& files,
+SiteMerge MergeCatalog(LoadOutcome builtin, const std::vector<std::string>& files,
                        const FactSchema& facts);
 
 // `posdiag codes`: the catalogue as text, JSON or Markdown (docs/codes.md).

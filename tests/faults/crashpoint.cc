@@ -1,7 +1,8 @@
 // A crash-point shim (LD_PRELOAD): counts the writes to regular files, the fsyncs and the renames
 // a process makes, and kills it with SIGKILL right after the N-th one, as a power cut would stop
 // it there. POSDIAG_CRASH_AT=N (0 or unset: never); POSDIAG_CRASH_COUNT=FILE: the number of such
-// operations is written there at exit (the run that finds how many points there are). Only what
+// operations is written there at exit, whether by exit() or _exit() (a self-test ends with
+// _exit once its output is durable: the run that finds how many points there are). Only what
 // the program calls through libc is seen, which is every write posdiag makes to its log, history
 // and outbox (write(2), not stdio).
 #include <dlfcn.h>
@@ -39,7 +40,7 @@ __attribute__((constructor)) void Init() {
   crash_at = at != nullptr ? std::atol(at) : 0;
 }
 
-__attribute__((destructor)) void Fini() {
+void WriteCount() {
   const char* out = std::getenv("POSDIAG_CRASH_COUNT");
   if (out == nullptr) return;
   if (std::FILE* f = std::fopen(out, "w")) {
@@ -48,9 +49,18 @@ __attribute__((destructor)) void Fini() {
   }
 }
 
+__attribute__((destructor)) void Fini() { WriteCount(); }
+
 }  // namespace
 
 extern "C" {
+
+void _exit(int status) {
+  static auto real = Next<void (*)(int)>("_exit");
+  WriteCount();
+  real(status);
+  __builtin_unreachable();
+}
 
 ssize_t write(int fd, const void* buf, size_t n) {
   static auto real = Next<ssize_t (*)(int, const void*, size_t)>("write");
