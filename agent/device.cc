@@ -33,6 +33,10 @@ Registry BuildRegistry(std::vector<std::shared_ptr<Device>> devices) {
     for (auto& routine : device->Routines()) r.routines.push_back(std::move(routine));
   }
   r.devices = std::move(devices);
+  // Grown one entry at a time; the daemon holds them for its whole life, at their size.
+  r.facts.ShrinkToFit();
+  for (auto& s : r.sections) s.keys.shrink_to_fit();
+  r.sections.shrink_to_fit();
   return r;
 }
 

@@ -57,6 +57,7 @@ class FactSchema {
   explicit FactSchema(std::vector<FactSpec> specs) : specs_(std::move(specs)) {}
 
   void Add(FactSpec spec) { specs_.push_back(std::move(spec)); }
+  void ShrinkToFit() { specs_.shrink_to_fit(); }
   // The declaration that covers `name`, or null.
   const FactSpec* Find(std::string_view name) const;
   // The declared name or pattern nearest to an undeclared `name` (edit distance), "" when none
