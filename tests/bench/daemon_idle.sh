@@ -6,9 +6,14 @@
 # calls strace sees. The target is no wake-up at all: the daemon sleeps in epoll_wait with no
 # timeout when nothing is due. With --fleet K the daemon is also connected to a Mosquitto on
 # loopback (tests/fleet/broker.sh) with keepalive_s = K: the target is then the keepalive's own
-# wake-ups only (a timer and the PINGRESP, so two per K seconds).
+# wake-ups only (a timer and the PINGRESP, so two per K seconds). With --result-ms MS the result
+# stays on the screen MS milliseconds ([daemon] result_timeout_ms; 120 s by default), and the idle
+# window starts once it has gone back to the payment application: the daemon as it waits for the
+# next press, without the screen it saved to give back (by default the window starts while the
+# result is still shown).
 #
 #   tests/bench/daemon_idle.sh [--posdiag PATH] [--seconds N] [--strace] [--fleet K]
+#                              [--result-ms MS]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,13 +23,16 @@ posdiag="${POSDIAG:-$src/build/release/agent/posdiag}"
 seconds=60
 use_strace=0
 fleet=""
+result_ms=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --posdiag) posdiag=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --strace) use_strace=1; shift ;;
     --fleet) fleet=$2; shift 2 ;;
-    *) echo "usage: $0 [--posdiag PATH] [--seconds N] [--strace] [--fleet K]" >&2; exit 2 ;;
+    --result-ms) result_ms=$2; shift 2 ;;
+    *) echo "usage: $0 [--posdiag PATH] [--seconds N] [--strace] [--fleet K] [--result-ms MS]" >&2
+       exit 2 ;;
   esac
 done
 command -v umockdev-run >/dev/null || { echo "umockdev-run is missing: bash setup.sh deps" >&2; exit 1; }
@@ -37,6 +45,7 @@ if [ -z "${SIM_CONFIG:-}" ]; then
   args=(--posdiag "$posdiag" --seconds "$seconds")
   [ $use_strace = 1 ] && args+=(--strace)
   [ -n "$fleet" ] && args+=(--fleet "$fleet")
+  [ -n "$result_ms" ] && args+=(--result-ms "$result_ms")
   exec "$src/tests/sim/posdiag-sim" exec healthy -- "$0" "${args[@]}"
 fi
 
@@ -44,6 +53,7 @@ work=$(dirname "$SIM_CONFIG")/idle
 mkdir -p "$work" "$SIM_ROOT/dev/input"
 ln -sfn /dev/input/event3 "$SIM_ROOT/dev/input/event3"
 printf '\n[keys]\ndiagnose = "KEY_F1"\n' >>"$SIM_CONFIG"
+[ -n "$result_ms" ] && printf '\n[daemon]\nresult_timeout_ms = %s\n' "$result_ms" >>"$SIM_CONFIG"
 if [ -n "$fleet" ]; then
   port=$("$src/tests/fleet/broker.sh" start "$work/broker")
   trap '"$src/tests/fleet/broker.sh" stop "$work/broker"' EXIT
@@ -79,6 +89,10 @@ if [ -n "$fleet" ]; then
   done
   sleep 1
 fi
+# The result's time on the screen, and a little more for the screen to be given back.
+if [ -n "$result_ms" ]; then
+  sleep "$(awk -v ms="$result_ms" 'BEGIN { printf "%.3f", ms / 1000 + 0.5 }')"
+fi
 switches() {
   local total=0 t v
   for t in /proc/"$pid"/task/*/status; do
@@ -99,7 +113,9 @@ after=$(switches)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 echo "posdiag: $posdiag"
-echo "idle: ${seconds} s after one diagnosis; threads: $(threads)"
+shown=""
+[ -n "$result_ms" ] && shown=" and the ${result_ms} ms its result was shown"
+echo "idle: ${seconds} s after one diagnosis${shown}; threads: $(threads)"
 awk -v r="$rss" -v h="$hwm" 'BEGIN { printf "RSS: %.2f MB now, %.2f MB peak\n", r / 1024, h / 1024 }'
 echo "context switches while idle (all threads): $((after - before))"
 # RSS counts a shared library's pages in full though other processes map them too: PSS shares
