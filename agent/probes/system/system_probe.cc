@@ -226,7 +226,10 @@ void WriteApp(const io::RootFs& fs, const ConfigSection& app, FactWriter& out) {
 std::int64_t BuildEpochSeconds() { return static_cast<std::int64_t>(POSDIAG_BUILD_EPOCH); }
 
 std::vector<std::string> SystemProbe::EssentialFacts(const ProbeContext&) const {
-  return {"system.memory.total_kib", "system.load.avg_1m"};
+  // The storage rules (a full data or log partition) judge free space: a partition whose space
+  // could not be read leaves the check incomplete, not clear.
+  return {"system.memory.total_kib", "system.load.avg_1m", "system.storage.data.free_kib",
+          "system.storage.log.free_kib"};
 }
 
 std::vector<rules::FactSpec> SystemProbe::Facts() const {

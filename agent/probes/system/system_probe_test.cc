@@ -145,6 +145,9 @@ TEST_F(SystemProbeTest, MissingStoragePathIsMissing) {
   EXPECT_EQ(r.Value("system.storage.data.path"), V(std::string("/nowhere")));
   EXPECT_FALSE(r.Has("system.storage.data.free_kib"));
   EXPECT_EQ(r.Why("system.storage.data.free_pct"), "/nowhere: No such file or directory");
+  // The storage rules cannot judge the data partition: incomplete, never all clear.
+  EXPECT_THAT(r.incomplete, ::testing::ElementsAre("system.storage.data.free_kib: /nowhere: No "
+                                                   "such file or directory"));
 }
 
 TEST_F(SystemProbeTest, GarbageProcFilesAreMissingWithReasons) {
