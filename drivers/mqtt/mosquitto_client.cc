@@ -5,6 +5,8 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
@@ -299,10 +301,21 @@ bool MosquittoClient::ConnectFailed() {
   socklen_t len = sizeof err;
   if (::getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err == 0) {
-    // The error may have been taken already by the library's first TLS write; a socket that is
-    // hung up before it was ever connected is refused all the same.
+    // The error may have been taken already by the library's first TLS write. A socket hung up
+    // before the MQTT session: refused, unless its TCP handshake completed (the kernel measured a
+    // round trip on the SYN-ACK), in which case the broker, or something in the way, reset it in
+    // the middle of the TLS handshake.
     pollfd p{sock, POLLOUT, 0};
     if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR))) return false;
+    tcp_info info{};
+    socklen_t info_len = sizeof info;
+    const bool handshaken =
+        ::getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0 && info.tcpi_rtt > 0;
+    if (handshaken) {
+      Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + std::strerror(ECONNRESET) +
+            (impl_->options.broker.tls ? " during the TLS handshake" : ""));
+      return true;
+    }
     err = ECONNREFUSED;
   }
   // libmosquitto would wait on a refused TLS connect for ever: the attempt is dropped here.

@@ -2,8 +2,12 @@
 // ACL's refusals as the client sees them, certificates that must not get in, and URL parsing.
 #include "drivers/mqtt/mqtt_client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <map>
@@ -328,6 +332,52 @@ TEST_F(MqttClientTest, ABrokerThatIsDownIsAnErrorNotAWait) {
   } else {
     EXPECT_NE(started.error().detail.find("refused"), std::string::npos) << started.error().detail;
   }
+  EXPECT_FALSE(seen.up);
+}
+
+// A listener that takes the connection, reads the ClientHello and resets it (SO_LINGER 0), as a
+// broker's TLS front or a middlebox that refuses the client does. That is not a refused connect,
+// and the error says which it was.
+TEST_F(MqttClientTest, AResetInTheTlsHandshakeIsNotARefusal) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  std::thread resetter([listener] {
+    pollfd p{listener, POLLIN, 0};
+    if (::poll(&p, 1, 5000) != 1) return;
+    const int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    char hello[512];
+    pollfd q{conn, POLLIN, 0};
+    if (::poll(&q, 1, 5000) == 1) (void)::read(conn, hello, sizeof hello);
+    linger abort_close{1, 0};
+    ::setsockopt(conn, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
+    ::close(conn);
+  });
+  Options o = For("term-0001", "term-0001");
+  o.broker.host = "127.0.0.1";
+  o.broker.port = ntohs(addr.sin_port);
+  Seen seen;
+  auto client = Client::Create(o, Record(seen));
+  ASSERT_TRUE(client);
+  auto started = (*client)->Connect();
+  std::string error = started ? "" : started.error().detail;
+  if (started) {
+    auto waited = (*client)->WaitFor([&] { return seen.up; }, io::Deadline::In(milliseconds(5000)));
+    ASSERT_FALSE(waited);
+    EXPECT_NE(waited.error().kind, ErrorKind::kTimeout);
+    error = waited.error().detail;
+  }
+  resetter.join();
+  ::close(listener);
+  EXPECT_EQ(error.find("refused"), std::string::npos) << error;
+  EXPECT_NE(error.find("reset"), std::string::npos) << error;
   EXPECT_FALSE(seen.up);
 }
 
