@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -309,9 +310,15 @@ bool MosquittoClient::ConnectFailed() {
     if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR))) return false;
     tcp_info info{};
     socklen_t info_len = sizeof info;
-    const bool handshaken =
-        ::getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0 && info.tcpi_rtt > 0;
-    if (handshaken) {
+    const bool known = ::getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0 &&
+                       info_len >= offsetof(tcp_info, tcpi_rtt) + sizeof info.tcpi_rtt;
+    if (!known) {
+      // No TCP_INFO (an emulator's): which of the two it was cannot be told.
+      Abort("connect " + BrokerUrlText(impl_->options.broker) +
+            ": Connection refused, or reset before the session began");
+      return true;
+    }
+    if (info.tcpi_rtt > 0) {
       Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + std::strerror(ECONNRESET) +
             (impl_->options.broker.tls ? " during the TLS handshake" : ""));
       return true;
