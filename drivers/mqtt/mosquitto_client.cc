@@ -301,6 +301,7 @@ bool MosquittoClient::ConnectFailed() {
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  std::string why = std::strerror(err);
   if (err == 0) {
     // The error may have been taken already by the library's first TLS write. A socket hung up
     // before the MQTT session: refused, unless its TCP handshake completed (the kernel measured a
@@ -314,19 +315,16 @@ bool MosquittoClient::ConnectFailed() {
                        info_len >= offsetof(tcp_info, tcpi_rtt) + sizeof info.tcpi_rtt;
     if (!known) {
       // No TCP_INFO (an emulator's): which of the two it was cannot be told.
-      Abort("connect " + BrokerUrlText(impl_->options.broker) +
-            ": Connection refused, or reset before the session began");
-      return true;
+      why = "Connection refused, or reset before the session began";
+    } else if (info.tcpi_rtt > 0) {
+      why = std::string(std::strerror(ECONNRESET)) +
+            (impl_->options.broker.tls ? " during the TLS handshake" : "");
+    } else {
+      why = std::strerror(ECONNREFUSED);
     }
-    if (info.tcpi_rtt > 0) {
-      Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + std::strerror(ECONNRESET) +
-            (impl_->options.broker.tls ? " during the TLS handshake" : ""));
-      return true;
-    }
-    err = ECONNREFUSED;
   }
   // libmosquitto would wait on a refused TLS connect for ever: the attempt is dropped here.
-  Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + std::strerror(err));
+  Abort("connect " + BrokerUrlText(impl_->options.broker) + ": " + why);
   return true;
 }
 
